@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Swift 6 language mode is the default for tools-version 6.x; these upcoming features keep
+// existentials and imports explicit across the pipeline-stage modules.
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ptb",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ptb", targets: ["ptb"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "PTBCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
+        .target(name: "PTBProcess", dependencies: ["PTBCore"], swiftSettings: settings),
+        .target(name: "PTBSandbox", dependencies: ["PTBCore", "PTBProcess"], swiftSettings: settings),
+        .target(name: "PTBInference", dependencies: [
+            "PTBCore", "PTBProcess", "PTBTasks",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: settings),
+        .target(name: "PTBTasks", dependencies: ["PTBCore"], resources: [.copy("Resources")], swiftSettings: settings),
+        .target(name: "PTBEval", dependencies: ["PTBCore", "PTBTasks", "PTBInference"], swiftSettings: settings),
+        .target(name: "PTBAgents", dependencies: ["PTBCore", "PTBProcess", "PTBSandbox", .product(name: "Yams", package: "Yams")],
+                resources: [.copy("Python")], swiftSettings: settings),
+        .target(name: "PTBStore", dependencies: ["PTBCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
+        .target(name: "PTBRunner", dependencies: [
+            "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBAgents", "PTBStore",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: settings),
+        .target(name: "PTBCommands", dependencies: [
+            "PTBRunner", "PTBStore", "PTBEval",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: settings),
+        .executableTarget(name: "ptb", dependencies: ["PTBCommands"], swiftSettings: settings),
+        .testTarget(name: "PTBCoreTests", dependencies: ["PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBTasksTests", dependencies: ["PTBTasks"], swiftSettings: settings),
+        .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands"],
+                    resources: [.copy("Golden")], swiftSettings: settings),
+    ]
+)

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import PTBCore
+import PTBEval
+import PTBRunner
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a model directory (or a running OpenAI-compatible server) on a task.",
+        discussion: "Options follow the original evaluate.py: --model-path, --limit (-1 = all), --max-tokens, --max-connections, --json-output-file.")
+
+    @OptionGroup var homeOptions: HomeOptions
+    @Option(help: "Task id.") var task: String
+    @Option(help: "Model directory to serve.") var modelPath: String?
+    @Option(help: "Evaluate a running server instead (base URL, e.g. http://127.0.0.1:8000).") var endpoint: String?
+    @Option(help: "Model name on --endpoint.") var servedModel: String?
+    @Option(help: "API key for --endpoint (default: $PTB_ENDPOINT_API_KEY).") var apiKey: String?
+    @Option(help: "Chat template file passed to the engine.") var chatTemplate: String?
+    @Option(help: "Number of samples; -1 = all (default: the task's default).") var limit: Int?
+    @Option(help: "Max generated tokens per sample.") var maxTokens: Int?
+    @Option(help: "Concurrent requests.") var maxConnections: Int?
+    @Option(help: "Accepted for compatibility with evaluate.py; the task default is used.") var gpuMemoryUtilization: Double?
+    @Option(help: "Sampling temperature (default: the model's generation_config decides).") var temperature: Double?
+    @Option(help: "Sampling seed sent with each request.") var seed: Int?
+    @Option(help: "Samples per item.") var epochs: Int = 1
+    @Option(help: "GPUs for the engine (0 = CPU).") var gpus: Int?
+    @Option(help: "Where samples.jsonl, metrics.json and engine logs go (default ./eval_logs/<time>).") var outputDir: String?
+    @Option(help: "Also write {\"accuracy\", \"stderr\"} to this file.") var jsonOutputFile: String?
+    @Flag(help: "Use the original's retry ladder (4 + 3 + 2 attempts with reduced max tokens).") var retryLadder = false
+
+    func run() async throws {
+        try await reporting {
+            let (harness, trap) = Harness.cli(home: homeOptions.ptbHome)
+            let out = outputDir.map { URL(fileURLWithPath: $0) }
+                ?? URL(fileURLWithPath: "eval_logs").appendingPathComponent(Timestamps.iso(Date()).replacingOccurrences(of: ":", with: ""))
+            let detectedGPUs = FileManager.default.fileExists(atPath: "/dev/nvidia0") ? 1 : 0
+            let e = StandaloneEval(taskID: task, modelPath: modelPath.map { URL(fileURLWithPath: $0).standardizedFileURL }, endpoint: endpoint,
+                                   servedModel: servedModel, apiKey: apiKey ?? ProcessInfo.processInfo.environment["PTB_ENDPOINT_API_KEY"],
+                                   chatTemplate: chatTemplate.map { URL(fileURLWithPath: $0).standardizedFileURL },
+                                   limit: limit, maxTokens: maxTokens, maxConnections: maxConnections, temperature: temperature,
+                                   seed: seed, epochs: epochs, gpus: gpus ?? detectedGPUs, outputDir: out.standardizedFileURL,
+                                   jsonOutputFile: jsonOutputFile.map { URL(fileURLWithPath: $0) }, retryLadder: retryLadder)
+            let m = try await e.run(harness: harness)
+            withExtendedLifetime(trap) {}
+            print(String(format: "%@: accuracy %.4f ± %.4f (%d/%d correct) — details in %@", m.task, m.accuracy, m.stderr, m.correct, m.n, out.path))
+        }
+    }
+}
+
+struct Setup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`.")
+
+    @OptionGroup var homeOptions: HomeOptions
+    @Flag(help: "Recreate what exists.") var force = false
+    @Flag(help: "Skip the Python environment.") var skipEnv = false
+    @Flag(help: "Skip building local models.") var skipModels = false
+    @Option(help: "Use this Python interpreter (with torch/vLLM already installed) instead of creating a venv.") var usePython: String?
+
+    func run() async throws {
+        try await reporting {
+            let home = homeOptions.ptbHome
+            let (harness, trap) = Harness.cli(home: home)
+            let setup = PTBRunner.Setup(home: home, runner: harness.runner, log: harness.log)
+            if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython) }
+            if !skipModels { try await setup.buildTiny(force: force) }
+            withExtendedLifetime(trap) {}
+            print("setup complete: \(home.root.path)")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import PTBCore
+import PTBProcess
+import PTBRunner
+
+public struct PTBCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ptb",
+        abstract: "PostTrainBench: measure how well AI agents post-train a base LLM.",
+        discussion: """
+            A run gives an agent a base model, a benchmark and a time budget; ptb prepares the workspace, runs the \
+            agent in a sandbox, collects final_model, checks integrity, evaluates it with a sealed evaluator and \
+            records the result. State lives in $PTB_HOME (default ~/.ptb).
+            """,
+        version: PTBVersion.current,
+        subcommands: [Run.self, Resume.self, Status.self, Eval.self, Setup.self, Index.self])
+
+    public init() {}
+}
+
+/// Options every command that touches PTB_HOME shares.
+struct HomeOptions: ParsableArguments {
+    @Option(name: .customLong("home"), help: "ptb's state directory (default: $PTB_HOME or ~/.ptb).")
+    var home: String?
+
+    var ptbHome: PTBHome {
+        home.map { PTBHome(root: URL(fileURLWithPath: $0)) } ?? PTBHome.fromEnvironment()
+    }
+}
+
+enum Console {
+    static func err(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+}
+
+extension Harness {
+    /// The harness of a CLI process: one runner whose children die with ptb on Ctrl-C.
+    static func cli(home: PTBHome, quiet: Bool = false) -> (Harness, SignalTrap) {
+        let runner = ProcessRunner()
+        let trap = SignalTrap(registry: runner.registry) { sig in
+            Console.err("\nptb: received signal \(sig); stopping child processes (the run can be continued with `ptb resume`)")
+        }
+        let h = Harness(home: home, runner: runner, ptbExecutable: Harness.currentExecutable(),
+                        environment: ProcessInfo.processInfo.environment, echoAgent: !quiet) { Console.err($0) }
+        return (h, trap)
+    }
+}
+
+/// Turns library errors into one clear line and a non-zero exit, instead of a stack of types.
+func reporting<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch let e as PTBError {
+        throw ValidationError(e.description)
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as CleanExit {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch {
+        Console.err("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+/// The executable's whole job: parse and run (the `ptb` target stays a one-liner).
+public func main() async {
+    await PTBCommand.main()
+}

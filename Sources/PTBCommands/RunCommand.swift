@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import PTBCore
+import PTBRunner
+import PTBStore
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a run: agent × base model × task × time budget, through every phase.",
+        discussion: "Example (the CPU demo): ptb run --task arith --model tiny --agent reference --hours 0.05")
+
+    @OptionGroup var homeOptions: HomeOptions
+    @Option(help: "A YAML file with the run settings (keys as the flags, with underscores). Flags override it.")
+    var config: String?
+    @Option(help: "Benchmark task id (e.g. arith).") var task: String?
+    @Option(help: "Base model id (e.g. tiny, Qwen/Qwen3-1.7B-Base).") var model: String?
+    @Option(help: "Agent: reference, none, command, or a name in $PTB_HOME/agents.") var agent: String?
+    @Option(help: "Agent config file (YAML) for config-defined agents.") var agentConfig: String?
+    @Option(help: "Time budget in hours (default 10).") var hours: Double?
+    @Option(help: "GPUs for the agent (default 0; >0 runs the CUDA precheck first).") var gpus: Int?
+    @Option(help: "GPU model the precheck and prompt expect (default H100).") var gpuName: String?
+    @Option(help: "Where run directories go (default $PTB_HOME/runs).") var runsDir: String?
+    @Option(help: "Agent sandbox: bwrap or none (default bwrap).") var sandbox: SandboxKind?
+    @Option(help: "Agent network: open or none (default open).") var network: NetworkPolicy?
+    @Option(help: "Seed passed to the agent (default 0).") var seed: Int?
+    @Option(help: "Name used as the run id's prefix.") var name: String?
+    @Option(help: "Limit the final evaluation to N samples (default: the whole test split).") var evalLimit: Int?
+    @Flag(help: "Do not evaluate the unchanged base model.") var skipBase = false
+    @Flag(help: "Do not echo the agent's output.") var quiet = false
+
+    func spec(home: PTBHome) throws -> (RunSpec, URL) {
+        let file = try config.map { try RunConfigFile.load(URL(fileURLWithPath: $0)) } ?? RunConfigFile()
+        guard let task = task ?? file.task, let model = model ?? file.model, let agent = agent ?? file.agent else {
+            throw ValidationError("--task, --model and --agent are required (on the command line or in --config).")
+        }
+        var s = RunSpec(task: task, model: model, agent: agent)
+        s.agentConfig = (agentConfig.map { URL(fileURLWithPath: $0).standardizedFileURL.path }) ?? file.agentConfig
+        s.hours = hours ?? file.hours ?? s.hours
+        s.gpus = gpus ?? file.gpus ?? s.gpus
+        s.gpuName = gpuName ?? file.gpuName ?? s.gpuName
+        s.sandbox = sandbox ?? file.sandbox ?? s.sandbox
+        s.network = network ?? file.network ?? s.network
+        s.seed = seed ?? file.seed ?? s.seed
+        s.name = name ?? file.name
+        s.evalLimit = evalLimit ?? file.evalLimit
+        s.evaluateBase = skipBase ? false : (file.evaluateBase ?? true)
+        s.termGraceSeconds = file.termGraceSeconds ?? s.termGraceSeconds
+        s.killAfterSeconds = file.killAfterSeconds ?? s.killAfterSeconds
+        s.monitorIntervalSeconds = file.monitorIntervalSeconds ?? s.monitorIntervalSeconds
+        let runs = (runsDir ?? file.runsDir).map { URL(fileURLWithPath: $0) } ?? home.runs
+        return (s, runs)
+    }
+
+    func run() async throws {
+        try await reporting {
+            let home = homeOptions.ptbHome
+            let (spec, runs) = try spec(home: home)
+            try Lifecycle.validate(spec, home: home)
+            let (paths, _) = try RunStore.create(spec: spec, runsDir: runs)
+            Console.err("run \(paths.id)\n  dir: \(paths.dir.path)")
+            let (harness, trap) = Harness.cli(home: home, quiet: quiet)
+            let m = try await Lifecycle(harness: harness, paths: paths).run()
+            withExtendedLifetime(trap) {}
+            try Summary.print(paths: paths, manifest: m)
+            if m.outcome != .done { throw ExitCode.failure }
+        }
+    }
+}
+
+struct Resume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue runs from their first unfinished phase; completed phases are never re-run.")
+
+    @OptionGroup var homeOptions: HomeOptions
+    @Argument(help: "Run id (or run directory).") var runID: String?
+    @Flag(help: "Resume every unfinished run in the runs directory.") var all = false
+    @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
+    @Flag(help: "Do not echo the agent's output.") var quiet = false
+
+    func validate() throws {
+        if (runID == nil) == !all { throw ValidationError("give a RUN_ID or --all (not both).") }
+    }
+
+    func run() async throws {
+        try await reporting {
+            let home = homeOptions.ptbHome
+            let runs = runsDir.map { URL(fileURLWithPath: $0) } ?? home.runs
+            let targets: [RunPaths]
+            if let runID {
+                targets = [try RunStore.find(runID, in: [runs])]
+            } else {
+                targets = RunScanner.unfinished(in: runs)
+                if targets.isEmpty { Console.err("no unfinished runs in \(runs.path)") }
+            }
+            let (harness, trap) = Harness.cli(home: home, quiet: quiet)
+            var failed = false
+            for paths in targets {
+                Console.err("resuming \(paths.id)")
+                let m = try await Lifecycle(harness: harness, paths: paths).run()
+                try Summary.print(paths: paths, manifest: m)
+                failed = failed || m.outcome != .done
+            }
+            withExtendedLifetime(trap) {}
+            if failed { throw ExitCode.failure }
+        }
+    }
+}
+
+extension SandboxKind: ExpressibleByArgument {}
+extension NetworkPolicy: ExpressibleByArgument {}

@@ -1,0 +1,70 @@
+import Foundation
+
+public enum SandboxKind: String, Codable, Sendable, CaseIterable {
+    case bwrap, none
+}
+
+public enum NetworkPolicy: String, Codable, Sendable, CaseIterable {
+    /// Unrestricted, as the original harness runs its agents.
+    case open
+    case none
+}
+
+/// Everything that defines a run. Stored verbatim in `run.json`, so a run can be resumed or
+/// re-evaluated from its directory alone.
+public struct RunSpec: Codable, Sendable, Equatable {
+    public var task: String
+    public var model: String
+    public var agent: String
+    /// Path of the agent config file for config-defined agents (the `command` scaffold).
+    public var agentConfig: String?
+    public var hours: Double
+    public var gpus: Int
+    public var gpuName: String
+    public var sandbox: SandboxKind
+    public var network: NetworkPolicy
+    public var seed: Int
+    public var name: String?
+    /// Grace after the budget before SIGTERM (the original: 5 min), and SIGTERM→SIGKILL delay (30 s).
+    public var termGraceSeconds: Double
+    public var killAfterSeconds: Double
+    public var monitorIntervalSeconds: Double
+    /// Evaluate the unchanged base model too (cached per task × model under PTB_HOME/baselines).
+    public var evaluateBase: Bool
+    /// Sample limit for the final evaluation; nil = the full test split (`--limit -1`).
+    public var evalLimit: Int?
+
+    public init(task: String, model: String, agent: String, agentConfig: String? = nil, hours: Double = 10, gpus: Int = 0,
+                gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,
+                name: String? = nil, termGraceSeconds: Double = 300, killAfterSeconds: Double = 30,
+                monitorIntervalSeconds: Double = 60, evaluateBase: Bool = true, evalLimit: Int? = nil) {
+        self.task = task
+        self.model = model
+        self.agent = agent
+        self.agentConfig = agentConfig
+        self.hours = hours
+        self.gpus = gpus
+        self.gpuName = gpuName
+        self.sandbox = sandbox
+        self.network = network
+        self.seed = seed
+        self.name = name
+        self.termGraceSeconds = termGraceSeconds
+        self.killAfterSeconds = killAfterSeconds
+        self.monitorIntervalSeconds = monitorIntervalSeconds
+        self.evaluateBase = evaluateBase
+        self.evalLimit = evalLimit
+    }
+
+    public var budgetSeconds: Double { hours * 3600 }
+
+    /// `hours` as the prompt and timer show it: "10", "0.05" (no trailing ".0").
+    public var hoursText: String { Self.formatHours(hours) }
+
+    public static func formatHours(_ h: Double) -> String {
+        if h == h.rounded() { return String(Int(h)) }
+        var s = String(format: "%.4f", h)
+        while s.hasSuffix("0") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import PTBCore
+import PTBInference
+import PTBProcess
+import PTBTasks
+
+public struct EvalOptions: Sendable {
+    public var limit: Int?
+    public var maxTokens: Int
+    public var maxConnections: Int
+    public var temperature: Double?
+    public var seed: Int?
+    public var epochs: Int
+    public var outputDir: URL
+    public var showProgress: Bool
+
+    public init(limit: Int?, maxTokens: Int, maxConnections: Int, temperature: Double? = nil, seed: Int? = nil,
+                epochs: Int = 1, outputDir: URL, showProgress: Bool = true) {
+        self.limit = limit
+        self.maxTokens = maxTokens
+        self.maxConnections = maxConnections
+        self.temperature = temperature
+        self.seed = seed
+        self.epochs = epochs
+        self.outputDir = outputDir
+        self.showProgress = showProgress
+    }
+}
+
+/// `metrics.json`. `accuracy` and `stderr` are the original's keys; the rest is evidence.
+public struct EvalMetrics: Codable, Sendable, Equatable {
+    public var accuracy: Double
+    public var stderr: Double
+    public var task: String
+    public var n: Int
+    public var correct: Int
+    public var epochs: Int
+    public var matchMode: String
+    /// What was sent to the engine; absent keys were left to the model's generation_config.
+    public var sampling: SamplingParams
+    public var engine: String
+    public var model: String
+    public var startedAt: Date
+    public var endedAt: Date
+}
+
+/// One line of `samples.jsonl`.
+public struct SampleRecord: Codable, Sendable {
+    public var id: String
+    public var epoch: Int
+    public var prompt: [ChatMessage]
+    public var completion: String
+    public var target: String
+    public var answer: String?
+    public var correct: Bool
+    public var score: Double
+    public var finishReason: String?
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    public var latencySeconds: Double
+}
+
+public enum EvalError: Error, CustomStringConvertible {
+    case sampleFailures(count: Int, first: String)
+    case noSamples(String)
+    public var description: String {
+        switch self {
+        case let .sampleFailures(n, first): "\(n) sample(s) could not be generated (first error: \(first))"
+        case .noSamples(let t): "task \(t) has no samples to evaluate"
+        }
+    }
+}
+
+/// Sends a task's samples to an OpenAI-compatible endpoint with bounded concurrency, scores
+/// them and writes `samples.jsonl` and `metrics.json`.
+public struct Evaluator: Sendable {
+    public let task: any EvalTask
+    public let home: PTBHome
+
+    public init(task: any EvalTask, home: PTBHome) {
+        self.task = task
+        self.home = home
+    }
+
+    public func run(client: ChatClient, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
+        let started = Date()
+        var samples = try task.samples(home: home)
+        if let l = options.limit, l >= 0 { samples = Array(samples.prefix(l)) }
+        guard !samples.isEmpty else { throw EvalError.noSamples(task.id) }
+        let jobs = (0..<max(1, options.epochs)).flatMap { e in samples.map { (e, $0) } }
+        let params = SamplingParams(maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed)
+        try FileManager.default.createDirectory(at: options.outputDir, withIntermediateDirectories: true)
+        let progress = Progress(total: jobs.count, label: task.id, enabled: options.showProgress)
+
+        var records = [SampleRecord?](repeating: nil, count: jobs.count)
+        var failures: [String] = []
+        try await withThrowingTaskGroup(of: (Int, Result<SampleRecord, any Error>).self) { group in
+            var next = 0
+            func launch() {
+                guard next < jobs.count else { return }
+                let i = next
+                next += 1
+                let (epoch, sample) = jobs[i]
+                group.addTask {
+                    do {
+                        let c = try await client.complete(sample.messages, params: params)
+                        let s = task.score(sample, completion: c.text)
+                        return (i, .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: c.text,
+                                                         target: sample.target, answer: s.answer, correct: s.correct, score: s.value,
+                                                         finishReason: c.finishReason, promptTokens: c.promptTokens,
+                                                         completionTokens: c.completionTokens, latencySeconds: c.latencySeconds)))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<max(1, options.maxConnections) { launch() }
+            while let (i, result) = try await group.next() {
+                switch result {
+                case .success(let r): records[i] = r; progress.step(correct: r.correct)
+                case .failure(let e): failures.append("\(jobs[i].1.id): \(e)"); progress.step(correct: false)
+                }
+                launch()
+            }
+        }
+        progress.finish()
+        let done = records.compactMap { $0 }
+        let lines = try done.map { try JSONIO.line($0) }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(lines, to: options.outputDir.appendingPathComponent("samples.jsonl"))
+        guard failures.isEmpty else { throw EvalError.sampleFailures(count: failures.count, first: failures[0]) }
+
+        let scores = done.map(\.score)
+        let metrics = EvalMetrics(accuracy: Stats.mean(scores), stderr: Stats.stderr(scores), task: task.id, n: done.count,
+                                  correct: done.filter(\.correct).count, epochs: max(1, options.epochs),
+                                  matchMode: NumericMatch.Mode.original.rawValue, sampling: params, engine: engineName,
+                                  model: modelLabel, startedAt: started, endedAt: Date())
+        try JSONIO.write(metrics, to: options.outputDir.appendingPathComponent("metrics.json"))
+        return metrics
+    }
+}
+
+public enum Stats {
+    public static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
+
+    /// Standard error of the mean with the sample standard deviation (ddof = 1), as inspect's `stderr()`.
+    public static func stderr(_ xs: [Double]) -> Double {
+        guard xs.count > 1 else { return 0 }
+        let m = mean(xs)
+        let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)
+        return (v / Double(xs.count)).squareRoot()
+    }
+}
+
+/// A progress line on stderr with count, running accuracy and ETA; at most one update a second.
+final class Progress: @unchecked Sendable {
+    private let total: Int
+    private let label: String
+    private let enabled: Bool
+    private let start = Date()
+    private var done = 0
+    private var correct = 0
+    private var lastPrint = Date.distantPast
+    private let lock = NSLock()
+
+    init(total: Int, label: String, enabled: Bool) {
+        self.total = total
+        self.label = label
+        self.enabled = enabled
+    }
+
+    func step(correct ok: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        done += 1
+        if ok { correct += 1 }
+        guard enabled, Date().timeIntervalSince(lastPrint) >= 1 || done == total else { return }
+        lastPrint = Date()
+        let elapsed = Date().timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let line = String(format: "[eval %@] %d/%d (%.0f%%) accuracy %.3f eta %.0fs\n", label, done, total,
+                          100 * Double(done) / Double(total), Double(correct) / Double(done), eta)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {}
+}

@@ -1,0 +1,134 @@
+import Foundation
+import PTBCore
+import PTBProcess
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct EngineConfig: Sendable {
+    public var modelDir: URL
+    public var servedName: String
+    public var chatTemplate: URL?
+    public var maxModelLen: Int?
+    public var gpuMemoryUtilization: Double
+    public var gpus: Int
+    public var toolCalling: Bool
+    public var apiKey: String
+    public var logFile: URL
+    public var startupTimeoutSeconds: Double
+
+    public init(modelDir: URL, servedName: String = "final_model", chatTemplate: URL? = nil, maxModelLen: Int? = nil,
+                gpuMemoryUtilization: Double = 0.8, gpus: Int = 0, toolCalling: Bool = false, apiKey: String = "inspectai",
+                logFile: URL, startupTimeoutSeconds: Double = 900) {
+        self.modelDir = modelDir
+        self.servedName = servedName
+        self.chatTemplate = chatTemplate
+        self.maxModelLen = maxModelLen
+        self.gpuMemoryUtilization = gpuMemoryUtilization
+        self.gpus = gpus
+        self.toolCalling = toolCalling
+        self.apiKey = apiKey
+        self.logFile = logFile
+        self.startupTimeoutSeconds = startupTimeoutSeconds
+    }
+}
+
+/// A served model: an OpenAI-compatible endpoint plus the process behind it.
+public struct RunningEngine: Sendable {
+    public let baseURL: String
+    public let apiKey: String
+    public let servedName: String
+    public let child: ChildProcess
+
+    public var client: ChatClient { ChatClient(baseURL: baseURL, apiKey: apiKey, model: servedName) }
+
+    /// Stops the engine's whole process group (API server and engine workers).
+    public func stop() async { await child.stop(grace: 15) }
+}
+
+/// An inference engine that serves a model directory over the OpenAI API. One file per engine.
+public protocol InferenceEngine: Sendable {
+    var name: String { get }
+    func command(_ config: EngineConfig, port: Int) throws -> Command
+}
+
+public enum EngineError: Error, CustomStringConvertible {
+    case exitedEarly(Termination, logTail: String, log: String)
+    case notHealthy(seconds: Double, log: String)
+    public var description: String {
+        switch self {
+        case let .exitedEarly(t, tail, log): "the engine exited during startup (\(t)); see \(log). Last lines:\n\(tail)"
+        case let .notHealthy(s, log): "the engine did not become healthy within \(Int(s)) s; see \(log)"
+        }
+    }
+}
+
+public enum EngineLauncher {
+    /// Starts the engine on a free loopback port and waits for `/health`. On failure nothing is
+    /// left running.
+    public static func start(_ engine: any InferenceEngine, config: EngineConfig, runner: ProcessRunner,
+                             onWait: @Sendable (Double) -> Void = { _ in }) async throws -> RunningEngine {
+        let port = try freePort()
+        let cmd = try engine.command(config, port: port)
+        try? FileManager.default.createDirectory(at: config.logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? Data("$ \(cmd.display)\n".utf8).append(to: config.logFile)
+        let child = try await runner.start(cmd, output: .file(config.logFile))
+        let base = "http://127.0.0.1:\(port)"
+        let start = Date()
+        do {
+            while true {
+                try Task.checkCancellation()
+                if let status = await ChatClient.probe(base + "/health"), status == 200 { break }
+                if kill(child.pid, 0) != 0 || ProcessInspector.isZombie(child.pid) {
+                    let t = await child.wait()
+                    throw EngineError.exitedEarly(t, logTail: tail(config.logFile, lines: 15), log: config.logFile.path)
+                }
+                let waited = Date().timeIntervalSince(start)
+                if waited > config.startupTimeoutSeconds {
+                    throw EngineError.notHealthy(seconds: waited, log: config.logFile.path)
+                }
+                onWait(waited)
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        } catch {
+            await child.stop(grace: 5)
+            throw error
+        }
+        return RunningEngine(baseURL: base, apiKey: config.apiKey, servedName: config.servedName, child: child)
+    }
+
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PTBError.engine("cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
+                bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
+            }
+        }
+        guard ok else { throw PTBError.engine("cannot bind a loopback port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    public static func tail(_ url: URL, lines: Int) -> String {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return "" }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
+
+extension Data {
+    func append(to url: URL) throws {
+        if let h = FileHandle(forWritingAtPath: url.path) {
+            defer { try? h.close() }
+            try h.seekToEnd()
+            try h.write(contentsOf: self)
+        } else {
+            try write(to: url)
+        }
+    }
+}

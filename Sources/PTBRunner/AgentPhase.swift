@@ -1,0 +1,156 @@
+import Foundation
+import PTBAgents
+import PTBCore
+import PTBProcess
+import PTBSandbox
+import PTBTasks
+import Synchronization
+
+/// One line of `trace.jsonl`: an agent output line, or an event of ptb's own.
+struct TraceLine: Codable {
+    var ts: String
+    var line: String?
+    var event: String?
+    var detail: String?
+}
+
+/// Runs the agent in its sandbox under the time budget: SIGTERM at deadline + grace, SIGKILL
+/// `killAfter` later; every output line traced with a UTC timestamp; the monitor sampling alongside.
+enum AgentPhase {
+    static func run(_ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
+        let spec = m.spec
+        let p = ctx.paths
+        if let stale = m.live {
+            // A previous ptb died while the agent ran: stop whatever it left behind first.
+            if ProcessInspector.killStale(stale) { ctx.harness.log("[agent] stopped leftover process group \(stale.processGroup)") }
+            m.live = nil
+            try ctx.save(m)
+        }
+        guard let deadline = m.deadline else { return .failed("no deadline recorded; the prepare phase did not finish") }
+        let hardLimit = deadline.addingTimeInterval(spec.termGraceSeconds)
+        let trace = try LineAppender(url: p.trace)
+        func event(_ name: String, _ detail: String? = nil) {
+            if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: nil, event: name, detail: detail)) { trace.append(l) }
+        }
+        if Date() >= hardLimit {
+            event("skipped", "budget spent before the agent could (re)start")
+            m.exit = .timeout
+            return .done("budget already spent; exit classified as timeout")
+        }
+
+        let sandbox = Sandboxes.runtime(spec.sandbox)
+        try sandbox.check()
+        let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+        let env = ctx.harness.agentEnvironment(spec: spec, paths: p, baseModelDir: baseDir)
+        let policy = SandboxPolicy(
+            writable: [p.workspace],
+            readOnlyInsideWritable: [p.task.appendingPathComponent("evaluate.py"), p.task.appendingPathComponent("templates"),
+                                     p.task.appendingPathComponent("timer.sh")]
+                + ((try? ctx.task.contextFiles().keys.sorted()) ?? []).map { p.task.appendingPathComponent($0) },
+            visible: [ctx.harness.home.root, ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs(),
+            network: spec.network, gpus: spec.gpus > 0, workingDirectory: p.task)
+
+        if spec.gpus > 0 {
+            let check = Command("python", [p.workspace.appendingPathComponent("check_cuda.py").path, "--gpus", String(spec.gpus),
+                                           "--gpu-name", spec.gpuName, "--marker", p.task.appendingPathComponent("cuda_not_available").path],
+                                environment: env)
+            let (t, lines) = try await ctx.harness.runner.run(sandbox.wrap(check, policy: policy))
+            for l in lines { trace.append((try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: l))) ?? l) }
+            guard t.succeeded else {
+                m.exit = .noGPU
+                event("no-gpu", lines.last)
+                return .failed("no-gpu: \(lines.last ?? "CUDA precheck failed (\(t))")")
+            }
+        }
+
+        let prompt = try String(contentsOf: p.prompt, encoding: .utf8)
+        let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
+        let command = sandbox.wrap(try ctx.agent.command(agentCtx, prompt: prompt), policy: policy)
+        event("start", "attempt \(m[.agent].attempts); sandbox \(spec.sandbox.rawValue); hard limit \(Timestamps.iso(hardLimit))")
+        let child: ChildProcess
+        do { child = try await ctx.harness.runner.start(command) } catch {
+            m.exit = .launchFailed
+            event("launch-failed", "\(error)")
+            return .done("agent could not be started: \(error)")
+        }
+        m.live = child.live
+        try ctx.save(m)
+
+        let echo = ctx.harness.echoAgent
+        let log = ctx.harness.log
+        let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner)
+        let start = Date()
+        let killAfter = spec.killAfterSeconds
+        let fired = Flag()
+        enum Event: Sendable { case exited(Termination), drained, other }
+        let termination: Termination = await withTaskGroup(of: Event.self) { group in
+            group.addTask {
+                for await line in child.lines {
+                    if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: line)) { trace.append(l) }
+                    if echo { log("  | \(line)") }
+                }
+                return .drained
+            }
+            group.addTask { await monitor.run(); return .other }
+            group.addTask {
+                // The budget watchdog: SIGTERM at the hard limit, SIGKILL after the grace.
+                let wait = hardLimit.timeIntervalSinceNow
+                if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                if Task.isCancelled { return .other }
+                fired.set()
+                child.signalGroup(SIGTERM)
+                try? await Task.sleep(for: .seconds(killAfter))
+                if !Task.isCancelled { child.signalGroup(SIGKILL) }
+                return .other
+            }
+            group.addTask { .exited(await child.wait()) }
+            var exit: Termination?
+            var drained = false
+            while let e = await group.next() {
+                switch e {
+                case .exited(let t):
+                    exit = t
+                    // Whatever the agent left running in its group (background jobs) goes with it;
+                    // then the output drains to EOF, or we stop waiting for it after 5 s.
+                    child.signalGroup(SIGKILL)
+                    group.addTask { try? await Task.sleep(for: .seconds(5)); return .other }
+                case .drained: drained = true
+                case .other: break
+                }
+                // Done once the agent exited and its output drained (or the 5 s drain wait ran out).
+                if exit != nil, drained || { if case .other = e { true } else { false } }() { break }
+            }
+            group.cancelAll()
+            return exit ?? .signaled(SIGKILL)
+        }
+        let timedOut = fired.isSet
+        let seconds = Date().timeIntervalSince(start)
+        let exit = classify(termination, timedOut: timedOut)
+        m.exit = exit
+        m.live = nil
+        event("exit", "\(exit) after \(Int(seconds)) s (\(termination))")
+        return .done("agent exit: \(exit) after \(Int(seconds)) s")
+    }
+
+    static func classify(_ t: Termination, timedOut: Bool) -> ExitClass {
+        if timedOut { return .timeout }
+        switch t {
+        case .exited(0): return .normal
+        case .exited(let c): return .error(c)
+        case .signaled(let s): return .signal(s)
+        }
+    }
+
+    /// ptb's resource bundles must stay readable in the sandbox (scripts are copied, but the
+    /// arith generator and friends come from there too).
+    static func resourceDirs() -> [URL] {
+        [Bundle.main.bundleURL]
+    }
+}
+
+/// A one-way flag shared between the watchdog and the phase.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import PTBCore
+import PTBEval
+import PTBInference
+import PTBTasks
+
+/// Why a run has (or lacks) a final score: `eval/final/status.json`.
+struct EvalStatus: Codable, Equatable {
+    var state: String
+    var reason: String?
+}
+
+/// The sealed final evaluation: ptb's own task definition and templates, only the collected
+/// `final_model` from the run directory, outside the agent's sandbox, with the retry ladder.
+enum EvaluatePhase {
+    static func run(_ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
+        let p = ctx.paths
+        let fm = FileManager.default
+        let out = p.finalEval
+        if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        let statusURL = out.appendingPathComponent("status.json")
+
+        guard fm.fileExists(atPath: p.finalModel.path) else {
+            try JSONIO.write(EvalStatus(state: "no-final-model", reason: "the agent left no final_model/"), to: statusURL)
+            try await baseline(ctx, m)
+            return .done("no final_model: nothing to evaluate (recorded as no-final-model)")
+        }
+        let problems = ModelDirCheck.problems(p.finalModel)
+        guard problems.isEmpty else {
+            try JSONIO.write(EvalStatus(state: "invalid-final-model", reason: problems.joined(separator: "; ")), to: statusURL)
+            try await baseline(ctx, m)
+            return .done("invalid final_model: \(problems.joined(separator: "; "))")
+        }
+        let template = try writeTemplate(ctx, into: p.evalRoot)
+        let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: ctx.harness.engine, runner: ctx.harness.runner)
+        let options = EvalOptions(limit: m.spec.evalLimit, maxTokens: ctx.task.defaults.maxTokens,
+                                  maxConnections: ctx.task.defaults.maxConnections, outputDir: out)
+        let log = ctx.harness.log
+        do {
+            let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: m.spec.gpus,
+                                                     options: options) { log("[evaluate] \($0)") }
+            try JSONIO.write(EvalStatus(state: "scored", reason: nil), to: statusURL)
+            try await baseline(ctx, m)
+            return .done(String(format: "final accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try JSONIO.write(EvalStatus(state: "evaluation-failed", reason: "\(error)"), to: statusURL)
+            return .failed("evaluation failed after all retry attempts: \(error)")
+        }
+    }
+
+    static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {
+        guard let name = ChatTemplates.file(for: ctx.model), let text = ChatTemplates.all[name] else { return nil }
+        let url = dir.appendingPathComponent("templates/\(name)")
+        try AtomicFile.write(text, to: url)
+        return url
+    }
+
+    /// The unchanged base model's score on the same samples, cached per task × model × limit.
+    static func baseline(_ ctx: PhaseContext, _ m: RunManifest) async throws {
+        guard m.spec.evaluateBase else { return }
+        let cache = BaselineCache(home: ctx.harness.home)
+        if let cached = cache.get(task: m.spec.task, model: m.spec.model, limit: m.spec.evalLimit) {
+            try JSONIO.write(cached, to: ctx.paths.baseEval.appendingPathComponent("metrics.json"))
+            return
+        }
+        let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+        let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: ctx.harness.engine, runner: ctx.harness.runner)
+        let options = EvalOptions(limit: m.spec.evalLimit, maxTokens: ctx.task.defaults.maxTokens,
+                                  maxConnections: ctx.task.defaults.maxConnections, outputDir: ctx.paths.baseEval)
+        do {
+            let metrics = try await eval.once(modelDir: baseDir, chatTemplate: try writeTemplate(ctx, into: ctx.paths.evalRoot),
+                                              gpus: m.spec.gpus, options: options)
+            try cache.put(metrics, task: m.spec.task, model: m.spec.model, limit: m.spec.evalLimit)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The base score is context, not the run's result: note the failure and go on.
+            ctx.harness.log("[evaluate] base model evaluation failed: \(error)")
+        }
+    }
+}
+
+/// Zero-shot scores of unchanged base models under PTB_HOME/baselines.
+struct BaselineCache {
+    let home: PTBHome
+
+    func url(task: String, model: String, limit: Int?) -> URL {
+        home.baselines.appendingPathComponent(task).appendingPathComponent("\(ModelCatalog.safe(model))_limit-\(limit.map(String.init) ?? "all").json")
+    }
+
+    func get(task: String, model: String, limit: Int?) -> EvalMetrics? {
+        try? JSONIO.read(EvalMetrics.self, from: url(task: task, model: model, limit: limit))
+    }
+
+    func put(_ m: EvalMetrics, task: String, model: String, limit: Int?) throws {
+        try JSONIO.write(m, to: url(task: task, model: model, limit: limit))
+    }
+}

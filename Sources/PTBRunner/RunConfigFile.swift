@@ -1,0 +1,49 @@
+import Foundation
+import PTBCore
+import Yams
+
+/// `ptb run --config run.yaml`: the same settings as the flags. Flags given on the command line win.
+public struct RunConfigFile: Codable, Sendable, Equatable {
+    public var task: String?
+    public var model: String?
+    public var agent: String?
+    public var agentConfig: String?
+    public var hours: Double?
+    public var gpus: Int?
+    public var gpuName: String?
+    public var sandbox: SandboxKind?
+    public var network: NetworkPolicy?
+    public var seed: Int?
+    public var name: String?
+    public var runsDir: String?
+    public var evalLimit: Int?
+    public var evaluateBase: Bool?
+    public var termGraceSeconds: Double?
+    public var killAfterSeconds: Double?
+    public var monitorIntervalSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case task, model, agent, hours, gpus, sandbox, network, seed, name
+        case agentConfig = "agent_config", gpuName = "gpu_name", runsDir = "runs_dir", evalLimit = "eval_limit"
+        case evaluateBase = "evaluate_base", termGraceSeconds = "term_grace_seconds", killAfterSeconds = "kill_after_seconds"
+        case monitorIntervalSeconds = "monitor_interval_seconds"
+    }
+
+    public init() {}
+
+    public static func load(_ url: URL) throws -> RunConfigFile {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        do {
+            var c = try YAMLDecoder().decode(RunConfigFile.self, from: text)
+            // Relative paths in a config file are relative to the file.
+            if let a = c.agentConfig, !a.hasPrefix("/") { c.agentConfig = url.deletingLastPathComponent().appendingPathComponent(a).standardizedFileURL.path }
+            if let r = c.runsDir, !r.hasPrefix("/") { c.runsDir = url.deletingLastPathComponent().appendingPathComponent(r).standardizedFileURL.path }
+            return c
+        } catch {
+            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds.")
+        }
+    }
+}

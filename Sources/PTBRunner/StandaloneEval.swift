@@ -1,0 +1,81 @@
+import Foundation
+import PTBCore
+import PTBEval
+import PTBInference
+import PTBTasks
+
+/// `ptb eval`: one model × one task, either by serving a model directory or against a running
+/// OpenAI-compatible endpoint.
+public struct StandaloneEval: Sendable {
+    public var taskID: String
+    public var modelPath: URL?
+    public var endpoint: String?
+    public var servedModel: String?
+    public var apiKey: String?
+    public var chatTemplate: URL?
+    public var limit: Int?
+    public var maxTokens: Int?
+    public var maxConnections: Int?
+    public var temperature: Double?
+    public var seed: Int?
+    public var epochs: Int
+    public var gpus: Int
+    public var outputDir: URL
+    public var jsonOutputFile: URL?
+    public var retryLadder: Bool
+
+    public init(taskID: String, modelPath: URL?, endpoint: String?, servedModel: String?, apiKey: String?, chatTemplate: URL?,
+                limit: Int?, maxTokens: Int?, maxConnections: Int?, temperature: Double?, seed: Int?, epochs: Int, gpus: Int,
+                outputDir: URL, jsonOutputFile: URL?, retryLadder: Bool) {
+        self.taskID = taskID
+        self.modelPath = modelPath
+        self.endpoint = endpoint
+        self.servedModel = servedModel
+        self.apiKey = apiKey
+        self.chatTemplate = chatTemplate
+        self.limit = limit
+        self.maxTokens = maxTokens
+        self.maxConnections = maxConnections
+        self.temperature = temperature
+        self.seed = seed
+        self.epochs = epochs
+        self.gpus = gpus
+        self.outputDir = outputDir
+        self.jsonOutputFile = jsonOutputFile
+        self.retryLadder = retryLadder
+    }
+
+    public func run(harness: Harness) async throws -> EvalMetrics {
+        let task = try TaskRegistry.lookup(taskID)
+        // `--limit -1` means all samples, as in the original evaluate.py; no flag = the task default.
+        let effectiveLimit: Int? = limit.map { $0 < 0 ? nil : $0 } ?? task.defaults.limit
+        let options = EvalOptions(limit: effectiveLimit, maxTokens: maxTokens ?? task.defaults.maxTokens,
+                                  maxConnections: maxConnections ?? task.defaults.maxConnections,
+                                  temperature: temperature, seed: seed, epochs: epochs, outputDir: outputDir)
+        let metrics: EvalMetrics
+        if let endpoint {
+            guard let servedModel else { throw PTBError.invalidArgument("--endpoint needs --served-model NAME (the model name the server knows).") }
+            let client = ChatClient(baseURL: endpoint, apiKey: apiKey, model: servedModel)
+            metrics = try await Evaluator(task: task, home: harness.home).run(client: client, options: options, engineName: "endpoint", modelLabel: servedModel)
+        } else {
+            guard let modelPath else { throw PTBError.invalidArgument("give --model-path DIR (a model directory) or --endpoint URL --served-model NAME.") }
+            let problems = ModelDirCheck.problems(modelPath)
+            guard problems.isEmpty else {
+                throw PTBError.invalidArgument("\(modelPath.path) is not a usable model directory: \(problems.joined(separator: "; ")).")
+            }
+            let eval = ModelEvaluation(task: task, home: harness.home, engine: harness.engine, runner: harness.runner)
+            if retryLadder {
+                let log = harness.log
+                metrics = try await eval.withRetries(modelDir: modelPath, chatTemplate: chatTemplate, gpus: gpus, options: options) { log($0) }
+            } else {
+                metrics = try await eval.once(modelDir: modelPath, chatTemplate: chatTemplate, gpus: gpus, options: options)
+            }
+        }
+        if let jsonOutputFile {
+            // The original's `{metric: value}` file.
+            let flat = ["accuracy": metrics.accuracy, "stderr": metrics.stderr]
+            try AtomicFile.write(try JSONSerialization.data(withJSONObject: flat, options: [.prettyPrinted, .sortedKeys]), to: jsonOutputFile)
+        }
+        return metrics
+    }
+}

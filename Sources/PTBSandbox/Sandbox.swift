@@ -1,0 +1,45 @@
+import Foundation
+import PTBCore
+import PTBProcess
+
+/// What a sandboxed command may touch.
+public struct SandboxPolicy: Sendable, Equatable {
+    /// Writable: the agent's home/workspace.
+    public var writable: [URL]
+    /// Inside a writable path but protected: the evaluator entry point, templates, task data.
+    public var readOnlyInsideWritable: [URL]
+    /// Must stay visible even though a private /tmp hides the host's (e.g. PTB_HOME in tests).
+    public var visible: [URL]
+    public var network: NetworkPolicy
+    /// Expose the GPU device nodes (`/dev/nvidia*`).
+    public var gpus: Bool
+    public var workingDirectory: URL
+
+    public init(writable: [URL], readOnlyInsideWritable: [URL] = [], visible: [URL] = [], network: NetworkPolicy,
+                gpus: Bool, workingDirectory: URL) {
+        self.writable = writable
+        self.readOnlyInsideWritable = readOnlyInsideWritable
+        self.visible = visible
+        self.network = network
+        self.gpus = gpus
+        self.workingDirectory = workingDirectory
+    }
+}
+
+/// A way to run an agent command in isolation. One file per runtime.
+public protocol SandboxRuntime: Sendable {
+    var kind: SandboxKind { get }
+    /// Fails with an actionable message when the runtime is not usable on this machine.
+    func check() throws
+    /// The command that runs `command` inside the sandbox. Environment passes only as given.
+    func wrap(_ command: Command, policy: SandboxPolicy) -> Command
+}
+
+public enum Sandboxes {
+    public static func runtime(_ kind: SandboxKind, deviceNodes: [String]? = nil) -> any SandboxRuntime {
+        switch kind {
+        case .bwrap: BubblewrapSandbox(deviceNodes: deviceNodes)
+        case .none: NoSandbox()
+        }
+    }
+}

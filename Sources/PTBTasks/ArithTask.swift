@@ -1,0 +1,82 @@
+import Foundation
+import PTBCore
+
+/// `arith`: a synthetic, seedable arithmetic word-problem benchmark shipped with ptb, so a whole
+/// run works on any machine with no downloads. The fixed test split uses names that the
+/// train-style generator (`arith_generator.py`, given to the agent) never uses, so no training
+/// question can equal a test question.
+public struct ArithTask: EvalTask {
+    public let id = "arith"
+    public let benchmarkName = "Arith (synthetic arithmetic word problems)"
+    public let defaults = TaskDefaults(limit: 50, maxTokens: 32, maxConnections: 8, gpuMemoryUtilization: 0.3,
+                                       retryMaxTokens: [24, 16], maxModelLen: 256)
+    public let inspectNote = false
+    public static let testSize = 200
+    public static let testSeed: UInt64 = 2025
+
+    public init() {}
+
+    static let female = ["Mia", "Ava", "Zoe", "Nora"]
+    static let male = ["Noah", "Liam", "Omar", "Leo"]
+    static let items = ["apples", "marbles", "books", "coins", "stickers", "pencils"]
+    static let addTemplates = [
+        "{name} has {a} {item}. {pron} gets {b} more. How many {item} does {name} have now?",
+        "There are {a} {item} in {name}'s box. {name} puts in {b} more. How many {item} are in the box?",
+        "{name} asks: what is {a} plus {b}?",
+    ]
+    static let subTemplates = [
+        "{name} has {a} {item}. {pron} gives away {b}. How many {item} does {name} have left?",
+        "{name} asks: what is {a} minus {b}?",
+    ]
+
+    public static func testSplit() -> [Sample] {
+        var rng = SplitMix64(seed: testSeed)
+        var seen = Set<String>()
+        var out: [Sample] = []
+        while out.count < testSize {
+            let add = rng.next() % 2 == 0
+            let tpl = add ? addTemplates[Int(rng.next() % 3)] : subTemplates[Int(rng.next() % 2)]
+            let isFemale = rng.next() % 2 == 0
+            let name = (isFemale ? female : male)[Int(rng.next() % 4)]
+            let item = items[Int(rng.next() % UInt64(items.count))]
+            let a = Int(rng.next() % 10)
+            let b = add ? Int(rng.next() % 10) : Int(rng.next() % UInt64(a + 1))
+            let q = tpl.replacingOccurrences(of: "{name}", with: name)
+                .replacingOccurrences(of: "{pron}", with: isFemale ? "She" : "He")
+                .replacingOccurrences(of: "{item}", with: item)
+                .replacingOccurrences(of: "{a}", with: String(a))
+                .replacingOccurrences(of: "{b}", with: String(b))
+            guard seen.insert(q).inserted else { continue }
+            out.append(Sample(id: String(out.count + 1), messages: [ChatMessage(role: "user", content: q)],
+                              target: String(add ? a + b : a - b)))
+        }
+        return out
+    }
+
+    public func samples(home: PTBHome) throws -> [Sample] { Self.testSplit() }
+
+    public func score(_ sample: Sample, completion: String) -> Score {
+        let (answer, correct) = NumericMatch.match(completion: completion, target: sample.target)
+        return Score(value: correct ? 1 : 0, correct: correct, answer: answer)
+    }
+
+    public func contextFiles() throws -> [String: String] {
+        guard let url = Bundle.module.url(forResource: "arith_generator", withExtension: "py", subdirectory: "Resources") else {
+            throw PTBError.io("arith_generator.py is missing from ptb's resources; rebuild ptb.")
+        }
+        return ["arith_generator.py": try String(contentsOf: url, encoding: .utf8)]
+    }
+}
+
+/// Small, fast, reproducible PRNG (the test split must never change between ptb versions).
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

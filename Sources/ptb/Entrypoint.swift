@@ -1,0 +1,8 @@
+import PTBCommands
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await PTBCommands.main()
+    }
+}
