@@ -24,7 +24,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "PTBCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
-        .target(name: "PTBProcess", dependencies: ["PTBCore"], swiftSettings: settings),
+        .target(name: "CPTBSys"),
+        .target(name: "PTBProcess", dependencies: ["PTBCore", "CPTBSys"], swiftSettings: settings),
         .target(name: "PTBSandbox", dependencies: ["PTBCore", "PTBProcess"], swiftSettings: settings),
         .target(name: "PTBInference", dependencies: [
             "PTBCore", "PTBProcess", "PTBTasks",
@@ -47,10 +48,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: settings),
         .executableTarget(name: "ptb", dependencies: ["PTBCommands"], swiftSettings: settings),
-        .testTarget(name: "PTBCoreTests", dependencies: ["PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBCoreTests", dependencies: ["PTBCore"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBTasksTests", dependencies: ["PTBTasks"], swiftSettings: settings),
-        .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], swiftSettings: settings),
-        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands"],
-                    resources: [.copy("Golden")], swiftSettings: settings),
+        .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands"], swiftSettings: settings),
     ]
 )

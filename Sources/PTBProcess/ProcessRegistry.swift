@@ -8,8 +8,15 @@ import Glibc
 /// The process groups ptb currently owns. A signal to ptb stops all of them before it exits.
 public final class ProcessRegistry: Sendable {
     private let groups = Mutex<Set<pid_t>>([])
+    private let stopping = Mutex(false)
+
+    /// Set once ptb is shutting down on a signal: work that ends because its children were
+    /// stopped must not be recorded as finished.
+    public var isShuttingDown: Bool { stopping.withLock { $0 } }
 
     public init() {}
+
+    func markShuttingDown() { stopping.withLock { $0 = true } }
 
     func add(_ pgid: pid_t) { groups.withLock { _ = $0.insert(pgid) } }
     func remove(_ pgid: pid_t) { groups.withLock { _ = $0.remove(pgid) } }
@@ -63,6 +70,7 @@ public final class SignalTrap: Sendable {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler {
+                registry.markShuttingDown()
                 onSignal(sig)
                 registry.stopAll()
                 exit(128 + sig)

@@ -1,4 +1,5 @@
 import Foundation
+import CPTBSys
 import PTBCore
 #if canImport(Glibc)
 import Glibc
@@ -137,15 +138,12 @@ public final class ProcessRunner: Sendable {
             writeFD = open("/dev/null", O_WRONLY | O_CLOEXEC)
         }
         guard writeFD >= 0 else { throw ProcessError.spawnFailed(command: command.display, reason: "cannot open output") }
-        // Glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift here; coreutils'
-        // `env --chdir` changes directory and then execs the program.
-        let argv = command.workingDirectory.map { ["/usr/bin/env", "--chdir=\($0.path)", exe] } .map { $0 + command.arguments }
-            ?? ([exe] + command.arguments)
-        let spawnExe = command.workingDirectory == nil ? exe : "/usr/bin/env"
+        let argv = [exe] + command.arguments
+        let cwd = command.workingDirectory?.path
         let envp = command.environment.map { "\($0.key)=\($0.value)" }.sorted()
         let wfd = writeFD
         let result: Result<pid_t, ProcessError> = await spawner.run {
-            Self.spawn(exe: spawnExe, argv: argv, envp: envp, outFD: wfd)
+            Self.spawn(exe: exe, argv: argv, envp: envp, cwd: cwd, outFD: wfd)
                 .mapError { ProcessError.spawnFailed(command: command.display, reason: $0.reason) }
         }
         close(writeFD)
@@ -191,13 +189,17 @@ public final class ProcessRunner: Sendable {
 
     struct SpawnFailure: Error { let reason: String }
 
-    private static func spawn(exe: String, argv: [String], envp: [String], outFD: Int32) -> Result<pid_t, SpawnFailure> {
+    private static func spawn(exe: String, argv: [String], envp: [String], cwd: String?, outFD: Int32) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outFD, 1)
         posix_spawn_file_actions_adddup2(&actions, outFD, 2)
+        // Children get stdin/stdout/stderr only: an inherited descriptor would let an orphaned
+        // grandchild hold ptb's (or its caller's) pipes open.
+        ptb_spawn_addclosefrom(&actions, 3)
+        if let cwd { ptb_spawn_addchdir(&actions, cwd) }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)

@@ -47,7 +47,8 @@ enum AgentPhase {
             readOnlyInsideWritable: [p.task.appendingPathComponent("evaluate.py"), p.task.appendingPathComponent("templates"),
                                      p.task.appendingPathComponent("timer.sh")]
                 + ((try? ctx.task.contextFiles().keys.sorted()) ?? []).map { p.task.appendingPathComponent($0) },
-            visible: [ctx.harness.home.root, ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs(),
+            visible: [ctx.harness.home.root, ctx.harness.home.pythonEnv.resolvingSymlinksInPath(),
+                      ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs(),
             network: spec.network, gpus: spec.gpus > 0, workingDirectory: p.task)
 
         if spec.gpus > 0 {

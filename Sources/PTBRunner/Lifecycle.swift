@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBProcess
 import PTBTasks
 #if canImport(Glibc)
 import Glibc
@@ -75,6 +76,11 @@ public struct Lifecycle: Sendable {
                 throw CancellationError()
             } catch {
                 outcome = .failed("\(error)")
+            }
+            if harness.runner.registry.isShuttingDown {
+                // ptb is exiting on a signal and stopped this phase's children: leave the phase
+                // as running (resume redoes it) and wait for the signal handler to exit.
+                while true { try await Task.sleep(for: .seconds(60)) }
             }
             m[phase].endedAt = Date()
             switch outcome {

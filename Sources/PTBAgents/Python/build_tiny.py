@@ -197,6 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"build_tiny: missing dependency ({e}); install torch, transformers and tokenizers", file=sys.stderr)
         return 1
 
+    try:
+        # \r-updated progress bars are noise in a log read line by line.
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # noqa: BLE001 - purely cosmetic
+        pass
+
     # Determinism first: the whole point of tiny is that every build is the
     # same, so the seed, algorithm choice and thread count are all pinned.
     torch.manual_seed(args.seed)

@@ -227,7 +227,9 @@ def train(model, examples, pad_id: int, device, max_steps: int, reserve: float |
             if remaining is not None and remaining <= reserve:
                 log(f"stopping at step {step}: {remaining:.0f}s left, reserve is {reserve:.0f}s")
                 break
-            if step > 0 and step % CHECK_EVERY == 0 and remaining is not None:
+            # A first plan at step 20 matters when the budget is so small that
+            # step CHECK_EVERY is never reached; after that, every CHECK_EVERY.
+            if remaining is not None and (step == 20 or (step > 0 and step % CHECK_EVERY == 0)):
                 # Use the speed of the last window, not the whole-run
                 # average, so the plan follows changes in machine load.
                 now = time.monotonic()
@@ -324,6 +326,17 @@ def run_evaluate(limit: int) -> None:
         log(f"evaluate.py result: {last}")
 
 
+def _quiet_progress_bars() -> None:
+    # transformers draws \r-updated progress bars on load/save; in a trace
+    # that is read line by line they are only noise.
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # noqa: BLE001 - purely cosmetic
+        pass
+
+
 def main() -> int:
     t_agent = time.monotonic()
     try:
@@ -352,6 +365,9 @@ def main() -> int:
     if clock.initial is None:
         log("no usable timer.sh reading; training is bounded by max steps only")
         reserve = None
+    elif clock.initial == 0:
+        log("timer: expired (or under a minute left)")
+        reserve = 0.0
     else:
         reserve = RESERVE_FRACTION * clock.initial
         log(f"timer: {clock.initial / 60:.0f} min remaining; training stops with {reserve:.0f}s left")
@@ -363,9 +379,16 @@ def main() -> int:
         log(f"error: missing dependency ({e}); need torch and transformers")
         return 1
 
+    _quiet_progress_bars()
     random.seed(seed)
     torch.manual_seed(seed)
-    torch.set_num_threads(os.cpu_count() or 1)
+    # Cores this process may run on (taskset/cpusets), not the host's count:
+    # more threads than cores makes small-model training several times slower.
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, cores))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     log(f"device {device}, torch threads {torch.get_num_threads()}")
 

@@ -1,0 +1,62 @@
+import Foundation
+import PTBCore
+import Testing
+
+@Suite struct ManifestTests {
+    @Test func roundTripAndNextPhase() throws {
+        var m = RunManifest(id: "r1", spec: RunSpec(task: "arith", model: "tiny", agent: "reference"),
+                            createdAt: Date(timeIntervalSince1970: 1_763_800_000), ptbVersion: "test")
+        #expect(m.nextPhase == .prepare)
+        m[.prepare] = PhaseRecord(state: .done, attempts: 1)
+        m[.agent] = PhaseRecord(state: .running, attempts: 1)
+        m.exit = .signal(9)
+        #expect(m.nextPhase == .agent)
+        #expect(m.currentPhase == .agent)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("run.json")
+        try JSONIO.write(m, to: url)
+        let back = try JSONIO.read(RunManifest.self, from: url)
+        #expect(back == m)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.contains("\"exit\" : \"signal 9\""))
+        #expect(text.contains("\"createdAt\" : \"2025-11-22T08:26:40Z\""))
+    }
+
+    @Test func exitClassCoding() throws {
+        for e: ExitClass in [.normal, .timeout, .signal(15), .error(2), .noGPU, .launchFailed] {
+            let data = try JSONEncoder().encode([e])
+            #expect(try JSONDecoder().decode([ExitClass].self, from: data) == [e])
+        }
+        #expect(throws: (any Error).self) { try JSONDecoder().decode([ExitClass].self, from: Data(#"["bogus"]"#.utf8)) }
+    }
+
+    @Test func atomicWriteReplacesWholeFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("a-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("f.json")
+        try AtomicFile.write("first", to: url)
+        try AtomicFile.write("second", to: url)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second")
+        // No temp files are left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["f.json"])
+    }
+
+    @Test func corruptManifestIsAnActionableError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("c-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("run.json")
+        try AtomicFile.write("{not json", to: url)
+        #expect { try JSONIO.read(RunManifest.self, from: url) } throws: { e in
+            "\(e)".contains("run.json is unreadable or corrupt")
+        }
+    }
+
+    @Test func unknownModelListsValidChoices() {
+        #expect { try ModelCatalog.lookup("gpt2") } throws: { e in
+            "\(e)".contains("unknown model 'gpt2'") && "\(e)".contains("tiny") && "\(e)".contains("Qwen/Qwen3-1.7B-Base")
+        }
+        #expect(ModelCatalog.safe("claude-opus-4-6[1m]") == "claude-opus-4-6_1m_")
+        #expect(ModelCatalog.safe("Qwen/Qwen3-1.7B-Base") == "Qwen_Qwen3-1.7B-Base")
+    }
+}

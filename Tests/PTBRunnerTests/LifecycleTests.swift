@@ -1,0 +1,196 @@
+import Foundation
+import PTBCore
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state machine, driven through the real `ptb` binary with `command` agents. No engine is
+/// needed: these agents leave no final_model (recorded as such) and the base model is not scored.
+@Suite(.serialized) struct LifecycleTests {
+    func runArgs(_ h: TestHome, agentConfig: URL, extra: [String] = []) -> [String] {
+        ["run", "--task", "arith", "--model", "tiny", "--agent", "command", "--agent-config", agentConfig.path,
+         "--runs-dir", h.runs.path, "--sandbox", "none", "--skip-base", "--hours", "1"] + extra
+    }
+
+    @Test func crashedAgentIsARecordedStateAndEveryLineIsTraced() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("crasher", script: "echo to-stdout; echo to-stderr >&2; cat timer.sh > /dev/null; exit 3")
+        let r = try ptb(runArgs(h, agentConfig: agent), home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        let (paths, m) = try h.onlyRun()
+        #expect(m.outcome == .done)
+        #expect(m.exit == .error(3))
+        for phase in Phase.allCases {
+            #expect(m[phase].state == .done)
+            #expect(m[phase].attempts == 1)
+        }
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        #expect(result.scoreState == "no-final-model")
+        #expect(result.finalScore == nil)
+        #expect(result.integrityFlagged == false)
+        let trace = try String(contentsOf: paths.trace, encoding: .utf8).split(separator: "\n")
+        let lines = trace.compactMap { l -> String? in
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(l.utf8)) as? [String: String] else { return nil }
+            #expect(obj["ts"].map { $0.count == 20 && $0.hasSuffix("Z") } == true)
+            return obj["line"]
+        }
+        #expect(lines.contains("to-stdout"))
+        #expect(lines.contains("to-stderr"))
+        #expect(r.stdout.contains("final score: n/a [no-final-model]"))
+        #expect(FileManager.default.fileExists(atPath: paths.monitor.path))
+        let prompt = try String(contentsOf: paths.prompt, encoding: .utf8)
+        #expect(prompt.contains("You have a maximum of 1 hours."))
+        let status = try ptb(["status", "--json", "--runs-dir", h.runs.path], home: h)
+        #expect(status.stdout.contains("\"id\" : \"\(m.id)\""))
+        #expect(status.stdout.contains("\"exitClass\" : \"error 3\""))
+    }
+
+    @Test(arguments: [Phase.prepare, .agent, .collect, .integrity, .evaluate])
+    func sigkillAtPhaseBoundaryThenResumeRunsNothingTwice(_ phase: Phase) throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("counter", script: "echo run >> ../agent-runs.txt; echo agent-ran")
+        let killed = try ptb(runArgs(h, agentConfig: agent), home: h, env: ["PTB_TEST_KILL_AFTER": phase.rawValue])
+        #expect(killed.signaled && killed.status == SIGKILL)
+        let (paths, before) = try h.onlyRun()
+        #expect(before[phase].state == .done)
+        #expect(before.nextPhase == Phase.allCases[Phase.allCases.firstIndex(of: phase)! + 1])
+        #expect(before.outcome == .running)
+
+        let resumed = try ptb(["resume", paths.id, "--runs-dir", h.runs.path], home: h)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let after = try JSONIO.read(RunManifest.self, from: paths.manifest)
+        #expect(after.outcome == .done)
+        for p in Phase.allCases { #expect(after[p].attempts == 1, "phase \(p) ran \(after[p].attempts) times") }
+        let runs = try String(contentsOf: paths.workspace.appendingPathComponent("agent-runs.txt"), encoding: .utf8)
+        #expect(runs == "run\n")
+        // Resuming a finished run changes nothing.
+        let again = try ptb(["resume", paths.id, "--runs-dir", h.runs.path], home: h)
+        #expect(again.status == 0)
+        #expect(try JSONIO.read(RunManifest.self, from: paths.manifest) == after)
+    }
+
+    @Test func sigkillMidAgentThenResumeStopsTheOrphanAndContinues() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let marker = "ptbmid\(UInt32.random(in: 0...UInt32.max))"
+        let agent = try h.agent("sleeper", script: """
+            if [ -f ../second ]; then echo second-attempt; mkdir -p final_model; exit 0; fi
+            touch ../second; echo first-attempt
+            exec -a \(marker) sleep 300
+            """)
+        let started = try startPTB(runArgs(h, agentConfig: agent), home: h)
+        #expect(waitFor(30) { countProcesses(containing: marker) > 0 })
+        kill(started.process.processIdentifier, SIGKILL)
+        started.process.waitUntilExit()
+        let (paths, m) = try h.onlyRun()
+        #expect(m[.agent].state == .running)
+        #expect(m.live != nil)
+
+        let r = try ptb(["resume", "--all", "--runs-dir", h.runs.path], home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(countProcesses(containing: marker) == 0, "the first attempt's agent must not survive the resume")
+        let after = try JSONIO.read(RunManifest.self, from: paths.manifest)
+        #expect(after.outcome == .done)
+        #expect(after[.prepare].attempts == 1)
+        #expect(after[.agent].attempts == 2)
+        #expect(after.exit == .normal)
+        let trace = try String(contentsOf: paths.trace, encoding: .utf8)
+        #expect(trace.contains("first-attempt") && trace.contains("second-attempt"))
+    }
+
+    @Test func budgetOverrunIsTerminatedThenKilled() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("stubborn", script: "trap '' TERM; echo ignoring-term; while true; do sleep 0.2; done")
+        let cfg = try h.config("term_grace_seconds: 1\nkill_after_seconds: 1\nmonitor_interval_seconds: 1\n")
+        let start = Date()
+        let r = try ptb(runArgs(h, agentConfig: agent).filter { $0 != "1" && $0 != "--hours" } + ["--hours", "0.0005", "--config", cfg.path], home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Date().timeIntervalSince(start) < 30)
+        let (_, m) = try h.onlyRun()
+        #expect(m.exit == .timeout)
+        #expect(m.outcome == .done)
+    }
+
+    @Test func ctrlCStopsEveryChildAndTheRunCanBeResumed() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let marker = "ptbint\(UInt32.random(in: 0...UInt32.max))"
+        let agent = try h.agent("bg", script: "(exec -a \(marker)-bg sleep 300) & exec -a \(marker) sleep 300")
+        let started = try startPTB(runArgs(h, agentConfig: agent), home: h)
+        #expect(waitFor(30) { countProcesses(containing: marker) >= 2 })
+        kill(started.process.processIdentifier, SIGINT)
+        started.process.waitUntilExit()
+        #expect(started.process.terminationStatus == 128 + SIGINT)
+        #expect(waitFor(10) { countProcesses(containing: marker) == 0 }, "no agent process may outlive ptb")
+        let (_, m) = try h.onlyRun()
+        #expect(m[.agent].state == .running)
+        #expect(m[.prepare].state == .done)
+    }
+
+    @Test func tamperingWithTheEvaluatorIsFlaggedAndTheSandboxPreventsIt() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("tamper", script: "echo 'print(1.0)' > evaluate.py && echo TAMPERED || echo BLOCKED")
+        let plain = try ptb(runArgs(h, agentConfig: agent), home: h)
+        #expect(plain.status == 0)
+        let (paths, _) = try h.onlyRun()
+        let report = try String(contentsOf: paths.integrity, encoding: .utf8)
+        #expect(report.contains("\"verdict\" : \"flagged\""))
+        #expect(report.contains("changed: task/evaluate.py"))
+        #expect(try JSONIO.read(RunResult.self, from: paths.result).integrityFlagged == true)
+        try FileManager.default.removeItem(at: paths.dir)
+
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") else {
+            #expect(!requireIntegration, "bwrap is required in CI"); return
+        }
+        let boxed = try ptb(runArgs(h, agentConfig: agent).map { $0 == "none" ? "bwrap" : $0 }, home: h)
+        #expect(boxed.status == 0, "\(boxed.stderr)")
+        let (p2, _) = try h.onlyRun()
+        #expect(try String(contentsOf: p2.trace, encoding: .utf8).contains("BLOCKED"))
+        #expect(try String(contentsOf: p2.integrity, encoding: .utf8).contains("\"verdict\" : \"clean\""))
+    }
+
+    @Test func badInputListsTheValidChoicesAndCreatesNothing() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let task = try ptb(["run", "--task", "gsm9k", "--model", "tiny", "--agent", "reference", "--runs-dir", h.runs.path], home: h)
+        #expect(task.status != 0)
+        #expect(task.stderr.contains("unknown task 'gsm9k'. Valid tasks: arith"))
+        let model = try ptb(["run", "--task", "arith", "--model", "llama", "--agent", "reference", "--runs-dir", h.runs.path], home: h)
+        #expect(model.stderr.contains("unknown model 'llama'. Valid models: tiny, Qwen/Qwen3-1.7B-Base"))
+        let agent = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "gpt", "--runs-dir", h.runs.path], home: h)
+        #expect(agent.stderr.contains("unknown agent 'gpt'. Valid agents: reference, none, command"))
+        #expect(try h.manifests().isEmpty)
+        let resume = try ptb(["resume", "nope", "--runs-dir", h.runs.path], home: h)
+        #expect(resume.stderr.contains("no run 'nope' found"))
+    }
+
+    @Test func configFileGivesTheSameSpecAsFlags() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("quiet", script: "true")
+        let cfg = try h.config("""
+            task: arith
+            model: tiny
+            agent: command
+            agent_config: \(agent.path)
+            hours: 2.5
+            sandbox: none
+            seed: 7
+            name: fromfile
+            runs_dir: \(h.runs.path)
+            evaluate_base: false
+            """)
+        let r = try ptb(["run", "--config", cfg.path], home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        let (paths, m) = try h.onlyRun()
+        #expect(m.spec.hours == 2.5 && m.spec.seed == 7 && m.spec.sandbox == .none && !m.spec.evaluateBase)
+        #expect(paths.id.hasPrefix("fromfile_arith_tiny_"))
+        let timer = try String(contentsOf: paths.task.appendingPathComponent("timer.sh"), encoding: .utf8)
+        #expect(timer.contains("DEADLINE=$((CREATION_DATE + 9000))"))
+    }
+}
