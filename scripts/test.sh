@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, integration tests included (real bubblewrap, real vLLM on CPU, real
+# training). Installs what it needs; the Python environment and tiny model live in
+# $PTB_TEST_HOME (default .ptb-test-home/ in the checkout) and are reused when present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+export PTB_TEST_HOME="${PTB_TEST_HOME:-$ROOT/.ptb-test-home}"
+export PTB_REQUIRE_INTEGRATION="${PTB_REQUIRE_INTEGRATION:-1}"
+
+need_apt=()
+command -v bwrap >/dev/null || need_apt+=(bubblewrap)
+[ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}"
+fi
+
+echo "==> swift build --build-tests"
+swift build --build-tests
+PTB="$(swift build --show-bin-path)/ptb"
+
+echo "==> ptb setup into $PTB_TEST_HOME"
+PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
+
+echo "==> swift test"
+swift test --skip-build
