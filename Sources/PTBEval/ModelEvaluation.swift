@@ -34,9 +34,11 @@ public struct ModelEvaluation: Sendable {
                                   maxModelLen: task.defaults.maxModelLen, gpuMemoryUtilization: task.defaults.gpuMemoryUtilization,
                                   gpus: gpus, logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"))
         let showProgress = options.showProgress
+        let name = engine.name
         let server = try await EngineLauncher.start(engine, config: config, runner: runner) { waited in
-            if showProgress, Int(waited * 2) % 20 == 0 {
-                FileHandle.standardError.write(Data("[engine] waiting for \(engine.name) to become healthy (\(Int(waited)) s)\n".utf8))
+            // One line every ~15 s while the engine loads (startup takes 30–60 s on a CPU).
+            if showProgress, waited >= 14.75, waited.truncatingRemainder(dividingBy: 15) < 0.5 {
+                FileHandle.standardError.write(Data("[engine] waiting for \(name) to become healthy (\(Int(waited)) s)\n".utf8))
             }
         }
         do {

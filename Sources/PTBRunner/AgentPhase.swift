@@ -26,6 +26,8 @@ enum AgentPhase {
             m.live = nil
             try ctx.save(m)
         }
+        // Also whatever of this run escaped that group (setsid) while the old ptb was gone.
+        RunProcesses.killAll(runID: p.id)
         guard let deadline = m.deadline else { return .failed("no deadline recorded; the prepare phase did not finish") }
         let hardLimit = deadline.addingTimeInterval(spec.termGraceSeconds)
         let trace = try LineAppender(url: p.trace)
@@ -83,6 +85,8 @@ enum AgentPhase {
         let start = Date()
         let killAfter = spec.killAfterSeconds
         let fired = Flag()
+        let runID = p.id
+        var leftovers: [pid_t] = []
         enum Event: Sendable { case exited(Termination), drained, other }
         let termination: Termination = await withTaskGroup(of: Event.self) { group in
             group.addTask {
@@ -114,6 +118,7 @@ enum AgentPhase {
                     // Whatever the agent left running in its group (background jobs) goes with it;
                     // then the output drains to EOF, or we stop waiting for it after 5 s.
                     child.signalGroup(SIGKILL)
+                    leftovers = RunProcesses.killAll(runID: runID)
                     group.addTask { try? await Task.sleep(for: .seconds(5)); return .other }
                 case .drained: drained = true
                 case .other: break
@@ -125,6 +130,10 @@ enum AgentPhase {
             return exit ?? .signaled(SIGKILL)
         }
         let timedOut = fired.isSet
+        // Anything of this run still alive (a background job that escaped the process group
+        // with setsid) goes too: nothing the agent started outlives its phase.
+        leftovers += RunProcesses.killAll(runID: p.id)
+        if !leftovers.isEmpty { event("killed-leftovers", leftovers.map(String.init).joined(separator: " ")) }
         let seconds = Date().timeIntervalSince(start)
         let exit = classify(termination, timedOut: timedOut)
         m.exit = exit

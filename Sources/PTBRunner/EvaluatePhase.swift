@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBEval
 import PTBInference
+import PTBProcess
 import PTBTasks
 
 /// Why a run has (or lacks) a final score: `eval/final/status.json`.
@@ -20,6 +21,12 @@ enum EvaluatePhase {
         if fm.fileExists(atPath: out.path) { try fm.removeItem(at: out) }
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         let statusURL = out.appendingPathComponent("status.json")
+        if m.spec.gpus > 0 {
+            // As the original, free the GPUs before the final evaluation: whatever the agent
+            // left running on them (only this run's processes) is killed.
+            let killed = await GPUProcesses.killLeftovers(runID: m.id, runner: ctx.harness.runner)
+            if !killed.isEmpty { ctx.harness.log("[evaluate] killed leftover GPU processes of this run: \(killed)") }
+        }
 
         guard fm.fileExists(atPath: p.finalModel.path) else {
             try JSONIO.write(EvalStatus(state: "no-final-model", reason: "the agent left no final_model/"), to: statusURL)

@@ -41,6 +41,7 @@ public struct Harness: Sendable {
             "HOME": paths.workspace.path,
             "PTB_HOME": home.root.path,
             "PTB_TASK": spec.task,
+            "PTB_RUN_ID": paths.id,
             "PTB_MODEL_ID": spec.model,
             "PTB_BASE_MODEL": baseModelDir.path,
             "NUM_GPUS": String(spec.gpus),

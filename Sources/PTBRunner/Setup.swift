@@ -38,10 +38,13 @@ public struct Setup: Sendable {
         let env = ProcessInfo.processInfo.environment
         if let usePython {
             // Use an interpreter that already has torch/vLLM (e.g. a GPU machine's system Python).
+            // A wrapper script, not a symlink: a venv's interpreter reached through a link from
+            // elsewhere does not find its pyvenv.cfg and loses its packages.
             let bin = home.pythonEnv.appendingPathComponent("bin")
             try fm.createDirectory(at: bin, withIntermediateDirectories: true)
             try? fm.removeItem(at: home.python)
-            try fm.createSymbolicLink(atPath: home.python.path, withDestinationPath: usePython)
+            try AtomicFile.write("#!/bin/sh\nexec \(shellQuote(usePython)) \"$@\"\n", to: home.python)
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: home.python.path)
             try await writeLock()
             log("using \(usePython) as the Python environment")
             return

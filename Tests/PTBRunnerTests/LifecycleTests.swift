@@ -211,3 +211,17 @@ extension LifecycleTests {
         #expect(status.contains("model.safetensors: header length"))
     }
 }
+
+extension LifecycleTests {
+    @Test func backgroundJobsThatEscapeTheProcessGroupDieWithThePhase() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let marker = "ptbesc\(UInt32.random(in: 0...UInt32.max))"
+        let agent = try h.agent("escaper", script: "setsid bash -c 'exec -a \(marker) sleep 300' < /dev/null > /dev/null 2>&1 & sleep 0.5; echo left-a-job")
+        let r = try ptb(runArgs(h, agentConfig: agent), home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(countProcesses(containing: marker) == 0)
+        let (paths, _) = try h.onlyRun()
+        #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("killed-leftovers"))
+    }
+}

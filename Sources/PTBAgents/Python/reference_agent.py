@@ -107,8 +107,9 @@ def read_timer() -> float | None:
 
 class Clock:
     """Tracks the remaining time cheaply: first timer reading minus elapsed
-    wall time, corrected now and then by a fresh timer.sh reading (the timer
-    is authoritative; e.g. the harness may pause or extend it)."""
+    wall time, corrected now and then by a fresh timer.sh reading in case
+    this process's clock and the harness's deadline drift apart (e.g. the
+    agent was suspended for a while)."""
 
     def __init__(self) -> None:
         self.t0 = time.monotonic()
@@ -136,6 +137,8 @@ class Clock:
 def load_examples(tokenizer, seed: int, log_fn=log):
     """Tokenised (input_ids, labels) pairs with loss only on the answer turn."""
     sys.path.insert(0, os.getcwd())
+    # Leave the task folder exactly as the harness wrote it (no __pycache__).
+    sys.dont_write_bytecode = True
     try:
         import arith_generator
     except ImportError as e:
@@ -268,7 +271,7 @@ def train(model, examples, pad_id: int, device, max_steps: int, reserve: float |
     return step, time.monotonic() - t_train
 
 
-def save_model(model, tokenizer, base_model: str, out_dir: str = "final_model") -> None:
+def save_model(model, tokenizer, base_model: str, pad_id: int | None, out_dir: str = "final_model") -> None:
     tmp = out_dir + ".tmp"
     if os.path.exists(tmp):
         shutil.rmtree(tmp)
@@ -292,7 +295,7 @@ def save_model(model, tokenizer, base_model: str, out_dir: str = "final_model") 
         "max_new_tokens": 16,
         "bos_token_id": tokenizer.bos_token_id,
         "eos_token_id": eos_ids[0] if len(eos_ids) == 1 else eos_ids,
-        "pad_token_id": tokenizer.pad_token_id,
+        "pad_token_id": pad_id,
     }
     with open(os.path.join(tmp, "generation_config.json"), "w", encoding="utf-8") as f:
         json.dump(gen, f, indent=2)
@@ -394,9 +397,12 @@ def main() -> int:
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_model)
-        # No dtype argument (its name changed between transformers 4 and 5);
-        # train in float32 regardless of how the base model was stored.
-        model = AutoModelForCausalLM.from_pretrained(base_model).float().to(device)
+        # No dtype argument (its name changed between transformers 4 and 5).
+        # Train in float32 (bf16 autocast on GPU) for stable updates, but
+        # remember the stored dtype so a bf16 base model is saved as bf16.
+        model = AutoModelForCausalLM.from_pretrained(base_model)
+        save_dtype = model.dtype
+        model = model.float().to(device)
     except Exception as e:  # noqa: BLE001 - report any load failure in one line
         log(f"error: cannot load base model from {base_model}: {e}")
         return 1
@@ -420,7 +426,7 @@ def main() -> int:
         steps, train_s = train(model, examples, pad_id, device, max_steps, reserve, clock, seed)
         log(f"trained {steps} steps in {train_s:.1f}s")
 
-    save_model(model, tokenizer, base_model)
+    save_model(model.to(save_dtype), tokenizer, base_model, pad_id)
 
     if eval_limit > 0:
         run_evaluate(eval_limit)

@@ -1,0 +1,21 @@
+import Foundation
+import PTBAgents
+import PTBCore
+import Testing
+
+@Suite struct AgentConfigTests {
+    @Test func commandAgentConfigResolvesRelativeScriptAndRejectsUnknownScaffold() throws {
+        let dir = URL(fileURLWithPath: "/var/tmp/ptb-agentcfg-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("a.yaml")
+        try "name: mine\nscaffold: command\ncommand: [bash, solve.sh]\nscript: ./solve.sh\npass_env: [OPENAI_API_KEY]\n"
+            .write(to: good, atomically: true, encoding: .utf8)
+        let c = try AgentConfig.load(good)
+        #expect(c.name == "mine" && c.command == ["bash", "solve.sh"] && c.passEnv == ["OPENAI_API_KEY"])
+        #expect(c.script == dir.appendingPathComponent("solve.sh").path)
+        let bad = dir.appendingPathComponent("b.yaml")
+        try "name: x\nscaffold: martian\ncommand: [x]\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect { try AgentConfig.load(bad) } throws: { "\($0)".contains("unknown scaffold 'martian'. Valid scaffolds: command.") }
+    }
+}
