@@ -98,7 +98,7 @@ public struct Lifecycle: Sendable {
                 try ctx.save(m)
                 harness.log("[\(phase.rawValue)] FAILED: \(reason)")
                 // The result says what happened even though the run stopped early.
-                try? RecordPhase.writeResult(ctx, m)
+                _ = try? RecordPhase.writeResult(ctx, m)
                 RecordPhase.index(ctx, m)
                 return m
             }

@@ -1,6 +1,9 @@
 import Foundation
 import PTBCore
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// End-to-end runs with the real Python environment, vLLM engine and tiny model made by
 /// `ptb setup` (PTB_TEST_HOME). CI sets PTB_REQUIRE_INTEGRATION=1, so there they cannot skip.
@@ -13,7 +16,15 @@ import Testing
         return try TestHome(real: true)
     }
 
-    func engineProcesses() -> Int { countProcesses(containing: "vllm.entrypoints.openai.api_server") }
+    /// Engines serving something under this test's own directory (other suites may run theirs).
+    func engineProcesses(_ h: TestHome) -> Int {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int($0) != nil }
+        return pids.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let cmd = String(decoding: data, as: UTF8.self)
+            return cmd.contains("vllm.entrypoints.openai.api_server") && cmd.contains(h.root.path)
+        }.count
+    }
 
     @Test func demoRunPostTrainsTinyAndBeatsTheBaseModel() throws {
         guard let h = try realHome() else { return }
@@ -35,7 +46,7 @@ import Testing
         #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("evaluate.py result: arith: accuracy"))
         let samples = try String(contentsOf: paths.finalEval.appendingPathComponent("samples.jsonl"), encoding: .utf8)
         #expect(samples.split(separator: "\n").count == 200)
-        #expect(engineProcesses() == 0, "no engine may outlive ptb")
+        #expect(engineProcesses(h) == 0, "no engine may outlive ptb")
     }
 
     @Test func killedAfterIntegrityResumeServesTheModelAndScoresIt() throws {
@@ -52,7 +63,7 @@ import Testing
         for p in Phase.allCases { #expect(m[p].attempts == 1) }
         let result = try JSONIO.read(RunResult.self, from: paths.result)
         #expect(result.finalScore?.n == 20)
-        #expect(engineProcesses() == 0)
+        #expect(engineProcesses(h) == 0)
     }
 
     @Test func noGPUEndsTheRunBeforeTheAgentStarts() throws {
@@ -83,5 +94,21 @@ import Testing
         let r = try ptb(["eval", "--task", "arith", "--model-path", bad.path], home: h)
         #expect(r.status != 0)
         #expect(r.stderr.contains("is not a usable model directory: config.json is not valid JSON"))
+    }
+
+    @Test func ctrlCDuringEvaluationLeavesNoEngineBehind() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        // A copy under the test's directory, so the engine's command line identifies this test.
+        let model = h.root.appendingPathComponent("tiny-copy")
+        try FileManager.default.copyItem(at: h.home.models.appendingPathComponent("tiny").resolvingSymlinksInPath(), to: model)
+        let started = try startPTB(["eval", "--task", "arith", "--model-path", model.path, "--limit", "-1",
+                                    "--output-dir", h.root.appendingPathComponent("eval").path], home: h)
+        #expect(waitFor(120) { engineProcesses(h) > 0 }, "the engine should have started")
+        Thread.sleep(forTimeInterval: 2)
+        kill(started.process.processIdentifier, SIGINT)
+        started.process.waitUntilExit()
+        #expect(started.process.terminationStatus == 130)
+        #expect(waitFor(15) { engineProcesses(h) == 0 }, "no engine process may outlive ptb after Ctrl-C")
     }
 }

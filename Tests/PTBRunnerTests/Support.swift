@@ -123,8 +123,8 @@ func startPTB(_ args: [String], home: TestHome, env extra: [String: String] = [:
     p.environment = env
     let out = home.root.appendingPathComponent("out-\(UUID().uuidString.prefix(6)).txt")
     let err = home.root.appendingPathComponent("err-\(UUID().uuidString.prefix(6)).txt")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = try FileHandle(forWritingTo: err)
     try p.run()

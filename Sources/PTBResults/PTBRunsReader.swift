@@ -1,0 +1,50 @@
+import Foundation
+import PTBCore
+import PTBStore
+
+/// ptb's own runs as leaderboard records: method = the run's name (else its agent), task and model
+/// from the spec, score from `result.json`; an integrity flag sends the cell to the base score as the
+/// original's judge flags do.
+public enum PTBRunsReader {
+    public static func read(runsDir: URL) -> (runs: [ResultRun], skipped: [SkippedEntry]) {
+        var runs: [ResultRun] = []
+        var skipped: [SkippedEntry] = []
+        for dir in RunScanner.runDirectories(in: runsDir) {
+            let paths = RunPaths(dir: dir)
+            guard FileManager.default.fileExists(atPath: paths.result.path) else {
+                // Unfinished runs have no result yet; the newest finished run of the cell counts meanwhile.
+                skipped.append(SkippedEntry(method: "ptb", name: paths.id, reason: "no result.json yet (run not finished; `ptb resume` continues it)"))
+                continue
+            }
+            do {
+                runs.append(record(try JSONIO.read(RunResult.self, from: paths.result), paths: paths))
+            } catch {
+                skipped.append(SkippedEntry(method: "ptb", name: paths.id, reason: "\(error)"))
+            }
+        }
+        return (runs, skipped)
+    }
+
+    public static func record(_ r: RunResult, paths: RunPaths) -> ResultRun {
+        let spec = r.spec
+        let score: RunScore
+        var problems: [String] = []
+        if let s = r.finalScore, s.accuracy.isFinite {
+            score = .scored(s.accuracy)
+        } else {
+            let label: ScoreLabel = r.scoreState == "no-final-model" ? .notStored : .error
+            score = RunScore(accuracy: nil, label: label, detail: r.scoreState + (r.failure.map { ": \($0)" } ?? ""))
+            problems.append("no final score (\(r.scoreState))")
+        }
+        let flagged = r.integrityFlagged ?? false
+        if flagged { problems.append("integrity checks flagged the run (see integrity.json)") }
+        let flags = RunFlags(contamination: .notJudged, disallowedModel: .notJudged, integrityFlagged: flagged,
+                             source: "integrity.json")
+        return ResultRun(origin: .ptb, method: spec.name ?? spec.agent, task: spec.task, model: ModelKey.of(spec.model),
+                         runID: Int64((r.createdAt.timeIntervalSince1970 * 1000).rounded(.down)), name: paths.id,
+                         path: paths.dir.path, score: score, flags: flags,
+                         timeSeconds: r.agentSeconds.map { Int($0.rounded(.down)) }, budgetSeconds: spec.budgetSeconds,
+                         hasFinalModel: FileManager.default.fileExists(atPath: paths.finalModel.path),
+                         baseAccuracy: r.baseScore?.accuracy, problems: problems)
+    }
+}
