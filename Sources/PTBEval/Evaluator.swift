@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBExecution
 import PTBInference
 import PTBProcess
 import PTBTasks
@@ -76,10 +77,21 @@ public enum EvalError: Error, CustomStringConvertible {
 public struct Evaluator: Sendable {
     public let task: any EvalTask
     public let home: PTBHome
+    /// Runs model-written code for execution-scored tasks (HumanEval); nil for the others.
+    public let executor: (any CodeExecutor)?
 
-    public init(task: any EvalTask, home: PTBHome) {
+    public init(task: any EvalTask, home: PTBHome, executor: (any CodeExecutor)? = nil) {
         self.task = task
         self.home = home
+        self.executor = executor
+    }
+
+    /// The executor a task needs: a bubblewrap sandbox for execution-scored tasks, else nil.
+    public static func executor(for task: any EvalTask, runner: ProcessRunner) async throws -> (any CodeExecutor)? {
+        guard task.scoredByExecution else { return nil }
+        let e = try BubblewrapExecutor(runner: runner)
+        try await e.check()
+        return e
     }
 
     public func run(client: ChatClient, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
@@ -96,6 +108,7 @@ public struct Evaluator: Sendable {
         var failures: [String] = []
         try await withThrowingTaskGroup(of: (Int, Result<SampleRecord, any Error>).self) { group in
             var next = 0
+            let executor = self.executor
             func launch() {
                 guard next < jobs.count else { return }
                 let i = next
@@ -104,7 +117,7 @@ public struct Evaluator: Sendable {
                 group.addTask {
                     do {
                         let c = try await client.complete(sample.messages, params: params)
-                        let s = task.score(sample, completion: c.text)
+                        let s = try await task.evaluate(sample, completion: c.text, executor: executor)
                         return (i, .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: c.text,
                                                          target: sample.target, answer: s.answer, correct: s.correct, score: s.value,
                                                          finishReason: c.finishReason, promptTokens: c.promptTokens,

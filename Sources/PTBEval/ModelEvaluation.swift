@@ -42,7 +42,8 @@ public struct ModelEvaluation: Sendable {
             }
         }
         do {
-            let m = try await Evaluator(task: task, home: home).run(client: server.client, options: options,
+            let executor = try await Evaluator.executor(for: task, runner: runner)
+            let m = try await Evaluator(task: task, home: home, executor: executor).run(client: server.client, options: options,
                                                                     engineName: engine.name, modelLabel: modelDir.path)
             await server.stop()
             return m

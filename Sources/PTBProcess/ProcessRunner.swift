@@ -88,17 +88,20 @@ public final class ChildProcess: Sendable {
     @discardableResult
     public func stop(grace: Double = 10) async -> Termination {
         signalGroup(SIGTERM)
-        let done = await withTaskGroup(of: Termination?.self) { g in
-            g.addTask { await self.wait() }
-            g.addTask { try? await Task.sleep(for: .seconds(grace)); return nil }
-            let first = await g.next()!
+        let pid = self.pid
+        return await withTaskGroup(of: Void.self) { g in
+            // The SIGKILL comes from a cancellable timer: waiting for the exit itself cannot be
+            // cancelled, so it must be what the group's body awaits.
+            g.addTask {
+                try? await Task.sleep(for: .seconds(grace))
+                if !Task.isCancelled { kill(-pid, SIGKILL) }
+            }
+            let t = await wait()
             g.cancelAll()
-            return first
+            // The leader may be gone while children in its group linger: always sweep the group.
+            signalGroup(SIGKILL)
+            return t
         }
-        // The leader may be gone while children in its group linger: always sweep the group.
-        signalGroup(SIGKILL)
-        if let done { return done }
-        return await wait()
     }
 }
 

@@ -56,7 +56,9 @@ public struct StandaloneEval: Sendable {
         if let endpoint {
             guard let servedModel else { throw PTBError.invalidArgument("--endpoint needs --served-model NAME (the model name the server knows).") }
             let client = ChatClient(baseURL: endpoint, apiKey: apiKey, model: servedModel)
-            metrics = try await Evaluator(task: task, home: harness.home).run(client: client, options: options, engineName: "endpoint", modelLabel: servedModel)
+            let executor = try await Evaluator.executor(for: task, runner: harness.runner)
+            metrics = try await Evaluator(task: task, home: harness.home, executor: executor)
+                .run(client: client, options: options, engineName: "endpoint", modelLabel: servedModel)
         } else {
             guard let modelPath else { throw PTBError.invalidArgument("give --model-path DIR (a model directory) or --endpoint URL --served-model NAME.") }
             let problems = ModelDirCheck.problems(modelPath)

@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBExecution
 
 public struct ChatMessage: Codable, Sendable, Equatable {
     public var role: String
@@ -14,10 +15,36 @@ public struct Sample: Codable, Sendable, Equatable {
     public var id: String
     public var messages: [ChatMessage]
     public var target: String
-    public init(id: String, messages: [ChatMessage], target: String) {
+    /// What the scorer needs beyond the target, or what a record must keep to be reproducible:
+    /// HumanEval's prompt, test and entry point; GPQA's choice seed and order; GSM8K's reasoning.
+    public var metadata: [String: String]?
+    public init(id: String, messages: [ChatMessage], target: String, metadata: [String: String]? = nil) {
         self.id = id
         self.messages = messages
         self.target = target
+        self.metadata = metadata
+    }
+}
+
+/// A program an execution-scored task wants run, and how long it may take.
+public struct ExecutionRequest: Sendable, Equatable {
+    public var program: String
+    public var timeoutSeconds: Double
+    public init(program: String, timeoutSeconds: Double) {
+        self.program = program
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+public enum TaskError: Error, CustomStringConvertible, Equatable {
+    case executorRequired(task: String)
+
+    public var description: String {
+        switch self {
+        case .executorRequired(let t):
+            "task \(t) is scored by running the model's code, but no code executor was given. Score it through "
+                + "`EvalTask.evaluate(_:completion:executor:)` with a `BubblewrapExecutor` (as `ptb score` does)."
+        }
     }
 }
 
@@ -68,10 +95,40 @@ public protocol EvalTask: Sendable {
     func score(_ sample: Sample, completion: String) -> Score
     /// Files placed in the agent's task/ folder (name → contents).
     func contextFiles() throws -> [String: String]
+    /// True for tasks scored by running the model's code (HumanEval): evaluators must then pass a
+    /// `CodeExecutor` to `evaluate(_:completion:executor:)`.
+    var scoredByExecution: Bool { get }
+    /// Execution-scored tasks return the program whose run decides the score; the others return
+    /// nil (the default) and are scored by `score(_:completion:)` alone.
+    func executionRequest(for sample: Sample, completion: String) -> ExecutionRequest?
+    /// Scores a completion given the verdict of running `executionRequest`'s program. Pure: the
+    /// running happens behind a `CodeExecutor`, and the scorer sees only its result.
+    func score(_ sample: Sample, completion: String, execution: ExecutionResult) -> Score
+}
+
+extension EvalTask {
+    public var scoredByExecution: Bool { false }
+
+    public func executionRequest(for sample: Sample, completion: String) -> ExecutionRequest? { nil }
+
+    public func score(_ sample: Sample, completion: String, execution: ExecutionResult) -> Score {
+        score(sample, completion: completion)
+    }
+
+    /// The one scoring call an evaluator needs: runs the task's program behind `executor` when
+    /// the task is execution-scored, then scores. `executor` may be nil for the other tasks.
+    public func evaluate(_ sample: Sample, completion: String, executor: (any CodeExecutor)?) async throws -> Score {
+        guard let request = executionRequest(for: sample, completion: completion) else {
+            return score(sample, completion: completion)
+        }
+        guard let executor else { throw TaskError.executorRequired(task: id) }
+        let result = try await executor.execute(program: request.program, timeoutSeconds: request.timeoutSeconds)
+        return score(sample, completion: completion, execution: result)
+    }
 }
 
 public enum TaskRegistry {
-    public static let all: [any EvalTask] = [ArithTask()]
+    public static let all: [any EvalTask] = [ArithTask(), AIME2025Task(), GPQAMainTask(), GSM8KTask(), HumanEvalTask()]
 
     public static var ids: [String] { all.map(\.id) }
 

@@ -82,7 +82,11 @@ import Glibc
             exec -a \(marker) sleep 300
             """)
         let started = try startPTB(runArgs(h, agentConfig: agent), home: h)
-        #expect(waitFor(30) { countProcesses(containing: marker) > 0 })
+        // Traced output implies ptb has recorded the live process group (it is saved first).
+        #expect(waitFor(30) {
+            countProcesses(containing: marker) > 0
+                && ((try? h.onlyRunQuietly()).map { (try? String(contentsOf: $0.trace, encoding: .utf8))?.contains("first-attempt") == true } ?? false)
+        })
         kill(started.process.processIdentifier, SIGKILL)
         started.process.waitUntilExit()
         let (paths, m) = try h.onlyRun()

@@ -74,6 +74,12 @@ struct TestHome {
         }
     }
 
+    /// The single run's paths, without recording an expectation (for polling).
+    func onlyRunQuietly() throws -> RunPaths? {
+        let names = try FileManager.default.contentsOfDirectory(atPath: runs.path)
+        return names.count == 1 ? RunPaths(dir: runs.appendingPathComponent(names[0])) : nil
+    }
+
     func onlyRun() throws -> (RunPaths, RunManifest) {
         let names = try FileManager.default.contentsOfDirectory(atPath: runs.path)
         #expect(names.count == 1)

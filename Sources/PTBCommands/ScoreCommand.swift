@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import PTBCore
+import PTBExecution
+import PTBProcess
+import PTBTasks
+
+struct ScoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score completions offline with a task's own scorer (HumanEval: by running the code in a sandbox).",
+        discussion: """
+            Input lines are {"id", "completion"}, optionally "target" (numeric tasks: overrides the dataset's \
+            target). Output lines are {"id", "correct", "score", "answer", "target", ...} in input order. The last \
+            stdout line is a JSON summary {"task", "n", "accuracy", ...}; HumanEval adds pass@k.
+            """)
+
+    @OptionGroup var homeOptions: HomeOptions
+    @Option(help: "Task id.") var task: String
+    @Option(help: "JSONL file of completions.") var completions: String
+    @Option(help: "JSONL file to write the scored lines to.") var output: String
+    @Flag(help: "Numeric tasks: exact numeric equality instead of the original's suffix rule (which lets 170 match 70).")
+    var strictMatch = false
+    @Option(help: "HumanEval: programs run at once (default: CPU cores).") var parallel: Int?
+    @Option(help: "HumanEval: seconds per program (default: 30, the original's).") var timeout: Double?
+    @Option(help: "HumanEval: Python interpreter run inside the sandbox (default: /usr/bin/python3).") var python: String?
+    @Option(help: "GPQA: the option-shuffle seed the completions were generated with (default: 42).") var choiceSeed: UInt64?
+
+    func validate() throws {
+        if let p = parallel, p < 1 { throw ValidationError("--parallel must be at least 1.") }
+        if let t = timeout, t <= 0 { throw ValidationError("--timeout must be positive.") }
+    }
+
+    func run() async throws {
+        try await reporting {
+            var evalTask = try TaskRegistry.lookup(task)
+            if strictMatch, !(evalTask is any NumericAnswerTask) {
+                throw ValidationError("--strict-match applies to numeric tasks (\(TaskRegistry.all.filter { $0 is any NumericAnswerTask }.map(\.id).joined(separator: ", "))).")
+            }
+            if let choiceSeed {
+                guard evalTask is GPQAMainTask else { throw ValidationError("--choice-seed applies to gpqamain only.") }
+                evalTask = GPQAMainTask(choiceSeed: choiceSeed)
+            }
+            if let timeout, evalTask is HumanEvalTask { evalTask = HumanEvalTask(timeoutSeconds: timeout) }
+            let lines = try OfflineScorer.readCompletions(from: URL(fileURLWithPath: completions))
+
+            let runner = ProcessRunner()
+            let trap = SignalTrap(registry: runner.registry)  // Ctrl-C kills running sandboxes
+            var executor: BubblewrapExecutor?
+            if evalTask.scoredByExecution {
+                let e = try BubblewrapExecutor(runner: runner, python: python,
+                                               width: parallel ?? ProcessInfo.processInfo.activeProcessorCount)
+                try await e.check()
+                executor = e
+            }
+            let scorer = OfflineScorer(task: evalTask, home: homeOptions.ptbHome, mode: strictMatch ? .strict : .original,
+                                       executor: executor, width: executor?.width ?? 8)
+            let (scored, summary, warnings) = try await scorer.score(lines)
+            withExtendedLifetime(trap) {}
+            for w in warnings { Console.err("warning: \(w)") }
+            try AtomicFile.write(try scored.map { try JSONIO.line($0) }.joined(separator: "\n") + "\n",
+                                 to: URL(fileURLWithPath: output))
+            Console.err(String(format: "%@: %d/%d correct (accuracy %.4f) — lines in %@", summary.task, summary.correct, summary.n,
+                               summary.accuracy, output))
+            print(try JSONIO.line(summary))
+        }
+    }
+}
