@@ -26,3 +26,12 @@ PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
 
 echo "==> swift test"
 swift test --skip-build
+
+# Live Slurm: a single-node cluster with two fake GPUs (needs root: daemons, mknod). The sweep
+# scenarios include real `ptb` runs on the tiny model from $PTB_TEST_HOME.
+if [ "$(id -u)" = 0 ] && [ "${PTB_SKIP_SLURM:-0}" != 1 ]; then
+  echo "==> live Slurm sweep test"
+  PTB_SLURM_LIVE_HOME="$PTB_TEST_HOME" bash scripts/slurm/live-test.sh
+else
+  echo "==> live Slurm sweep test skipped (needs root; PTB_SKIP_SLURM=$PTB_SKIP_SLURM)"
+fi

@@ -1,0 +1,136 @@
+import Foundation
+import PTBCore
+import PTBProcess
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The machine itself as the scheduler: a pool of `task.sh` subprocesses, each bound to its own
+/// GPUs through CUDA_VISIBLE_DEVICES, at most `maxConcurrent` at once. `submit` runs the pool in
+/// the foreground until every run has ended (ptb is the scheduler, so there is nothing to detach
+/// from); Ctrl-C stops every job's process group and the runs stay resumable with `retry`.
+public struct LocalBackend: SweepBackend {
+    public let kind = BackendKind.local
+    public let runner: ProcessRunner
+    /// GPU indices to hand out (from `local_gpus` or nvidia-smi).
+    public let gpus: [Int]
+    public let maxConcurrent: Int
+    /// `local-<pid>`: known before the pool starts, so the submission is recorded first and
+    /// `ptb sweep status` from another shell sees it.
+    public let poolID: String
+    let log: @Sendable (String) -> Void
+
+    public init(runner: ProcessRunner, gpus: [Int], maxConcurrent: Int?, poolID: String = "local-\(getpid())",
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.runner = runner
+        self.gpus = gpus
+        // Without GPUs the CPU is the limit; with GPUs, their count already bounds the pool.
+        self.maxConcurrent = max(1, maxConcurrent ?? max(1, gpus.count))
+        self.poolID = poolID
+        self.log = log
+    }
+
+    public var provisionalJobID: String? { poolID }
+
+    /// One pool for the whole list: it hands out GPUs per run, so mixed counts share the slots.
+    public var needsUniformResources: Bool { false }
+
+    public func submissionFile(runs: [SweepRun], number: Int, manifest m: SweepManifest, paths: SweepPaths) throws -> SubmissionFile {
+        var s = "# ptb sweep '\(m.experiment)', submission \(number): local pool, at most \(maxConcurrent) at once, GPUs \(gpus.map(String.init).joined(separator: ",").ifEmpty("none"))\n"
+        s += "# each line: GPUs needed, then the command (CUDA_VISIBLE_DEVICES is set per job)\n"
+        s += runs.map { "\($0.gpus) /bin/bash \(shellQuote(paths.taskScript.path)) \(shellQuote($0.id))\n" }.joined()
+        return SubmissionFile(name: String(format: "%03d.local", number), text: s)
+    }
+
+    public func submit(fileURL: URL, runs: [SweepRun], manifest: SweepManifest, paths: SweepPaths) async throws -> String {
+        if let r = runs.first(where: { $0.gpus > gpus.count }) {
+            throw JobsError.submitFailed(backend: "local", command: "pool",
+                                         output: "run \(r.id) needs \(r.gpus) GPU(s) but this machine offers \(gpus.count) (\(gpus)); set local_gpus in the sweep spec or drop those runs")
+        }
+        try FileManager.default.createDirectory(at: paths.logs, withIntermediateDirectories: true)
+        var queue = runs
+        var free = gpus
+        var running = 0
+        await withTaskGroup(of: [Int].self) { group in
+            while !queue.isEmpty || running > 0 {
+                if running < maxConcurrent, let i = queue.firstIndex(where: { $0.gpus <= free.count }) {
+                    let run = queue.remove(at: i)
+                    let mine = Array(free.prefix(run.gpus))
+                    free.removeFirst(run.gpus)
+                    running += 1
+                    let index = runs.firstIndex(of: run) ?? 0
+                    group.addTask { await self.runOne(run, index: index, gpus: mine, paths: paths) }
+                    continue
+                }
+                guard let released = await group.next() else { break }
+                free.append(contentsOf: released)
+                free.sort()
+                running -= 1
+            }
+        }
+        return poolID
+    }
+
+    private func runOne(_ run: SweepRun, index: Int, gpus mine: [Int], paths: SweepPaths) async -> [Int] {
+        var env = ProcessInfo.processInfo.environment
+        // Empty for CPU runs: the job must not see GPUs it was not given.
+        env["CUDA_VISIBLE_DEVICES"] = mine.map(String.init).joined(separator: ",")
+        env["PTB_SWEEP_JOB"] = "\(poolID)_\(index)"
+        let cmd = Command("/bin/bash", [paths.taskScript.path, run.id], environment: env)
+        let logURL = paths.logs.appendingPathComponent("\(poolID)_\(index).out")
+        do {
+            let child = try await runner.start(cmd, output: .file(logURL))
+            log("started \(run.id) (GPUs: \(env["CUDA_VISIBLE_DEVICES"]!.ifEmpty("none")))")
+            let t = await child.wait()
+            log("\(t.succeeded ? "finished" : "ended (\(t))") \(run.id)")
+        } catch {
+            log("could not start \(run.id): \(error)")
+        }
+        return mine
+    }
+
+    public func states(of submissions: [Submission], paths: SweepPaths) async throws -> [String: SchedulerState] {
+        var out: [String: SchedulerState] = [:]
+        for sub in submissions {
+            let poolAlive = Self.pid(of: sub.jobID).map { kill($0, 0) == 0 } ?? false
+            for run in sub.runs {
+                let attempts = AttemptRecord.read(paths.attemptsFile(run)).filter { $0.job.hasPrefix(sub.jobID + "_") }
+                if let s = Self.state(attempts: attempts, poolAlive: poolAlive) { out[run] = s }
+            }
+        }
+        return out
+    }
+
+    /// The pool's view of one run from task.sh's records: the last start without an end is
+    /// running while its pid lives.
+    static func state(attempts: [AttemptRecord], poolAlive: Bool) -> SchedulerState? {
+        guard let last = attempts.last else { return poolAlive ? .pending(reason: "waiting for a free slot") : nil }
+        if last.event == "start" {
+            if let pid = last.pid, kill(pid, 0) == 0 { return .running(node: last.host) }
+            return .other("lost (job ended without a record)")
+        }
+        if last.signal != nil { return .cancelled }
+        return last.exit == 0 ? .completed : .failed(exitCode: last.exit)
+    }
+
+    static func pid(of poolID: String) -> pid_t? {
+        poolID.hasPrefix("local-") ? pid_t(poolID.dropFirst("local-".count)) : nil
+    }
+
+    public func cancel(_ submission: Submission, runs: [String]?, paths: SweepPaths) async throws {
+        if runs == nil, let p = Self.pid(of: submission.jobID), p != getpid() {
+            kill(p, SIGTERM)   // the pool process: it stops every job it started
+        }
+        for run in runs ?? submission.runs {
+            guard let last = AttemptRecord.read(paths.attemptsFile(run)).last, last.event == "start",
+                  let pid = last.pid, kill(pid, 0) == 0 else { continue }
+            // task.sh leads its own process group (ProcessRunner starts it so): stop all of it.
+            kill(-pid, SIGTERM)
+        }
+    }
+}
+
+extension String {
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import PTBCore
+import PTBJobs
+import Testing
+
+@Suite struct SweepSpecTests {
+    static let yaml = """
+        experiment: march
+        agents: [reference, none]
+        models: [Qwen/Qwen3-1.7B-Base, tiny]
+        tasks: [arith]
+        seeds: [0, 1]
+        hours: [0.05, 10]
+        gpus: [1]
+        backend: slurm
+        results_dir: results
+        agent_configs: {mine: agents/mine.yaml}
+        resources:
+          cpus: 8
+          memory: 64G
+          disk: null
+          gpu_type: h100
+          partition: gpu
+          extra_directives: ["--constraint=ib"]
+        throttle: {max_concurrent: 4, concurrency_limits: ["user.gemini:1250"]}
+        """
+
+    @Test func parsesResolvesAndDefaults() throws {
+        let s = try SweepSpec.parse(Self.yaml, base: URL(fileURLWithPath: "/work/sweeps"))
+        #expect(s.experiment == "march")
+        #expect(s.resultsDir == "/work/sweeps/results")
+        #expect(s.agentConfigs["mine"] == "/work/sweeps/agents/mine.yaml")
+        #expect(s.resources.cpus == 8 && s.resources.memory == "64G" && s.resources.disk == nil)
+        #expect(s.resources.gpuRequest == .gres && s.resources.evaluationHours == 1 && s.resources.marginMinutes == 30)
+        #expect(s.throttle.maxConcurrent == 4 && s.throttle.concurrencyLimits == ["user.gemini:1250"] && s.throttle.licenses.isEmpty)
+        #expect(s.command == nil && s.maxArraySize == 1000)
+
+        let minimal = try SweepSpec.parse("experiment: x\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n")
+        #expect(minimal.seeds == [0] && minimal.hours == [10] && minimal.gpus == [1] && minimal.backend == .slurm)
+        #expect(minimal.resources == SweepResources())
+        #expect(minimal.resources.disk == "400G")
+    }
+
+    @Test func manifestRoundTripKeepsAnExplicitNullDisk() throws {
+        let s = try SweepSpec.parse(Self.yaml, base: URL(fileURLWithPath: "/w"))
+        let m = try SweepManifest(spec: s, createdAt: at("2026-11-22T10:00:00Z"))
+        let back = try JSONIO.decoder().decode(SweepManifest.self, from: try JSONIO.encode(m))
+        #expect(back == m)
+        #expect(back.spec.resources.disk == nil)
+    }
+
+    @Test func expandsToStableReadableIDsInSpecOrder() throws {
+        let s = try SweepSpec.parse(Self.yaml, base: URL(fileURLWithPath: "/w"))
+        let runs = try SweepManifest.expand(s)
+        #expect(runs.count == 2 * 2 * 1 * 2 * 2)
+        #expect(runs.first?.id == "reference_arith_Qwen_Qwen3-1.7B-Base_0.05h_1gpu_s0")
+        #expect(runs.first?.qualifiedID(experiment: "march") == "march/reference_arith_Qwen_Qwen3-1.7B-Base_0.05h_1gpu_s0")
+        #expect(runs.map(\.id).contains("none_arith_tiny_10h_1gpu_s1"))
+        #expect(Set(runs.map(\.id)).count == runs.count)
+        #expect(try SweepManifest.expand(s) == runs)   // stable: retries find the same directories
+    }
+
+    @Test func duplicateCellsAreRefused() throws {
+        var s = goldenSpec()
+        s.seeds = [0, 0]
+        #expect(throws: JobsError.self) { try SweepManifest.expand(s) }
+    }
+
+    @Test func chunksSplitByResourcesAndArraySize() throws {
+        var s = goldenSpec()
+        s.hours = [1, 10]
+        s.gpus = [1, 2]
+        s.seeds = [0, 1, 2]
+        let runs = try SweepManifest.expand(s)
+        let chunks = SweepChunk.make(runs, maxArraySize: 4)
+        // 4 (hours, gpus) shapes × 6 runs each (2 agents × 3 seeds), split 4 + 2.
+        #expect(chunks.count == 8)
+        #expect(chunks.allSatisfy { c in c.runs.allSatisfy { $0.hours == c.hours && $0.gpus == c.gpus } })
+        #expect(chunks.map(\.runs.count) == [4, 2, 4, 2, 4, 2, 4, 2])
+        #expect(chunks.flatMap(\.runs).count == runs.count)
+    }
+
+    @Test(arguments: [
+        ("experiment: 'a b'\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n", "experiment 'a b'"),
+        ("experiment: x\nagents: []\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n", "agents is empty"),
+        ("experiment: x\nagents: [a]\nmodels: [m]\ntasks: [t]\nhours: [0]\nresults_dir: /r\n", "hours must be positive"),
+        ("experiment: x\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\nthrottle: {max_concurrent: 0}\n", "max_concurrent"),
+        ("experiment: x\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\nresources: {memory: lots}\n", "memory 'lots'"),
+        ("experiment: x\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\nbackend: pbs\n", "pbs"),
+        ("experiment: x\nagents: [a]\nmodels: [m]\ntasks: [t]\n", "results_dir"),
+    ])
+    func invalidSpecsSayWhatToFix(yaml: String, expected: String) {
+        do {
+            _ = try SweepSpec.parse(yaml, path: "sweep.yaml")
+            Issue.record("accepted an invalid spec")
+        } catch {
+            #expect("\(error)".contains("sweep spec sweep.yaml"))
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+
+    @Test func wallTimeAndMemoryUnits() throws {
+        let r = SweepResources()
+        #expect(r.wallMinutes(hours: 10) == 600 + 60 + 30)
+        #expect(r.wallMinutes(hours: 0.05) == 93)
+        #expect(try SweepResources(memory: "128G").memoryMiB() == 131072)
+        #expect(try SweepResources(memory: "500M").memoryMiB() == 500)
+        #expect(try SweepResources(memory: "4096").memoryMiB() == 4096)
+        #expect(try SweepResources(memory: "1T").memoryMiB() == 1_048_576)
+    }
+
+    @Test func runSpecCarriesTheSweepSettings() throws {
+        var s = goldenSpec()
+        s.agentConfigs = ["codex": "/cfg/codex.yaml"]
+        s.sandbox = SandboxKind.none
+        s.evalLimit = 50
+        s.evaluateBase = false
+        let m = try SweepManifest(spec: s, createdAt: Date())
+        let run = m.runs.first { $0.agent == "codex" && $0.seed == 1 }!
+        let rs = m.runSpec(for: run)
+        #expect(rs.task == "gsm8k" && rs.model == "Qwen/Qwen3-1.7B-Base" && rs.agent == "codex")
+        #expect(rs.agentConfig == "/cfg/codex.yaml" && rs.hours == 10 && rs.gpus == 1 && rs.seed == 1)
+        #expect(rs.sandbox == SandboxKind.none && rs.evalLimit == 50 && rs.evaluateBase == false && rs.name == "march")
+    }
+}
