@@ -33,5 +33,5 @@ if [ "$(id -u)" = 0 ] && [ "${PTB_SKIP_SLURM:-0}" != 1 ]; then
   echo "==> live Slurm sweep test"
   PTB_SLURM_LIVE_HOME="$PTB_TEST_HOME" bash scripts/slurm/live-test.sh
 else
-  echo "==> live Slurm sweep test skipped (needs root; PTB_SKIP_SLURM=$PTB_SKIP_SLURM)"
+  echo "==> live Slurm sweep test skipped (needs root and PTB_SKIP_SLURM unset)"
 fi

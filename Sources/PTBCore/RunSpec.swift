@@ -2,6 +2,8 @@ import Foundation
 
 public enum SandboxKind: String, Codable, Sendable, CaseIterable {
     case bwrap, none
+    /// A container of an agent image (PTB_PODMAN_IMAGE), or an Apptainer `.sif` (PTB_APPTAINER_IMAGE).
+    case podman, apptainer
 }
 
 public enum NetworkPolicy: String, Codable, Sendable, CaseIterable {

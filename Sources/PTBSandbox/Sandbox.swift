@@ -36,10 +36,20 @@ public protocol SandboxRuntime: Sendable {
 }
 
 public enum Sandboxes {
-    public static func runtime(_ kind: SandboxKind, deviceNodes: [String]? = nil) -> any SandboxRuntime {
+    public static func runtime(_ kind: SandboxKind, deviceNodes: [String]? = nil,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) -> any SandboxRuntime {
         switch kind {
         case .bwrap: BubblewrapSandbox(deviceNodes: deviceNodes)
         case .none: NoSandbox()
+        // The image comes from the environment so a run needs no new flag; the defaults are what
+        // containers/README.md builds.
+        case .podman:
+            // PTB_PODMAN_ARGS: extra `podman run` options, space-separated (`--memory 64g -v /data:/data:ro`).
+            PodmanSandbox(image: environment["PTB_PODMAN_IMAGE"] ?? "localhost/ptb-agent:latest",
+                          extraArguments: (environment["PTB_PODMAN_ARGS"] ?? "").split(separator: " ").map(String.init))
+        case .apptainer:
+            ApptainerSandbox(image: environment["PTB_APPTAINER_IMAGE"]
+                ?? PTBHome.fromEnvironment(environment).root.appendingPathComponent("containers/ptb.sif").path)
         }
     }
 }
