@@ -20,7 +20,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "GPUs for the agent (default 0; >0 runs the CUDA precheck first).") var gpus: Int?
     @Option(help: "GPU model the precheck and prompt expect (default H100).") var gpuName: String?
     @Option(help: "Where run directories go (default $PTB_HOME/runs).") var runsDir: String?
-    @Option(help: "Agent sandbox: bwrap or none (default bwrap).") var sandbox: SandboxKind?
+    @Option(help: "Agent sandbox: bwrap, podman, apptainer or none (default bwrap).") var sandbox: SandboxKind?
     @Option(help: "Agent network: open or none (default open).") var network: NetworkPolicy?
     @Option(help: "Seed passed to the agent (default 0).") var seed: Int?
     @Option(help: "Name used as the run id's prefix.") var name: String?

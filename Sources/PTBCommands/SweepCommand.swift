@@ -88,7 +88,7 @@ struct SweepCommand: AsyncParsableCommand {
                     }
                     return
                 }
-                let lock = try SweepLock(driver.paths)
+                let lock = try SweepLock.acquire(driver.paths)
                 defer { withExtendedLifetime(lock) {} }
                 let m = try driver.create(spec: spec)
                 let done = try await driver.submit(m, runs: m.runs, isRetry: false)
@@ -157,7 +157,7 @@ struct SweepCommand: AsyncParsableCommand {
         func run() async throws {
             try await reporting {
                 let paths = try ref.paths()
-                let lock = try SweepLock(paths)
+                let lock = try SweepLock.acquire(paths)
                 defer { withExtendedLifetime(lock) {} }
                 let m = try paths.load()
                 let runner = ProcessRunner()

@@ -43,7 +43,8 @@ public struct PTBHome: Sendable, Equatable {
 ///   protected.json    hashes of what the agent must not change (taken at prepare)
 ///   workspace/        the agent's HOME
 ///     task/           the agent's working dir: evaluate.py, templates/, timer.sh, context files, final_model/
-///   trace.jsonl       every line the agent printed, with UTC timestamps
+///   trace.jsonl       every line the agent printed, with UTC timestamps (secrets redacted)
+///   events.jsonl      the same as unified events; usage.json: tokens and cost
 ///   monitor.jsonl     system samples (GPU, CPU, memory, disk)
 ///   final_model/      the collected submission
 ///   eval/final/       metrics.json, samples.jsonl, engine logs of the final evaluation
@@ -64,6 +65,9 @@ public struct RunPaths: Sendable, Equatable {
     public var agentFinalModel: URL { task.appendingPathComponent("final_model") }
     public var trace: URL { dir.appendingPathComponent("trace.jsonl") }
     public var monitor: URL { dir.appendingPathComponent("monitor.jsonl") }
+    /// The agent's output as unified events (session, text, tool calls, usage…), and their totals.
+    public var events: URL { dir.appendingPathComponent("events.jsonl") }
+    public var usage: URL { dir.appendingPathComponent("usage.json") }
     public var finalModel: URL { dir.appendingPathComponent("final_model") }
     public var evalRoot: URL { dir.appendingPathComponent("eval") }
     public var finalEval: URL { evalRoot.appendingPathComponent("final") }

@@ -220,23 +220,10 @@ public struct AttemptRecord: Codable, Sendable, Equatable {
 }
 
 /// An exclusive lock on a sweep directory while ptb submits to it, so two `ptb sweep retry`
-/// at once cannot submit the same runs twice. The kernel drops it when ptb dies.
-public final class SweepLock {
-    private let fd: Int32
-
-    public init(_ paths: SweepPaths) throws {
-        try FileManager.default.createDirectory(at: paths.root, withIntermediateDirectories: true)
-        let url = paths.root.appendingPathComponent(".lock")
-        fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw JobsError.unsupported("cannot open \(url.path); check that the results directory is writable.") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
-            throw JobsError.unsupported("another ptb is submitting to sweep \(paths.root.lastPathComponent) (a local pool keeps this lock while it runs); wait for it, then retry.")
-        }
-    }
-
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
+/// at once cannot submit the same runs twice.
+public enum SweepLock {
+    public static func acquire(_ paths: SweepPaths) throws -> ExclusiveFileLock {
+        try ExclusiveFileLock(url: paths.root.appendingPathComponent(".lock"), busy: JobsError.unsupported(
+            "another ptb is submitting to sweep \(paths.root.lastPathComponent) (a local pool keeps this lock while it runs); wait for it, then retry."))
     }
 }

@@ -31,8 +31,14 @@ enum AgentPhase {
         guard let deadline = m.deadline else { return .failed("no deadline recorded; the prepare phase did not finish") }
         let hardLimit = deadline.addingTimeInterval(spec.termGraceSeconds)
         let trace = try LineAppender(url: p.trace)
+        // Every value of a secret-bearing variable (the agent's and the host's) and the contents of
+        // subscription credential files are replaced before anything reaches disk or the console.
+        let hostSecrets = ctx.harness.environment.filter { Redactor.isSecretName($0.key) }
+        var redactor = Redactor(environment: hostSecrets)
         func event(_ name: String, _ detail: String? = nil) {
-            if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: nil, event: name, detail: detail)) { trace.append(l) }
+            if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: nil, event: name, detail: detail.map(redactor.redact))) {
+                trace.append(l)
+            }
         }
         if Date() >= hardLimit {
             event("skipped", "budget spent before the agent could (re)start")
@@ -58,7 +64,7 @@ enum AgentPhase {
                                            "--gpu-name", spec.gpuName, "--marker", p.task.appendingPathComponent("cuda_not_available").path],
                                 environment: env)
             let (t, lines) = try await ctx.harness.runner.run(sandbox.wrap(check, policy: policy))
-            for l in lines { trace.append((try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: l))) ?? l) }
+            for l in lines.map(redactor.redact) { if let j = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: l)) { trace.append(j) } }
             guard t.succeeded else {
                 m.exit = .noGPU
                 event("no-gpu", lines.last)
@@ -68,7 +74,9 @@ enum AgentPhase {
 
         let prompt = try String(contentsOf: p.prompt, encoding: .utf8)
         let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
-        let command = sandbox.wrap(try ctx.agent.command(agentCtx, prompt: prompt), policy: policy)
+        let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
+        redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home)
+        let command = sandbox.wrap(agentCommand, policy: policy)
         event("start", "attempt \(m[.agent].attempts); sandbox \(spec.sandbox.rawValue); hard limit \(Timestamps.iso(hardLimit))")
         let child: ChildProcess
         do { child = try await ctx.harness.runner.start(command) } catch {
@@ -80,6 +88,7 @@ enum AgentPhase {
         try ctx.save(m)
 
         let echo = ctx.harness.echoAgent
+        let redact = redactor
         let log = ctx.harness.log
         let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner)
         let start = Date()
@@ -91,8 +100,9 @@ enum AgentPhase {
         let termination: Termination = await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 for await line in child.lines {
-                    if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: line)) { trace.append(l) }
-                    if echo { log("  | \(line)") }
+                    let clean = redact.redact(line)
+                    if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: clean)) { trace.append(l) }
+                    if echo { log("  | \(clean)") }
                 }
                 return .drained
             }
@@ -139,7 +149,17 @@ enum AgentPhase {
         m.exit = exit
         m.live = nil
         event("exit", "\(exit) after \(Int(seconds)) s (\(termination))")
-        return .done("agent exit: \(exit) after \(Int(seconds)) s")
+        if let cli = ctx.agent as? any CLIScaffoldAdapter { try? cli.removeCopiedCredentials(agentCtx) }
+        if let podman = sandbox as? PodmanSandbox { _ = try? await ctx.harness.runner.run(podman.cleanupCommand(policy: policy)) }
+        // The unified event stream and token/cost summary, parsed from the (redacted) raw trace.
+        var usage = ""
+        let def = AgentRegistry.definition(agent: spec.agent, config: spec.agentConfig, home: ctx.harness.home)
+        if let summary = try? TraceConverter.writeEvents(trace: p.trace, to: p.events,
+                                                         scaffold: def?.scaffoldKind == .command ? nil : def?.scaffoldKind, model: def?.model) {
+            try? JSONIO.write(summary, to: p.usage)
+            if !summary.usage.isZero { usage = "; tokens in \(summary.usage.input) out \(summary.usage.output)" }
+        }
+        return .done("agent exit: \(exit) after \(Int(seconds)) s\(usage)")
     }
 
     static func classify(_ t: Termination, timedOut: Bool) -> ExitClass {

@@ -47,7 +47,7 @@ public struct Lifecycle: Sendable {
 
     @discardableResult
     public func run() async throws -> RunManifest {
-        let lock = try RunLock(paths)
+        let lock = try RunLock.acquire(paths)
         defer { withExtendedLifetime(lock) {} }
         var m = try RunStore.load(paths)
         if m.outcome == .done, m.nextPhase == nil { return m }

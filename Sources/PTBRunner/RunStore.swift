@@ -48,21 +48,9 @@ public enum RunStore {
 }
 
 /// An exclusive lock on a run directory, so two ptb processes never drive the same run.
-/// The kernel drops it when the holder dies, so a SIGKILLed ptb never leaves a stale lock.
-public final class RunLock {
-    private let fd: Int32
-
-    public init(_ paths: RunPaths) throws {
-        fd = open(paths.lock.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PTBError.io("cannot open \(paths.lock.path)") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
-            throw PTBError.invalidArgument("run \(paths.id) is being processed by another ptb process; wait for it or stop it first.")
-        }
-    }
-
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
+public enum RunLock {
+    public static func acquire(_ paths: RunPaths) throws -> ExclusiveFileLock {
+        try ExclusiveFileLock(url: paths.lock, busy: PTBError.invalidArgument(
+            "run \(paths.id) is being processed by another ptb process; wait for it or stop it first."))
     }
 }

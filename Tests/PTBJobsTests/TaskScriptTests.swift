@@ -70,10 +70,10 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let paths = SweepPaths(root: dir.appendingPathComponent("x"))
-        var first: SweepLock? = try SweepLock(paths)
-        #expect(throws: JobsError.self) { _ = try SweepLock(paths) }
+        var first: ExclusiveFileLock? = try SweepLock.acquire(paths)
+        #expect(throws: JobsError.self) { _ = try SweepLock.acquire(paths) }
         withExtendedLifetime(first) {}
         first = nil
-        _ = try SweepLock(paths)   // released with its holder
+        _ = try SweepLock.acquire(paths)   // released with its holder
     }
 }

@@ -229,3 +229,36 @@ extension LifecycleTests {
         #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("killed-leftovers"))
     }
 }
+
+extension LifecycleTests {
+    @Test func secretsNeverLandInAStoredFile() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let secret = "sk-test-\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+        let hostOnly = "hostonly-\(UUID().uuidString)"
+        let cfg = h.root.appendingPathComponent("echoer.yaml")
+        try """
+            name: echoer
+            scaffold: command
+            command: ["bash", "-c", "env; echo \\"key=$OPENAI_API_KEY\\"; echo \\"{\\\\\\"k\\\\\\": \\\\\\"$OPENAI_API_KEY\\\\\\"}\\" > leaked.json; echo done"]
+            pass_env: [OPENAI_API_KEY]
+            """.write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try ptb(runArgs(h, agentConfig: cfg), home: h, env: ["OPENAI_API_KEY": secret, "MY_PRIVATE_TOKEN": hostOnly])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains(secret) && !r.stdout.contains(secret), "the console echo is redacted too")
+        let (paths, _) = try h.onlyRun()
+        let trace = try String(contentsOf: paths.trace, encoding: .utf8)
+        #expect(trace.contains("key=[REDACTED:OPENAI_API_KEY]"))
+        #expect(!trace.contains(hostOnly), "host variables that were not declared never reach the agent")
+        // Nothing ptb stored outside the agent's own workspace holds the value.
+        let fm = FileManager.default
+        let files = fm.enumerator(at: paths.dir, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+            .filter { !$0.path.hasPrefix(paths.workspace.path) && (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+        #expect(files.count > 5)
+        for f in files {
+            let text = String(decoding: (try? Data(contentsOf: f)) ?? Data(), as: UTF8.self)
+            #expect(!text.contains(secret), "secret found in \(f.path)")
+        }
+        #expect(FileManager.default.fileExists(atPath: paths.events.path))
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import PTBCore
+import Yams
+
+/// How a CLI agent authenticates.
+public enum AuthMode: String, Codable, Sendable, CaseIterable {
+    /// Only this scaffold's API key passes into the sandbox (the original `claude`, `codex`, … dirs).
+    case apiKey = "api-key"
+    /// A subscription login (Claude OAuth token, ChatGPT `auth.json`); every API key is emptied so the
+    /// CLI cannot silently fall back to metered billing (the original `*_non_api` dirs).
+    case subscription
+}
+
+/// When an agent stops early, resume its session with a nudge (the original `*_reprompt` dirs).
+public struct RepromptPolicy: Codable, Sendable, Equatable {
+    public var enabled: Bool
+    /// Re-prompt only while at least this much of the budget is left (the original: 30 min).
+    public var minRemainingMinutes: Int
+    /// `{H}` and `{M}` become the remaining hours and minutes as `timer.sh` prints them.
+    public var message: String
+    /// Upper bound on re-prompts, so a CLI that exits at once cannot spin until the deadline.
+    public var maxRounds: Int
+
+    public static let defaultMessage =
+        "You still have {H}h {M}m remaining. Please continue improving your result and maximize performance."
+
+    public init(enabled: Bool = true, minRemainingMinutes: Int = 30, message: String = RepromptPolicy.defaultMessage,
+                maxRounds: Int = 100) {
+        self.enabled = enabled
+        self.minRemainingMinutes = minRemainingMinutes
+        self.message = message
+        self.maxRounds = maxRounds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case enabled, message
+        case minRemainingMinutes = "min_remaining_minutes"
+        case maxRounds = "max_rounds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        minRemainingMinutes = try c.decodeIfPresent(Int.self, forKey: .minRemainingMinutes) ?? 30
+        message = try c.decodeIfPresent(String.self, forKey: .message) ?? Self.defaultMessage
+        maxRounds = try c.decodeIfPresent(Int.self, forKey: .maxRounds) ?? 100
+    }
+}
+
+/// The scaffolds an agent definition can name. `command` runs any program; the others are the
+/// CLI coding agents of the original harness, one adapter file each.
+public enum Scaffold: String, Codable, Sendable, CaseIterable {
+    case command
+    case claudeCode = "claude-code"
+    case codex
+    case gemini
+    case opencode
+}
+
+/// An agent defined by a config file: the way users add their own agent without Swift code.
+///
+/// ```yaml
+/// name: my-agent
+/// scaffold: command
+/// command: ["bash", "solve.sh"]      # run in task/; $PROMPT holds the prompt
+/// script: ./solve.sh                 # optional: copied into the workspace beside task/
+/// env: {MY_SETTING: "1"}             # extra variables
+/// pass_env: [OPENAI_API_KEY]         # host variables passed through (nothing else is)
+/// non_interactive_line: false
+/// ```
+///
+/// A CLI agent names its scaffold and model instead of a command:
+///
+/// ```yaml
+/// name: claude-opus-4-6
+/// scaffold: claude-code              # claude-code | codex | gemini | opencode
+/// model: claude-opus-4-6
+/// effort: high                       # optional; per scaffold (see the adapters)
+/// auth: api-key                      # api-key | subscription
+/// credentials: ~/.claude-oauth-token # subscription: token file (Claude) or auth.json (Codex)
+/// reprompt: {enabled: true, min_remaining_minutes: 30}
+/// ```
+public struct AgentConfig: Codable, Sendable, Equatable {
+    public var name: String
+    public var scaffold: String
+    /// The program of a `command` agent; empty for the CLI scaffolds.
+    public var command: [String]
+    public var script: String?
+    public var env: [String: String]?
+    public var passEnv: [String]?
+    public var nonInteractiveLine: Bool?
+    public var model: String?
+    public var effort: String?
+    public var auth: AuthMode?
+    /// Subscription credentials file; nil = `$PTB_HOME/credentials/<default name>` (see the adapter).
+    public var credentials: String?
+    public var reprompt: RepromptPolicy?
+    /// Free text shown by `ptb agents`.
+    public var description: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, scaffold, command, script, env, model, effort, auth, credentials, reprompt, description
+        case passEnv = "pass_env"
+        case nonInteractiveLine = "non_interactive_line"
+    }
+
+    public init(name: String, scaffold: String, command: [String] = [], script: String? = nil, env: [String: String]? = nil,
+                passEnv: [String]? = nil, nonInteractiveLine: Bool? = nil, model: String? = nil, effort: String? = nil,
+                auth: AuthMode? = nil, credentials: String? = nil, reprompt: RepromptPolicy? = nil, description: String? = nil) {
+        self.name = name
+        self.scaffold = scaffold
+        self.command = command
+        self.script = script
+        self.env = env
+        self.passEnv = passEnv
+        self.nonInteractiveLine = nonInteractiveLine
+        self.model = model
+        self.effort = effort
+        self.auth = auth
+        self.credentials = credentials
+        self.reprompt = reprompt
+        self.description = description
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        scaffold = try c.decode(String.self, forKey: .scaffold)
+        command = try c.decodeIfPresent([String].self, forKey: .command) ?? []
+        script = try c.decodeIfPresent(String.self, forKey: .script)
+        env = try c.decodeIfPresent([String: String].self, forKey: .env)
+        passEnv = try c.decodeIfPresent([String].self, forKey: .passEnv)
+        nonInteractiveLine = try c.decodeIfPresent(Bool.self, forKey: .nonInteractiveLine)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        effort = try c.decodeIfPresent(String.self, forKey: .effort)
+        auth = try c.decodeIfPresent(AuthMode.self, forKey: .auth)
+        credentials = try c.decodeIfPresent(String.self, forKey: .credentials)
+        reprompt = try c.decodeIfPresent(RepromptPolicy.self, forKey: .reprompt)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+    }
+
+    public var scaffoldKind: Scaffold? { Scaffold(rawValue: scaffold) }
+    public var authMode: AuthMode { auth ?? .apiKey }
+
+    public static func load(_ url: URL) throws -> AgentConfig {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        return try parse(text, path: url.path, baseDir: url.deletingLastPathComponent())
+    }
+
+    /// Parses and checks a definition; relative `script`/`credentials` paths resolve against `baseDir`.
+    public static func parse(_ text: String, path: String, baseDir: URL?) throws -> AgentConfig {
+        var config: AgentConfig
+        do { config = try YAMLDecoder().decode(AgentConfig.self, from: text) } catch {
+            throw PTBError.config(path: path, reason: "not a valid agent config: \(error). Required keys: name, scaffold, and command (scaffold command) or model (CLI scaffolds).")
+        }
+        guard let kind = config.scaffoldKind else {
+            // The first sentence is what users of the `command` scaffold have always seen.
+            let cli = Scaffold.allCases.filter { $0 != .command }.map(\.rawValue).joined(separator: ", ")
+            throw PTBError.config(path: path, reason: "unknown scaffold '\(config.scaffold)'. Valid scaffolds: command. CLI agent scaffolds (with model:): \(cli).")
+        }
+        switch kind {
+        case .command:
+            guard !config.command.isEmpty else { throw PTBError.config(path: path, reason: "`command` is empty") }
+        default:
+            guard let m = config.model, !m.isEmpty else {
+                throw PTBError.config(path: path, reason: "scaffold \(kind.rawValue) needs `model:` (e.g. \(Self.exampleModel(kind))).")
+            }
+            if config.authMode == .subscription, kind == .gemini || kind == .opencode {
+                throw PTBError.config(path: path, reason: "auth: subscription is supported for claude-code and codex only; use auth: api-key for \(kind.rawValue).")
+            }
+        }
+        if let baseDir {
+            if let s = config.script { config.script = resolve(s, against: baseDir) }
+            if let s = config.credentials { config.credentials = resolve(s, against: baseDir) }
+        }
+        return config
+    }
+
+    static func resolve(_ path: String, against dir: URL) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/") {
+            return URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(String(path.dropFirst(2))).path
+        }
+        return dir.appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    static func exampleModel(_ s: Scaffold) -> String {
+        switch s {
+        case .command: ""
+        case .claudeCode: "claude-opus-4-6"
+        case .codex: "gpt-5.2"
+        case .gemini: "models/gemini-3-pro-preview"
+        case .opencode: "zai/glm-5"
+        }
+    }
+}

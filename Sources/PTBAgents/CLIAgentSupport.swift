@@ -1,0 +1,133 @@
+import Foundation
+import PTBCore
+import PTBProcess
+
+/// What the four CLI scaffold adapters share: the environment they start from, the credential
+/// checks, and the re-prompt loop. Each adapter file only states its CLI's flags and keys.
+public protocol CLIScaffoldAdapter: AgentAdapter {
+    var config: AgentConfig { get }
+    /// ptb's own environment, injected so tests see a fixed one (no API key leaks from the host).
+    var host: [String: String] { get }
+    /// The first invocation, the prompt last.
+    func arguments(prompt: String) -> [String]
+    /// The invocation that continues the agent's last session with `message`.
+    func resumeArguments(message: String) -> [String]
+    /// The scaffold's own variables: its API key (or the emptied keys and the OAuth token), tunables.
+    func scaffoldEnvironment(_ context: AgentContext) throws -> [String: String]
+    /// Scaffold-specific files in the workspace (config files, copied credentials).
+    func prepareScaffold(_ context: AgentContext) throws
+    /// Files whose contents are secrets (for the trace redactor).
+    func secretFiles(home: PTBHome) -> [URL]
+    /// Credential files `prepare` copied into the workspace, to delete once the agent has exited
+    /// so that no login stays at rest in the run directory.
+    func copiedCredentials(_ context: AgentContext) -> [URL]
+}
+
+extension CLIScaffoldAdapter {
+    public var name: String { config.name }
+    public var model: String { config.model ?? "" }
+
+    public func prepareScaffold(_ context: AgentContext) throws {}
+    public func secretFiles(home: PTBHome) -> [URL] { [] }
+    public func copiedCredentials(_ context: AgentContext) -> [URL] { [] }
+
+    /// Deletes what `copiedCredentials` names; idempotent.
+    public func removeCopiedCredentials(_ context: AgentContext) throws {
+        for url in copiedCredentials(context) where FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.removeItem(at: url)
+        }
+    }
+
+    public func prepare(_ context: AgentContext) throws {
+        try prepareScaffold(context)
+        let script = context.paths.workspace.appendingPathComponent(CLIAgentSupport.loopScriptName)
+        if let policy = config.reprompt, policy.enabled {
+            try AtomicFile.write(Data(CLIAgentSupport.repromptScript(adapter: self, policy: policy,
+                                                                      timer: context.paths.task.appendingPathComponent("timer.sh")).utf8),
+                                 to: script)
+        } else if FileManager.default.fileExists(atPath: script.path) {
+            // A definition edited between attempts must not leave a stale loop behind.
+            try FileManager.default.removeItem(at: script)
+        }
+    }
+
+    public func command(_ context: AgentContext, prompt: String) throws -> Command {
+        var env = context.environment
+        for k in config.passEnv ?? [] { if let v = host[k] { env[k] = v } }
+        for (k, v) in try scaffoldEnvironment(context) { env[k] = v }
+        for (k, v) in config.env ?? [:] { env[k] = v }
+        // The original passes the prompt in $PROMPT too; the loop script reads it from there.
+        env["PROMPT"] = prompt
+        if let policy = config.reprompt, policy.enabled {
+            return Command("bash", [context.paths.workspace.appendingPathComponent(CLIAgentSupport.loopScriptName).path], environment: env)
+        }
+        let argv = arguments(prompt: prompt)
+        return Command(argv[0], Array(argv.dropFirst()), environment: env)
+    }
+
+    /// Fails early (at `ptb run`, before any phase) when the credentials cannot be there.
+    public func preflight(home: PTBHome) throws {
+        _ = try scaffoldEnvironment(AgentContext(
+            spec: RunSpec(task: "", model: "", agent: name), paths: RunPaths(dir: home.runs.appendingPathComponent("preflight")),
+            home: home, baseModelDir: home.models, environment: [:]))
+    }
+
+    /// The configured credentials file, or the default one under `$PTB_HOME/credentials`.
+    func credentialsFile(home: PTBHome, defaultName: String) -> URL {
+        config.credentials.map { URL(fileURLWithPath: $0) } ?? home.root.appendingPathComponent("credentials/\(defaultName)")
+    }
+
+    /// The API key of this scaffold from ptb's environment, with a message that says how to fix it.
+    func requireKey(_ name: String, fallback: String? = nil) throws -> String {
+        if let v = host[name], !v.isEmpty { return v }
+        if let fallback, let v = host[fallback], !v.isEmpty { return v }
+        let alt = fallback.map { " (or \($0))" } ?? ""
+        throw PTBError.invalidArgument(
+            "agent '\(config.name)': \(name)\(alt) is not set in ptb's environment. Export it before `ptb run`, or use `auth: subscription` in the agent definition where the scaffold supports it.")
+    }
+
+    func rejectEffort(_ scaffold: String) throws {
+        if config.effort != nil {
+            throw PTBError.invalidArgument("agent '\(config.name)': \(scaffold) has no reasoning-effort setting; remove `effort:` from its definition.")
+        }
+    }
+}
+
+public enum CLIAgentSupport {
+    /// Written into the workspace beside task/ (as the original's `agent_solve.sh`).
+    public static let loopScriptName = "agent_solve.sh"
+
+    /// The re-prompt loop of the original `*_reprompt` agents: run once, then while `timer.sh` is not
+    /// expired and at least `minRemainingMinutes` are left, resume the session with the message.
+    /// Each round prints one JSON line (`ptb.reprompt`) so the trace shows where it resumed.
+    public static func repromptScript(adapter: some CLIScaffoldAdapter, policy: RepromptPolicy, timer: URL) -> String {
+        let first = adapter.arguments(prompt: "__PTB_PROMPT__").map(shellQuote).joined(separator: " ")
+            .replacingOccurrences(of: "__PTB_PROMPT__", with: "\"$PROMPT\"")
+        let resume = adapter.resumeArguments(message: "__PTB_MESSAGE__").map(shellQuote).joined(separator: " ")
+            .replacingOccurrences(of: "__PTB_MESSAGE__", with: "\"$msg\"")
+        return """
+            #!/bin/bash
+            # Generated by ptb for agent \(adapter.name): run it, then re-prompt while the budget lasts.
+            \(first)
+            status=$?
+            round=0
+            while [ "$round" -lt \(policy.maxRounds) ]; do
+                out=$(bash \(shellQuote(timer.path)))
+                case "$out" in *expired*) break ;; esac
+                rem=$(printf '%s\\n' "$out" | tail -n 1)
+                h=${rem%%:*}
+                m=${rem#*:}
+                [ $((10#$h * 60 + 10#$m)) -ge \(policy.minRemainingMinutes) ] || break
+                round=$((round + 1))
+                msg=\(shellQuote(policy.message))
+                msg=${msg//"{H}"/$h}
+                msg=${msg//"{M}"/$m}
+                printf '{"type":"ptb.reprompt","round":%d,"remaining":"%s"}\\n' "$round" "$rem"
+                \(resume)
+                status=$?
+            done
+            exit $status
+
+            """
+    }
+}

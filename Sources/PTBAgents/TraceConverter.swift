@@ -1,0 +1,131 @@
+import Foundation
+import PTBCore
+
+/// Totals of a converted trace.
+public struct TraceSummary: Codable, Sendable, Equatable {
+    public var scaffold: String?
+    public var model: String?
+    public var usage: TokenUsage
+    /// What the CLI reported (Claude's `total_cost_usd`, OpenCode's step costs), summed.
+    public var reportedCostUSD: Double?
+    /// From the price table, when nothing was reported and the model is in it.
+    public var estimatedCostUSD: Double?
+    public var toolCalls: Int
+    public var errors: Int
+    public var events: Int
+    public var unknown: Int
+
+    enum CodingKeys: String, CodingKey {
+        case scaffold, model, usage, errors, events, unknown
+        case reportedCostUSD = "reported_cost_usd"
+        case estimatedCostUSD = "estimated_cost_usd"
+        case toolCalls = "tool_calls"
+    }
+}
+
+/// Reads `trace.jsonl` (lines `{"ts","line"}` of agent output and `{"ts","event","detail"}` of ptb)
+/// and produces unified events. The scaffold is given (from the agent's definition) or detected
+/// from the first agent JSON line; every line yields at least one event, so nothing is dropped.
+public struct TraceConverter {
+    public private(set) var scaffold: Scaffold?
+    var parser: (any TraceParser)?
+    var model: String?
+
+    public init(scaffold: Scaffold? = nil, model: String? = nil) {
+        self.scaffold = scaffold
+        self.model = model
+        if let scaffold { parser = Self.parser(for: scaffold) }
+    }
+
+    static func parser(for s: Scaffold) -> (any TraceParser)? {
+        switch s {
+        case .claudeCode: ClaudeTraceParser()
+        case .codex: CodexTraceParser()
+        case .gemini: GeminiTraceParser()
+        case .opencode: OpenCodeTraceParser()
+        case .command: nil
+        }
+    }
+
+    /// The scaffold whose stream this object belongs to, from its shape.
+    public static func detect(_ o: [String: JSONValue]) -> Scaffold? {
+        let type = o.str("type") ?? ""
+        if o["part"] != nil || ["step_start", "step_finish"].contains(type) { return .opencode }
+        if type.hasPrefix("thread.") || type.hasPrefix("turn.") || type.hasPrefix("item.") { return .codex }
+        if o["type"] == nil, o["msg"] != nil { return .codex }
+        if ["system", "assistant", "user"].contains(type) || (type == "result" && o["subtype"] != nil) { return .claudeCode }
+        if ["init", "message", "tool_use", "tool_result"].contains(type) || (type == "result" && o["stats"] != nil) { return .gemini }
+        return nil
+    }
+
+    /// Events of one `trace.jsonl` line.
+    public mutating func convert(traceLine: String) -> [TraceEvent] {
+        guard let rec = JSONValue.object(line: traceLine) else {
+            // Not a trace record at all (a truncated last line after a crash): keep it as output.
+            return [TraceEvent(kind: .output, text: traceLine)]
+        }
+        let ts = rec.str("ts")
+        if let event = rec.str("event") {
+            return [TraceEvent(ts: ts, kind: .harness, source: event, text: rec.str("detail"))]
+        }
+        guard let line = rec.str("line") else { return [.other(rec, ts: ts, source: "trace")] }
+        return convert(agentLine: line, ts: ts)
+    }
+
+    /// Events of one line the agent printed.
+    public mutating func convert(agentLine line: String, ts: String?) -> [TraceEvent] {
+        guard let o = JSONValue.object(line: line) else { return [TraceEvent(ts: ts, kind: .output, text: line)] }
+        if o.str("type") == "ptb.reprompt" {
+            return [TraceEvent(ts: ts, kind: .harness, source: "reprompt", text: "round \(o.int("round") ?? 0), \(o.str("remaining") ?? "?") remaining")]
+        }
+        if parser == nil, scaffold == nil, let s = Self.detect(o) {
+            scaffold = s
+            parser = Self.parser(for: s)
+        }
+        guard var p = parser else { return [.other(o, ts: ts, source: o.str("type"))] }
+        let events = p.parse(o, ts: ts)
+        parser = p
+        return events
+    }
+
+    public mutating func finish() -> [TraceEvent] {
+        guard var p = parser else { return [] }
+        let events = p.finish()
+        parser = p
+        return events
+    }
+
+    /// Converts a whole trace file.
+    public static func convert(trace: URL, scaffold: Scaffold? = nil, model: String? = nil) throws -> ([TraceEvent], TraceSummary) {
+        let text: String
+        do { text = try String(contentsOf: trace, encoding: .utf8) } catch {
+            throw PTBError.io("cannot read \(trace.path): \(error.localizedDescription)")
+        }
+        var c = TraceConverter(scaffold: scaffold, model: model)
+        var events: [TraceEvent] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) { events += c.convert(traceLine: String(line)) }
+        events += c.finish()
+        return (events, summarize(events, scaffold: c.scaffold, model: model))
+    }
+
+    /// Writes `events.jsonl` (one unified event per line) and returns the summary.
+    @discardableResult
+    public static func writeEvents(trace: URL, to out: URL, scaffold: Scaffold? = nil, model: String? = nil) throws -> TraceSummary {
+        let (events, summary) = try convert(trace: trace, scaffold: scaffold, model: model)
+        var data = Data()
+        for e in events { data.append(Data((try JSONIO.line(e) + "\n").utf8)) }
+        try AtomicFile.write(data, to: out)
+        return summary
+    }
+
+    public static func summarize(_ events: [TraceEvent], scaffold: Scaffold?, model: String?) -> TraceSummary {
+        let model = model ?? events.first { $0.model != nil }?.model
+        let usage = events.filter { $0.kind == .usage }.compactMap(\.usage).reduce(TokenUsage(), +)
+        let costs = events.filter { $0.kind == .usage }.compactMap(\.costUSD)
+        let reported: Double? = costs.isEmpty ? nil : costs.reduce(0, +)
+        let estimated = reported == nil && !usage.isZero ? model.flatMap(Pricing.price(model:))?.cost(usage) : nil
+        return TraceSummary(scaffold: scaffold?.rawValue, model: model, usage: usage, reportedCostUSD: reported, estimatedCostUSD: estimated,
+                            toolCalls: events.filter { $0.kind == .toolCall }.count, errors: events.filter { $0.kind == .error }.count,
+                            events: events.count, unknown: events.filter { $0.kind == .other }.count)
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import PTBAgents
+import PTBCore
+
+struct AgentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agents",
+        abstract: "List the agents --agent accepts: built-in, shipped definitions and those in $PTB_HOME/agents.")
+
+    @OptionGroup var homeOptions: HomeOptions
+    @Flag(help: "Machine-readable output.") var json = false
+
+    func run() async throws {
+        try await reporting {
+            let home = homeOptions.ptbHome
+            let rows = AgentRegistry.list(home: home)
+            if json {
+                print(String(decoding: try JSONIO.encode(rows), as: UTF8.self), terminator: "")
+                return
+            }
+            let table = [["NAME", "SCAFFOLD", "MODEL", "AUTH", "REPROMPT", "SOURCE"]] + rows.map {
+                [$0.name, $0.scaffold, $0.model ?? "-", $0.auth ?? "-", $0.reprompt ? "yes" : "-", $0.source.rawValue]
+            }
+            let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
+            for r in table {
+                print(r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            }
+            for r in rows { if let p = r.problem { Console.err("warning: \(home.agents.path)/\(r.name).yaml: \(p)") } }
+            print("\nAdd your own as \(home.agents.path)/NAME.yaml (a definition there overrides a shipped one of the same name).")
+        }
+    }
+}

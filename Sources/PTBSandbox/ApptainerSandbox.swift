@@ -1,0 +1,84 @@
+import Foundation
+import PTBCore
+import PTBProcess
+
+/// Apptainer, as the original harness ran its agents (`apptainer exec --nv -c …`), but with
+/// `--containall` (contain + cleanenv + own IPC and PID namespaces, as `new_judge_v2`): nothing of
+/// the host environment leaks in, each declared variable goes in by `--env`, secrets through
+/// `APPTAINERENV_NAME` in apptainer's own environment so their values stay out of the process list.
+public struct ApptainerSandbox: SandboxRuntime {
+    public let kind = SandboxKind.apptainer
+    public var apptainerPath: String
+    /// A `.sif` file (or sandbox directory).
+    public var image: String
+    public var extraArguments: [String]
+    public var clientEnvironment: [String: String]
+
+    public init(image: String, apptainerPath: String = "apptainer", extraArguments: [String] = [],
+                clientEnvironment: [String: String] = ApptainerSandbox.hostClientEnvironment()) {
+        self.image = image
+        self.apptainerPath = apptainerPath
+        self.extraArguments = extraArguments
+        self.clientEnvironment = clientEnvironment
+    }
+
+    public static func hostClientEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        env.filter { ["PATH", "HOME", "USER", "LANG", "TMPDIR", "APPTAINER_CACHEDIR", "APPTAINER_TMPDIR"].contains($0.key) }
+    }
+
+    public func check() throws {
+        guard SandboxSupport.findExecutable(apptainerPath) != nil else {
+            throw PTBError.sandbox("apptainer is not installed (Debian does not package it: see apptainer.org/docs/admin/main/installation.html) or use `--sandbox bwrap`/`podman`.")
+        }
+        guard FileManager.default.fileExists(atPath: image) else {
+            throw PTBError.sandbox("the Apptainer image \(image) does not exist. Build it with `apptainer build \(image) containers/ptb.def` or set PTB_APPTAINER_IMAGE.")
+        }
+    }
+
+    public func arguments(_ command: Command, policy: SandboxPolicy) -> [String] {
+        var a = ["exec", "--containall", "--writable-tmpfs"]
+        var env = command.environment
+        // HOME cannot be set by --env; --home binds the workspace as home instead.
+        let home = env.removeValue(forKey: "HOME")
+        if policy.gpus { a.append("--nv") }
+        if policy.network == .none { a += ["--net", "--network", "none"] }
+        if let home { a += ["--home", home] }
+        let writable = Set(policy.writable.map(\.path))
+        for v in policy.visible where !writable.contains(v.path) { a += ["--bind", "\(v.path):\(v.path):ro"] }
+        for w in policy.writable where w.path != home { a += ["--bind", "\(w.path):\(w.path)"] }
+        for r in policy.readOnlyInsideWritable { a += ["--bind", "\(r.path):\(r.path):ro"] }
+        a += ["--pwd", policy.workingDirectory.path]
+        // --nv exposes every GPU; CUDA_VISIBLE_DEVICES (passed below) selects among them.
+        for k in env.keys.sorted() where !SandboxSupport.isSecretName(k) { a += ["--env", "\(k)=\(env[k]!)"] }
+        return a + extraArguments + [image, command.executable] + command.arguments
+    }
+
+    public func wrap(_ command: Command, policy: SandboxPolicy) -> Command {
+        var client = clientEnvironment
+        for (k, v) in command.environment where SandboxSupport.isSecretName(k) { client["APPTAINERENV_\(k)"] = v }
+        return Command(apptainerPath, arguments(command, policy: policy), environment: client, workingDirectory: nil)
+    }
+}
+
+/// Helpers the container runtimes share.
+public enum SandboxSupport {
+    /// Names whose values are secrets (the same rule as the trace redactor in PTBAgents).
+    public static func isSecretName(_ name: String) -> Bool {
+        let n = name.uppercased()
+        return n.hasSuffix("_API_KEY") || n.hasSuffix("_TOKEN") || n.hasSuffix("_SECRET") || n.hasSuffix("_ACCESS_KEY") || n == "API_KEY"
+    }
+
+    /// The GPUs named by CUDA_VISIBLE_DEVICES (indices or UUIDs); nil = all of them.
+    public static func gpuSelection(_ value: String?) -> [String]? {
+        guard let value, !value.isEmpty else { return nil }
+        return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    public static func findExecutable(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+        if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
+        for dir in (path ?? "/usr/bin:/bin").split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+            return "\(dir)/\(name)"
+        }
+        return nil
+    }
+}

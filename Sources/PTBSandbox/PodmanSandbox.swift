@@ -1,0 +1,89 @@
+import Foundation
+import PTBCore
+import PTBProcess
+
+/// Podman: the agent in a container of `image`, the workspace bind-mounted read-write at its own
+/// path, the evaluator files and ptb's directories read-only, network `none` or `bridge`, GPUs
+/// through CDI, and only the declared environment. On hosts like ours (hybrid cgroups, no
+/// CAP_SYS_RESOURCE) podman runs only with runc and explicit ulimits (feasibility.md §2).
+public struct PodmanSandbox: SandboxRuntime {
+    public let kind = SandboxKind.podman
+    public var podmanPath: String
+    public var image: String
+    /// crun refuses hybrid v1/v2 cgroups; runc handles them.
+    public var runtime: String
+    /// Podman's default nofile exceeds a hard limit root cannot raise without CAP_SYS_RESOURCE.
+    public var ulimits: [String]
+    /// Extra `podman run` options (`--memory 64g`, `--cpus 8`, `--pids-limit 4096`…).
+    public var extraArguments: [String]
+    /// The podman client's own environment (storage and runtime lookup), and where secret values
+    /// travel: a secret is passed as `--env NAME` so its value never appears in a process list.
+    public var clientEnvironment: [String: String]
+
+    public init(image: String, podmanPath: String = "podman", runtime: String = "runc",
+                ulimits: [String] = ["nofile=1024:1024", "nproc=1024:1024"], extraArguments: [String] = [],
+                clientEnvironment: [String: String] = PodmanSandbox.hostClientEnvironment()) {
+        self.image = image
+        self.podmanPath = podmanPath
+        self.runtime = runtime
+        self.ulimits = ulimits
+        self.extraArguments = extraArguments
+        self.clientEnvironment = clientEnvironment
+    }
+
+    public static func hostClientEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        env.filter { ["PATH", "HOME", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF",
+                      "TMPDIR", "USER", "LANG"].contains($0.key) }
+    }
+
+    public func check() throws {
+        guard SandboxSupport.findExecutable(podmanPath) != nil else {
+            throw PTBError.sandbox("podman is not installed. Install it (`apt-get install podman runc`) or use `--sandbox bwrap`.")
+        }
+        guard SandboxSupport.findExecutable(runtime) != nil else {
+            throw PTBError.sandbox("the OCI runtime `\(runtime)` is not installed (crun fails on hybrid cgroups). Install it (`apt-get install runc`).")
+        }
+    }
+
+    /// A stable name per workspace: `--replace` then removes a container a killed ptb left behind
+    /// when the run resumes, and `cleanupCommand` can remove it after the agent phase.
+    public static func containerName(policy: SandboxPolicy) -> String {
+        "ptb-" + String(Hashing.sha256(Data(policy.workingDirectory.path.utf8)).prefix(16))
+    }
+
+    public func arguments(_ command: Command, policy: SandboxPolicy) -> [String] {
+        // Podman's own warnings would otherwise land in the agent's trace between its lines.
+        var a = ["--log-level", "error", "--runtime", runtime, "run", "--rm", "--init", "--replace", "--name", Self.containerName(policy: policy)]
+        for u in ulimits { a += ["--ulimit", u] }
+        a += ["--network", policy.network == .open ? "bridge" : "none"]
+        let writable = Set(policy.writable.map(\.path))
+        for v in policy.visible where !writable.contains(v.path) { a += ["-v", "\(v.path):\(v.path):ro"] }
+        for w in policy.writable { a += ["-v", "\(w.path):\(w.path)"] }
+        for r in policy.readOnlyInsideWritable { a += ["-v", "\(r.path):\(r.path):ro"] }
+        var env = command.environment
+        if policy.gpus {
+            let gpus = SandboxSupport.gpuSelection(env["CUDA_VISIBLE_DEVICES"])
+            for g in gpus ?? ["all"] { a += ["--device", "nvidia.com/gpu=\(g)"] }
+            // CDI exposes only the selected GPUs, which CUDA then numbers from 0.
+            if let gpus { env["CUDA_VISIBLE_DEVICES"] = (0..<gpus.count).map(String.init).joined(separator: ",") }
+        }
+        for k in env.keys.sorted() {
+            a += ["--env", SandboxSupport.isSecretName(k) ? k : "\(k)=\(env[k]!)"]
+        }
+        a += ["--workdir", policy.workingDirectory.path] + extraArguments + [image, command.executable] + command.arguments
+        return a
+    }
+
+    public func wrap(_ command: Command, policy: SandboxPolicy) -> Command {
+        var client = clientEnvironment
+        for (k, v) in command.environment where SandboxSupport.isSecretName(k) { client[k] = v }
+        return Command(podmanPath, arguments(command, policy: policy), environment: client, workingDirectory: nil)
+    }
+
+    /// Removes the run's container if it is still there (the podman client was SIGKILLed: conmon
+    /// keeps the container running). Meant to run after the agent phase.
+    public func cleanupCommand(policy: SandboxPolicy) -> Command {
+        Command(podmanPath, ["--runtime", runtime, "rm", "--force", "--ignore", "--time", "0", Self.containerName(policy: policy)],
+                environment: clientEnvironment)
+    }
+}
