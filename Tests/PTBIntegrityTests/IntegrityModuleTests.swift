@@ -1,0 +1,8 @@
+import PTBIntegrity
+import Testing
+
+@Suite struct IntegrityModuleTests {
+    @Test func moduleLinks() {
+        #expect(String(describing: PTBIntegrityModule.self) == "PTBIntegrityModule")
+    }
+}
