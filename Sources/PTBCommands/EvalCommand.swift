@@ -16,7 +16,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Model name on --endpoint.") var servedModel: String?
     @Option(help: "API key for --endpoint (default: $PTB_ENDPOINT_API_KEY).") var apiKey: String?
     @Option(help: "Chat template file passed to the engine.") var chatTemplate: String?
-    @Option(help: "Number of samples; -1 = all (default: the task's default).") var limit: Int?
+    // Unconditional: `--limit -1` (all samples, as the original evaluate.py) must not read as a flag.
+    @Option(parsing: .unconditional, help: "Number of samples; -1 = all (default: the task's default).") var limit: Int?
     @Option(help: "Max generated tokens per sample.") var maxTokens: Int?
     @Option(help: "Concurrent requests.") var maxConnections: Int?
     @Option(help: "Accepted for compatibility with evaluate.py; the task default is used.") var gpuMemoryUtilization: Double?

@@ -171,6 +171,9 @@ import Glibc
         #expect(try h.manifests().isEmpty)
         let resume = try ptb(["resume", "nope", "--runs-dir", h.runs.path], home: h)
         #expect(resume.stderr.contains("no run 'nope' found"))
+        // `--limit -1` is a value (all samples), as in the original evaluate.py, not a flag.
+        let eval = try ptb(["eval", "--task", "arith", "--model-path", h.root.appendingPathComponent("missing").path, "--limit", "-1"], home: h)
+        #expect(eval.stderr.contains("is not a usable model directory"))
     }
 
     @Test func configFileGivesTheSameSpecAsFlags() throws {
