@@ -1,4 +1,0 @@
-import Foundation
-
-/// Integrity checks that catch reward hacking; one file per check.
-public enum PTBIntegrityModule {}

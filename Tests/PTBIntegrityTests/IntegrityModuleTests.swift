@@ -1,8 +1,0 @@
-import PTBIntegrity
-import Testing
-
-@Suite struct IntegrityModuleTests {
-    @Test func moduleLinks() {
-        #expect(String(describing: PTBIntegrityModule.self) == "PTBIntegrityModule")
-    }
-}

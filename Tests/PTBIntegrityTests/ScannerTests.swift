@@ -1,0 +1,152 @@
+import Foundation
+import PTBIntegrity
+import PTBTasks
+import Testing
+
+/// Three test items: a long question (n-grams), a mid-length one (short-n grams), a short one
+/// (whole item), with answers of 1 token (not indexed) and 6 tokens (indexed).
+let scanSamples = [
+    Sample(id: "q1", messages: [ChatMessage(role: "system", content: "You are helpful."),
+                                ChatMessage(role: "user", content: "Mia has 3 apples. She gets 4 more apples from Noah. How many apples does Mia have now?")],
+           target: "7"),
+    Sample(id: "q2", messages: [ChatMessage(role: "user", content: "What is the capital city of the old kingdom?")],
+           target: "The old capital was called Arendel."),
+    Sample(id: "q3", messages: [ChatMessage(role: "user", content: "Leo asks: what is 9 minus 2?")], target: "7"),
+]
+
+@Suite struct NormalizerTests {
+    @Test func lowercasesAndSplitsOnPunctuationAndWhitespace() {
+        #expect(TextNormalizer.normalize("Mia's BOX:\t3  apples!!\n(and 4.5 pears)") == "mia s box 3 apples and 4 5 pears")
+        #expect(TextNormalizer.normalize(#"{"q":"Mia has 3","a":"7"}"#) == "q mia has 3 a 7")
+        #expect(TextNormalizer.normalize("  ") == "")
+    }
+
+    @Test func handlesUnicode() {
+        #expect(TextNormalizer.normalize("Café ÉTÉ Ωmega ПРИВЕТ") == "café été ωmega привет")
+        #expect(TextNormalizer.normalize("“Hi”—there…\u{00A0}you") == "hi there you")
+        #expect(TextNormalizer.normalize("a\u{FF0C}b 3×4") == "a b 3 4")
+        // Invalid UTF-8 does not crash and still separates nothing.
+        let bad = String(decoding: [0x61, 0xFF, 0x62], as: UTF8.self)
+        #expect(TextNormalizer.tokens(bad).count == 1)
+    }
+
+    @Test func decodesStringEscapesOnlyWhereFilesEscape() {
+        #expect(TextNormalizer.normalize(#"caf\u00e9\nHello \"you\" \\times \ud83d\ude00x"#, escapes: true) == "café hello you times 😀x")
+        #expect(TextNormalizer.normalize(#"apples.\nHow"#, escapes: false) == "apples nhow")
+        #expect(TextNormalizer.normalize(#"\times"#, escapes: false) == "times")
+    }
+
+    /// ASCII text takes the 8-bytes-at-a-time path; it must agree with a plain reference and with
+    /// byte-at-a-time hashing for every token length and alignment, at the buffer's end too.
+    @Test func wordAtATimePathAgreesWithAPlainReference() {
+        var rng = SplitMix64(seed: 7)
+        let alphabet = Array("abcXYZ0189 ,.-_\n\t@[`{/:")
+        for _ in 0..<2000 {
+            let len = Int(rng.next() % 90)
+            let s = String((0..<len).map { _ in
+                rng.next() % 4 == 0 ? alphabet[Int(rng.next() % UInt64(alphabet.count))] : alphabet[Int(rng.next() % 10)]
+            })
+            let reference = s.lowercased().split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.map(String.init)
+            #expect(TextNormalizer.tokens(s) == reference)
+            #expect(TextNormalizer.tokenHashes(s) == reference.map { TextNormalizer.hash(normalizedToken: $0) })
+        }
+    }
+
+    @Test func scannerHashesEqualHashesOfNormalisedTokens() {
+        var rng = SplitMix64(seed: 42)
+        let alphabet = Array("aZ9 ,.'\"\n\té€—“\\u00e9ÅΩ😀-_")
+        for _ in 0..<500 {
+            let s = String((0..<Int(rng.next() % 40)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            #expect(TextNormalizer.tokenHashes(s) == TextNormalizer.tokens(s).map { TextNormalizer.hash(normalizedToken: $0) })
+        }
+    }
+}
+
+@Suite struct ScannerTests {
+    let index = NGramIndex(samples: scanSamples, n: 13, shortN: 8, minTokens: 4)
+
+    @Test func indexesQuestionsAndAnswersByLength() {
+        #expect(index.sampleCount == 3)
+        #expect(index.indexed(.question) == 3)
+        #expect(index.indexed(.answer) == 1)
+        #expect(index.skippedShort[.answer] == 2)
+        // 18-token question → 13-grams, 9 tokens → 8-grams, 7 tokens → itself, 6-token answer → itself.
+        #expect(index.lengths == [6, 7, 8, 13])
+        #expect(index.gramCount == 6 + 2 + 1 + 1)
+    }
+
+    func scan(_ files: [String: String], jobs: Int = 2) throws -> (ScanReport, String) {
+        let tmp = try TempDir()
+        defer { tmp.cleanup() }
+        for (name, text) in files {
+            let url = tmp.url.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        let report = try ContaminationScanner(index: index, task: "toy", jobs: jobs).scan(paths: [tmp.url.path])
+        return (report, tmp.url.path)
+    }
+
+    @Test func findsItemsWithFileLineAndItem() throws {
+        let (r, root) = try scan([
+            "data/train.jsonl": """
+                {"question": "How many pears?", "answer": "2"}
+                {"question":"MIA has 3 apples.\\nShe gets 4 more apples from Noah. How many apples does Mia have now?","answer":"7"}
+                """,
+            "notes.txt": "Some text.\nThe capital: what is the capital city of\nthe old kingdom? Answer: the old capital was called Arendel!\n",
+            "gen.py": "prompts = [\"leo asks - WHAT is 9 minus 2\"]\n",
+            "clean.csv": "question,answer\nWhat is the capital of France?,Paris\nMia has 3 apples,3\n",
+        ])
+        #expect(r.filesScanned == 4 && r.skipped.isEmpty)
+        let got = r.hits.map { "\($0.file.replacingOccurrences(of: root, with: "")):\($0.line) \($0.item) \($0.field.rawValue) \($0.grams)×\($0.gramLength)" }
+        #expect(got == [
+            "/data/train.jsonl:2 q1 question 6×13",
+            "/gen.py:1 q3 question 1×7",
+            "/notes.txt:2 q2 question 2×8",
+            "/notes.txt:3 q2 answer 1×6",
+        ])
+        #expect(r.contaminatedItems == 4)
+        #expect(!r.clean)
+    }
+
+    @Test func cleanFilesHaveNoHits() throws {
+        // Overlaps shorter than a gram are not hits; neither are 1-token answers.
+        let (r, _) = try scan(["a.jsonl": #"{"q": "Mia has 3 apples. She gets 4 more", "a": "7"}"#, "b.txt": "7\n7 7 7\n"])
+        #expect(r.clean && r.hits.isEmpty && r.filesScanned == 2)
+        #expect(r.renderText(index: index).contains("clean"))
+    }
+
+    @Test func skipsBinaryAndKnownBinaryFormatsWithANote() throws {
+        let (r, _) = try scan(["w.bin": "x", "d.parquet": "PAR1", "blob": "Mia has 3 apples\u{0}binary"])
+        #expect(r.filesScanned == 0)
+        let reasons = r.skipped.map(\.reason).sorted()
+        #expect(reasons.count == 3)
+        #expect(reasons[0].hasPrefix("Parquet is binary") && reasons[1].hasPrefix("binary") && reasons[2].hasPrefix("binary (NUL"))
+    }
+
+    @Test func missingPathsAreReportedOrRefused() throws {
+        #expect(throws: IntegrityError.noScanTargets(["/nonexistent/x"])) {
+            try ContaminationScanner(index: index, task: "toy").scan(paths: ["/nonexistent/x"])
+        }
+    }
+
+    @Test func reportIsTheSameForAnyThreadCount() throws {
+        var files: [String: String] = [:]
+        for k in 0..<12 { files["f\(k).txt"] = String(repeating: "filler words here\n", count: k * 50) + "Leo asks: what is 9 minus 2?\n" }
+        let (one, _) = try scan(files, jobs: 1)
+        let (many, _) = try scan(files, jobs: 4)
+        #expect(one.hits.count == 12)
+        #expect(one.hits.map(\.line) == many.hits.map(\.line))
+        #expect(one.hits.map(\.file).map { ($0 as NSString).lastPathComponent } == many.hits.map(\.file).map { ($0 as NSString).lastPathComponent })
+    }
+
+    @Test func veryShortItemsUseTheWholeItemAsOneGram() throws {
+        let idx = NGramIndex(samples: [Sample(id: "s", messages: [ChatMessage(role: "user", content: "red fox jumps")], target: "x")],
+                             n: 13, shortN: 8, minTokens: 2)
+        #expect(idx.lengths == [3])
+        let scanner = ContaminationScanner(index: idx, task: "toy", jobs: 1)
+        let text = Array("the Red-Fox jumps high\nred fox\njumps".utf8)
+        let hits = text.withUnsafeBytes { scanner.scan(bytes: $0, escapes: false) }
+        #expect(hits.map(\.line) == [1, 2])  // the second spans two lines and is reported where it starts
+    }
+}
