@@ -8,22 +8,25 @@ import Foundation
 /// reference's), ‖c−r‖²/‖c−b‖² = 1 + ‖v‖²(1 − 2α)/‖u‖², where α = ⟨u,v⟩/‖v‖² is the share of
 /// the reference's update the candidate contains. So the candidate is closer to the reference
 /// than to the base exactly when α > ½, and for a long genuine fine-tune (‖u‖ ≫ ‖v‖) the ratio
-/// tends to 1 from either side. Measured: genuine fine-tunes of the base reached ratios down to
-/// 0.997 (lr 2e-3 × 3000 steps, the reference agent's longest schedule), while a fine-tune of
-/// the reference, a 50/50 merge and a reference-embedding transplant gave 0.79, 0.74 and 0.88.
-/// Demanding ratio ≥ 1.5 would have flagged four of six genuine runs.
+/// tends to 1 from either side. Measured (two bases, 300 and 1000 pre-training steps): genuine
+/// fine-tunes of the base reached ratios down to 0.985 (lr 2e-3 × 1000–3000 steps, the
+/// reference agent's schedule), while a fine-tune of the reference, a 50/50 merge and a
+/// reference-embedding transplant gave 0.78–0.79, 0.70–0.74 and 0.88–0.90. Demanding
+/// ratio ≥ 1.5 would have flagged four of six genuine runs.
 public struct ProvenancePolicy: Codable, Sendable, Equatable {
     /// The candidate must be at least `margin` times as far from every reference as from the
-    /// base (‖c−r‖ ≥ margin·‖c−b‖). 0.9: genuine runs measured ≥ 0.997, cheats ≤ 0.88.
+    /// base (‖c−r‖ ≥ margin·‖c−b‖). 0.9: genuine runs measured ≥ 0.985, cheats ≤ 0.90 (the
+    /// 0.90 one, a byte-exact tensor transplant, is also caught as `copied-tensors`).
     public var margin: Double
     /// cos(c−b, r−b) at or above this means the candidate moved toward the reference (merges and
     /// interpolations, which the ratio misses when the dose is small). 0.6: genuine runs measured
-    /// ≤ 0.47 (0.91 for a run that repeated the reference's own training recipe, see
+    /// ≤ 0.52 (0.90–0.91 for a run that repeated the reference's own training recipe, see
     /// BENCHMARKS.md), merges and interpolations 0.75–1.
     public var maxUpdateCosine: Double
     /// ‖c−b‖/‖b‖ above this means the weights are not a fine-tune of the base at all. 1.25:
     /// independent random initialisations sit at √2 ≈ 1.41; the longest genuine fine-tune of
-    /// `tiny` (barely pre-trained, so it moves a lot) reached 1.07. Real LLM fine-tunes move
+    /// `tiny` (barely pre-trained, so it moves a lot) reached 1.07, an unrelated pre-trained
+    /// `tiny` 1.1–1.2. Real LLM fine-tunes move
     /// orders of magnitude less, so the limit is loose by design: the references do the
     /// discriminating.
     public var maxRelativeDistance: Double
