@@ -154,3 +154,15 @@ enum JSONText {
         }
     }
 }
+
+extension SweepBackend {
+    /// The first run of a chunk whose runs share one resource request (hours × GPUs), which a
+    /// job array or a submit description needs; `unit` names that submission in the error.
+    func firstOfUniformChunk(_ runs: [SweepRun], unit: String) throws -> SweepRun {
+        guard let first = runs.first else { throw JobsError.unsupported("nothing to submit: the run list is empty.") }
+        guard runs.allSatisfy({ $0.hours == first.hours && $0.gpus == first.gpus }) else {
+            throw JobsError.unsupported("one \(unit) needs one resource request; split runs by hours and gpus (SweepChunk.make does).")
+        }
+        return first
+    }
+}

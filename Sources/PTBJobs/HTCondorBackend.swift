@@ -13,10 +13,7 @@ public struct HTCondorBackend: SweepBackend {
     public init(executor: any CommandExecuting) { self.executor = executor }
 
     public func submissionFile(runs: [SweepRun], number: Int, manifest m: SweepManifest, paths: SweepPaths) throws -> SubmissionFile {
-        guard let first = runs.first else { throw JobsError.unsupported("nothing to submit: the run list is empty.") }
-        guard runs.allSatisfy({ $0.hours == first.hours && $0.gpus == first.gpus }) else {
-            throw JobsError.unsupported("one submit description needs one resource request; split runs by hours and gpus.")
-        }
+        let first = try firstOfUniformChunk(runs, unit: "submit description")
         let spec = m.spec
         let r = spec.resources
         var lines: [(String, String)] = [

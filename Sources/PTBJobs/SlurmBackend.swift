@@ -13,10 +13,7 @@ public struct SlurmBackend: SweepBackend {
     // MARK: submission file
 
     public func submissionFile(runs: [SweepRun], number: Int, manifest m: SweepManifest, paths: SweepPaths) throws -> SubmissionFile {
-        guard let first = runs.first else { throw JobsError.unsupported("nothing to submit: the run list is empty.") }
-        guard runs.allSatisfy({ $0.hours == first.hours && $0.gpus == first.gpus }) else {
-            throw JobsError.unsupported("one job array needs one resource request; split runs by hours and gpus (SweepChunk.make does).")
-        }
+        let first = try firstOfUniformChunk(runs, unit: "job array")
         let spec = m.spec
         let r = spec.resources
         var d: [String] = []
