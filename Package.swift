@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Only PTBWeb (and so the ptb executable) links the web server; no configuration-file support needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .target(name: "PTBCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
@@ -43,12 +48,22 @@ let package = Package(
         .target(name: "PTBStore", dependencies: ["PTBCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
         .target(name: "PTBJobs", dependencies: ["PTBCore", "PTBProcess", .product(name: "Yams", package: "Yams")], swiftSettings: settings),
         .target(name: "PTBResults", dependencies: ["PTBCore", "PTBStore"], swiftSettings: settings),
+        .target(name: "CPTBText"),
+        .target(name: "PTBWeb", dependencies: [
+            "PTBCore", "PTBResults", "PTBStore", "CPTBText",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: settings),
         .target(name: "PTBRunner", dependencies: [
             "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBAgents", "PTBStore", "PTBIntegrity",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: settings),
         .target(name: "PTBCommands", dependencies: [
-            "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore",
+            "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore", "PTBWeb",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: settings),
         .executableTarget(name: "ptb", dependencies: ["PTBCommands"], swiftSettings: settings),
@@ -59,6 +74,12 @@ let package = Package(
         .testTarget(name: "PTBResultsTests", dependencies: ["PTBResults", "PTBCore"], swiftSettings: settings),
         .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], swiftSettings: settings),
         .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
+        .testTarget(name: "PTBWebTests", dependencies: [
+            "PTBWeb", "PTBResults", "PTBCore",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: settings),
         .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands"], swiftSettings: settings),
     ]
 )

@@ -11,6 +11,8 @@ export PTB_REQUIRE_INTEGRATION="${PTB_REQUIRE_INTEGRATION:-1}"
 need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 [ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+# Headless browser for the web UI tests (BrowserTests).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq

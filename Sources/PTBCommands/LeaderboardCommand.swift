@@ -25,6 +25,8 @@ struct LeaderboardCommand: AsyncParsableCommand {
     @Option(help: "auto, paper (factors.json), derived (1/(Ī−B̄) from the baselines) or equal.") var weights = "auto"
     @Option(help: "Baseline table in aggregated_baseline.csv format (default: the published one).") var baselines: String?
     @Option(help: "With --format svg: leaderboard, time or heatmap.") var plot = "leaderboard"
+    @Option(help: "Score vs a run setting instead of the board: hours (time-budget ablations) or gpus; every format, svg draws it.")
+    var pivot: String?
     @Option(help: "With --plot heatmap: the row to draw (default: the top-ranked).") var heatmapAgent: String?
     @Option(help: "Bootstrap resamples for the 95% interval (0 = none).") var bootstrap = 2000
     @Option(help: "Bootstrap seed.") var seed: UInt64 = 0
@@ -42,6 +44,11 @@ struct LeaderboardCommand: AsyncParsableCommand {
                                              agents: try agents.map { try AgentMap.load(URL(fileURLWithPath: $0)) } ?? .empty,
                                              baselines: try baselineTable(),
                                              bootstrap: Bootstrap(resamples: max(0, bootstrap), seed: seed))
+            if let pivot {
+                let p = try Pivot.build(runs: loaded.runs, options: options, dimension: try choice(pivot, "pivot", PivotDimension.self))
+                for n in p.notes { Console.err("note: \(n)") }
+                return try emit(try render(p))
+            }
             let board = try Leaderboard.build(runs: loaded.runs, options: options)
             if loaded.runs.isEmpty {
                 Console.err("note: no results found; `ptb import --posttrainbench DIR` or --results DIR adds some (baseline rows only)")
@@ -64,6 +71,17 @@ struct LeaderboardCommand: AsyncParsableCommand {
             case "heatmap": return LeaderboardCharts.heatMap(try board.heatMap(agent: heatmapAgent))
             default: throw PTBError.unknownChoice(kind: "plot", value: plot, valid: ["leaderboard", "time", "heatmap"])
             }
+        default: throw PTBError.unknownChoice(kind: "format", value: format, valid: ["table", "markdown", "csv", "json", "svg"])
+        }
+    }
+
+    func render(_ p: Pivot) throws -> String {
+        switch format {
+        case "table": return p.table()
+        case "markdown": return p.markdown()
+        case "csv": return p.csv()
+        case "json": return try p.json()
+        case "svg": return LeaderboardCharts.pivot(p)
         default: throw PTBError.unknownChoice(kind: "format", value: format, valid: ["table", "markdown", "csv", "json", "svg"])
         }
     }

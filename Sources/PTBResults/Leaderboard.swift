@@ -125,10 +125,12 @@ public struct Leaderboard: Sendable {
         let time = times.isEmpty ? nil : TimeSummary(
             avgSeconds: Stats.mean(times.map { Double($0.avgSeconds) })!, stdSeconds: Stats.sampleStd(times.map { Double($0.avgSeconds) }),
             percentOfBudget: Stats.mean(times.map(\.percentOfBudget))!, n: times.count)
+        let counted = rs.flatMap { $0.cells.values.compactMap(\.run) }
         return LeaderboardRow(agent: name, avg: avg, std: Stats.sampleStd(sweeps), n: rs.count, benchmarks: bench,
                               benchmarkStd: rs.count > 1 ? benchStd : nil, rank: nil, baseline: false, methods: rs.map(\.method),
                               sweeps: sweeps, normalized: normalize(avg, base: base, instruct: instruct),
-                              ci95: ci.map { [$0.low, $0.high] }, counts: rs.map(\.counts).reduce(RunCounts(), +), time: time)
+                              ci95: ci.map { [$0.low, $0.high] }, counts: rs.map(\.counts).reduce(RunCounts(), +), time: time,
+                              usage: UsageSummary.of(counted).finish(score: avg, sweeps: rs.count))
     }
 
     /// A zero-shot row (README "Base Models" 7.5, "Official Instruct Models" 51.1): the table's values,
@@ -140,7 +142,7 @@ public struct Leaderboard: Sendable {
         guard !models.isEmpty, weights.values.keys.allSatisfy({ bench[$0] != nil }) else { return nil }
         let score = weights.score(bench)
         return LeaderboardRow(agent: name, avg: score, std: nil, n: 1, benchmarks: bench, benchmarkStd: nil, rank: nil,
-                              baseline: true, methods: [], sweeps: [score], normalized: nil, ci95: nil, counts: nil, time: nil)
+                              baseline: true, methods: [], sweeps: [score], normalized: nil, ci95: nil, counts: nil, time: nil, usage: nil)
     }
 
     /// Base = 0, instruct = 1.

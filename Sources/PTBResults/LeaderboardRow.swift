@@ -32,9 +32,11 @@ public struct LeaderboardRow: Sendable, Equatable, Encodable {
     public var ci95: [Double]?
     public var counts: RunCounts?
     public var time: TimeSummary?
+    /// API cost, tokens and GPU-hours, where runs recorded them.
+    public var usage: UsageSummary?
 
     enum CodingKeys: String, CodingKey {
-        case agent, avg, std, n, benchmarks, benchmarkStd, rank, baseline, methods, sweeps, normalized, ci95, counts, time
+        case agent, avg, std, n, benchmarks, benchmarkStd, rank, baseline, methods, sweeps, normalized, ci95, counts, time, usage
     }
 
     /// The stable JSON shape: `agent`, `avg`, `std`, `n`, `benchmarks`, `rank` and `baseline` are always
@@ -55,5 +57,6 @@ public struct LeaderboardRow: Sendable, Equatable, Encodable {
         try c.encodeIfPresent(ci95, forKey: .ci95)
         try c.encodeIfPresent(counts, forKey: .counts)
         try c.encodeIfPresent(time, forKey: .time)
+        try c.encodeIfPresent(usage, forKey: .usage)
     }
 }

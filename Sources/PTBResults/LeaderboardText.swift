@@ -18,7 +18,8 @@ public enum LeaderboardText {
 
     public static func csv(_ lb: Leaderboard) -> String {
         let header = ["rank", "agent", "avg", "std", "n"] + lb.benchmarks
-            + ["normalized", "ci95_low", "ci95_high", "runs", "flagged", "judge_errors", "fallbacks", "time_avg_seconds", "time_percent_of_budget", "baseline"]
+            + ["normalized", "ci95_low", "ci95_high", "runs", "flagged", "judge_errors", "fallbacks", "time_avg_seconds", "time_percent_of_budget", "baseline",
+               "cost_usd", "cost_per_run_usd", "input_tokens", "output_tokens", "gpu_hours", "score_per_dollar", "score_per_gpu_hour"]
         var lines = [header.map(csvField).joined(separator: ",")]
         for r in lb.rows {
             var cells: [String] = [r.rank.map(String.init) ?? "", r.agent, frac(r.avg), r.std.map(frac) ?? "", String(r.n)]
@@ -29,6 +30,7 @@ public enum LeaderboardText {
             cells.append(r.time.map { String(Int($0.avgSeconds)) } ?? "")
             cells.append(r.time.map { String(format: "%.1f", $0.percentOfBudget) } ?? "")
             cells.append(r.baseline ? "true" : "false")
+            cells += usageCSV(r.usage)
             lines.append(cells.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -53,6 +55,37 @@ public enum LeaderboardText {
             cells.append(r.time.map { "\(Durations.hms($0.avgSeconds)) (\(String(format: "%.1f", $0.percentOfBudget))%)" } ?? "")
             return cells + lb.benchmarks.map { r.benchmarks[$0].map(pct) ?? "" }
         }
+        var header2 = header, body2 = body
+        if lb.rows.contains(where: { $0.usage != nil }) {
+            // Cost columns only when some run recorded usage, so boards of imported results stay as they were.
+            header2 += ["COST/RUN", "PTS/$", "PTS/GPU-H"]
+            body2 = zip(body, lb.rows).map { cells, r in cells + usageColumns(r.usage) }
+        }
+        return render(header2, body2, lb)
+    }
+
+    static func usageColumns(_ u: UsageSummary?) -> [String] {
+        let cost: String = u?.costPerRun.map { String(format: "$%.2f", $0) } ?? ""
+        let perDollar: String = u?.scorePerDollar.map { String(format: "%.2f", $0 * 100) } ?? ""
+        let perGPUHour: String = u?.scorePerGPUHour.map { String(format: "%.2f", $0 * 100) } ?? ""
+        return [cost, perDollar, perGPUHour]
+    }
+
+    /// cost_usd, cost_per_run_usd, input_tokens, output_tokens, gpu_hours, score_per_dollar, score_per_gpu_hour.
+    static func usageCSV(_ u: UsageSummary?) -> [String] {
+        guard let u else { return Array(repeating: "", count: 7) }
+        var out: [String] = []
+        out.append(u.runsWithCost > 0 ? String(format: "%.4f", u.costUSD) : "")
+        out.append(u.costPerRun.map { String(format: "%.4f", $0) } ?? "")
+        out.append(u.runsWithTokens > 0 ? String(u.inputTokens) : "")
+        out.append(u.runsWithTokens > 0 ? String(u.outputTokens) : "")
+        out.append(u.runsWithGPUHours > 0 ? String(format: "%.4f", u.gpuHours) : "")
+        out.append(u.scorePerDollar.map(frac) ?? "")
+        out.append(u.scorePerGPUHour.map(frac) ?? "")
+        return out
+    }
+
+    static func render(_ header: [String], _ body: [[String]], _ lb: Leaderboard) -> String {
         let widths = header.indices.map { i in ([header[i]] + body.map { $0[i] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in

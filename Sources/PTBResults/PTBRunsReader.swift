@@ -45,6 +45,6 @@ public enum PTBRunsReader {
                          path: paths.dir.path, score: score, flags: flags,
                          timeSeconds: r.agentSeconds.map { Int($0.rounded(.down)) }, budgetSeconds: spec.budgetSeconds,
                          hasFinalModel: FileManager.default.fileExists(atPath: paths.finalModel.path),
-                         baseAccuracy: r.baseScore?.accuracy, problems: problems)
+                         baseAccuracy: r.baseScore?.accuracy, problems: problems, gpus: spec.gpus, usage: RunUsage.read(paths.usage))
     }
 }

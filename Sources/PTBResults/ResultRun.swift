@@ -115,10 +115,14 @@ public struct ResultRun: Sendable, Codable, Equatable {
     public var baseAccuracy: Double?
     /// Everything that was wrong with the run's files, in words.
     public var problems: [String]
+    /// GPUs the agent had (ptb runs; the original's runs do not record it).
+    public var gpus: Int?
+    /// The agent's tokens and API cost, where the run recorded them (ptb's `usage.json`).
+    public var usage: RunUsage?
 
     public init(origin: RunOrigin, method: String, task: String, model: String, runID: Int64, name: String, path: String,
                 score: RunScore, flags: RunFlags, timeSeconds: Int?, timeRaw: String? = nil, budgetSeconds: Double,
-                hasFinalModel: Bool, baseAccuracy: Double? = nil, problems: [String] = []) {
+                hasFinalModel: Bool, baseAccuracy: Double? = nil, problems: [String] = [], gpus: Int? = nil, usage: RunUsage? = nil) {
         self.origin = origin
         self.method = method
         self.task = task
@@ -134,6 +138,46 @@ public struct ResultRun: Sendable, Codable, Equatable {
         self.hasFinalModel = hasFinalModel
         self.baseAccuracy = baseAccuracy
         self.problems = problems
+        self.gpus = gpus
+        self.usage = usage
+    }
+
+    public var budgetHours: Double { budgetSeconds / 3600 }
+
+    /// Agent-phase GPU-hours: time × GPUs; nil without either.
+    public var gpuHours: Double? {
+        guard let t = timeSeconds, let g = gpus else { return nil }
+        return Double(t) / 3600 * Double(g)
+    }
+}
+
+/// Tokens and cost of one run's agent. `costUSD` is what the CLI reported, else the list-price
+/// estimate; nil when neither exists (tokens may still be known).
+public struct RunUsage: Sendable, Codable, Equatable {
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var costUSD: Double?
+    public var costEstimated: Bool
+
+    public init(inputTokens: Int, outputTokens: Int, costUSD: Double?, costEstimated: Bool = false) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.costUSD = costUSD
+        self.costEstimated = costEstimated
+    }
+
+    /// `usage.json` as the agent phase writes it (PTBAgents' TraceSummary); nil when absent or unreadable.
+    public static func read(_ url: URL) -> RunUsage? {
+        struct File: Decodable {
+            struct Tokens: Decodable { var input: Int?; var output: Int? }
+            var usage: Tokens?
+            var reported_cost_usd: Double?
+            var estimated_cost_usd: Double?
+        }
+        guard let data = try? Data(contentsOf: url), let f = try? JSONDecoder().decode(File.self, from: data) else { return nil }
+        return RunUsage(inputTokens: f.usage?.input ?? 0, outputTokens: f.usage?.output ?? 0,
+                        costUSD: f.reported_cost_usd ?? f.estimated_cost_usd,
+                        costEstimated: f.reported_cost_usd == nil && f.estimated_cost_usd != nil)
     }
 }
 

@@ -1,0 +1,117 @@
+import Foundation
+import PTBCore
+import PTBResults
+
+extension WebSite {
+    func leaderboardPage(_ query: [String: String]) throws -> WebPage {
+        let group = GroupBy(query: query)
+        let (lb, loaded) = try board(groupBy: group)
+        var h = "<p>Group by: " + GroupBy.allCases.map { g in
+            g == group ? "<b>\(HTML.esc(g.rawValue))</b>" : HTML.a(HTML.link("/", [("group", g.rawValue)]), g.rawValue)
+        }.joined(separator: " · ") + " · " + HTML.a("/leaderboard.json?group=\(group.rawValue)", "JSON") + "</p>"
+        let hasUsage = lb.rows.contains { $0.usage != nil }
+        let header = ["#", group == .agent ? "Agent" : "Method", "Score", "± std", "n", "95% CI", "Norm", "Runs", "Flagged", "Judge err", "Fallbacks", "Time", "% budget"]
+            + lb.benchmarks.map(PaperBenchmarks.displayName) + (hasUsage ? ["Cost/run", "Pts/$", "Pts/GPU-h"] : [])
+        let rows = lb.rows.map { r -> [String] in
+            let name = r.baseline ? HTML.esc(r.agent) : HTML.a("/agent/\(HTML.url(r.agent))?group=\(group.rawValue)", r.agent)
+            var cells = [HTML.tdText(r.rank.map(String.init) ?? "", sort: String(r.rank ?? 9999), cls: "num"),
+                         HTML.td(name, sort: r.agent),
+                         HTML.tdText(HTML.pct(r.avg), sort: String(r.avg), cls: "num score"),
+                         HTML.tdText(r.std.map { HTML.pct($0) } ?? "", sort: String(r.std ?? -1), cls: "num"),
+                         HTML.tdText(r.baseline ? "" : String(r.n), sort: String(r.n), cls: "num"),
+                         HTML.tdText(r.ci95.map { "\(HTML.pct($0[0]))–\(HTML.pct($0[1]))" } ?? "", sort: String(r.ci95?[0] ?? -1)),
+                         HTML.tdText(r.normalized.map { String(format: "%.2f", $0) } ?? "", sort: String(r.normalized ?? -99), cls: "num")]
+            let counts: [Int?] = [r.counts?.runs, r.counts?.flagged, r.counts?.judgeErrors, r.counts?.fallbacks]
+            cells += counts.enumerated().map { i, c in
+                HTML.tdText(c.map(String.init) ?? "", sort: String(c ?? -1), cls: i == 1 && (c ?? 0) > 0 ? "num flag" : "num")
+            }
+            cells.append(HTML.tdText(r.time.map { HTML.hms($0.avgSeconds) } ?? "", sort: String(r.time?.avgSeconds ?? -1), cls: "num"))
+            cells.append(HTML.tdText(r.time.map { String(format: "%.1f", $0.percentOfBudget) } ?? "", sort: String(r.time?.percentOfBudget ?? -1), cls: "num"))
+            cells += lb.benchmarks.map { b in HTML.tdText(HTML.pct(r.benchmarks[b]), sort: String(r.benchmarks[b] ?? -1), cls: "num") }
+            if hasUsage {
+                let u = r.usage
+                cells.append(HTML.tdText(u?.costPerRun.map { String(format: "$%.2f", $0) } ?? "", sort: String(u?.costPerRun ?? -1), cls: "num"))
+                cells.append(HTML.tdText(u?.scorePerDollar.map { String(format: "%.2f", $0 * 100) } ?? "", sort: String(u?.scorePerDollar ?? -1), cls: "num"))
+                cells.append(HTML.tdText(u?.scorePerGPUHour.map { String(format: "%.2f", $0 * 100) } ?? "", sort: String(u?.scorePerGPUHour ?? -1), cls: "num"))
+            }
+            return cells
+        }
+        h += HTML.table(header, rows, id: "leaderboard", sortable: true, rowClass: lb.rows.map { $0.baseline ? "baseline" : "agent" })
+        h += "<p class=\"muted\">Scores ×100. Weights: \(HTML.esc(lb.weights.scheme.rawValue)) (" + lb.weights.values.keys.sorted().map {
+            "\(HTML.esc($0)) \(String(format: "%.4f", lb.weights.values[$0]!))" }.joined(separator: ", ") + "). Models: \(HTML.esc(lb.models.joined(separator: ", "))).</p>"
+        if !lb.notes.isEmpty { h += "<details><summary>Notes (\(lb.notes.count))</summary><ul>" + lb.notes.map { "<li>\(HTML.esc($0))</li>" }.joined() + "</ul></details>" }
+        h += "<details><summary>Sources</summary><ul>" + loaded.summary.map { "<li>\(HTML.esc($0))</li>" }.joined() + "</ul>"
+        if !loaded.skipped.isEmpty {
+            h += "<p>Skipped entries (\(loaded.skipped.count)):</p><ul>" + loaded.skipped.prefix(200).map { "<li>\(HTML.esc($0.method))/\(HTML.esc($0.name)): \(HTML.esc($0.reason))</li>" }.joined() + "</ul>"
+        }
+        h += "</details>"
+        h += "<h2>Charts</h2><div class=\"card\">" + inlineSVG(LeaderboardCharts.scores(lb)) + "</div>"
+        h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.time(lb)) + "</div>"
+        // Ablations over the time budget: only when the runs span more than one budget.
+        if let p = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines,
+                                                                                        bootstrap: Bootstrap(resamples: 0)), dimension: .hours),
+           p.values.count > 1 {
+            h += "<div class=\"card\" id=\"score-vs-hours\">" + inlineSVG(LeaderboardCharts.pivot(p)) + "</div>"
+        }
+        return WebPage(body: HTML.page(title: "Leaderboard", body: h))
+    }
+
+    /// A standalone SVG document without its XML declaration, for embedding in HTML.
+    func inlineSVG(_ doc: String) -> String {
+        guard let r = doc.range(of: "<svg") else { return "" }
+        return String(doc[r.lowerBound...])
+    }
+
+    func leaderboardJSON(_ query: [String: String]) throws -> WebPage {
+        let (lb, _) = try board(groupBy: GroupBy(query: query))
+        return WebPage(body: try LeaderboardText.json(lb), contentType: "application/json")
+    }
+
+    func agentPage(name: String, _ query: [String: String]) throws -> WebPage {
+        let group = GroupBy(query: query)
+        let (lb, _) = try board(groupBy: group)
+        guard let row = lb.rows.first(where: { $0.agent == name && !$0.baseline }) else { return .notFound("No agent named \(name).") }
+        var h = "<div class=\"card\"><p>Score <b>\(HTML.pct(row.avg))</b>\(row.std.map { " ± " + HTML.pct($0) } ?? "") over \(row.n) sweep(s)"
+        h += row.rank.map { ", rank \($0)" } ?? ""
+        h += ".</p><p>Sweeps: " + row.methods.enumerated().map { i, m in
+            HTML.a("/sweep/\(HTML.url(m))", m) + " (\(HTML.pct(row.sweeps[i])))"
+        }.joined(separator: ", ") + "</p></div>"
+        if let hm = try? lb.heatMap(agent: name) { h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.heatMap(hm)) + "</div>" }
+        // The cells behind the score: newest run per task × model, with why a cell fell back.
+        var rows: [[String]] = []
+        for m in row.methods {
+            guard let mr = lb.methods[m] else { continue }
+            for key in mr.cells.keys.sorted(by: { ($0.task, $0.model) < ($1.task, $1.model) }) {
+                let c = mr.cells[key]!
+                let runLink = c.run.map { r in r.origin == .ptb ? HTML.a("/run/\(HTML.url(r.name))", r.name) : HTML.esc(r.name) } ?? "–"
+                rows.append([HTML.td(HTML.a("/sweep/\(HTML.url(m))", m)), HTML.tdText(key.task), HTML.tdText(key.model),
+                             HTML.tdText(HTML.pct(c.value), sort: String(c.value ?? -1), cls: "num"), HTML.tdText(c.scoreCell),
+                             HTML.tdText(c.flagCell, cls: c.flagCell.isEmpty ? nil : "flag"), HTML.tdText(c.fallback?.rawValue ?? ""), HTML.td(runLink)])
+            }
+        }
+        h += "<h2>Cells</h2>" + HTML.table(["Sweep", "Task", "Model", "Value", "Score cell", "Flags", "Fallback", "Run"], rows, id: "cells", sortable: true)
+        return WebPage(body: HTML.page(title: "Agent \(name)", body: h))
+    }
+
+    func baselinesPage() throws -> WebPage {
+        let (lb, _) = try board(groupBy: .agent)
+        var h = ""
+        if let report = try? BaselineReport(table: config.baselines) {
+            let rows = report.lines.map { l in
+                [HTML.tdText(PaperBenchmarks.displayName(l.benchmark)), HTML.tdText(String(format: "%.2f", l.baseMean * 100), cls: "num"),
+                 HTML.tdText(String(format: "%.2f", l.instructMean * 100), cls: "num"), HTML.tdText(String(format: "%.6f", l.derivedWeight), cls: "num"),
+                 HTML.tdText(l.paperWeight.map { String(format: "%.6f", $0) } ?? "–", cls: "num")]
+            }
+            h += "<h2>Weights</h2>" + HTML.table(["Benchmark", "Base B̄ %", "Instruct Ī %", "Derived ŵ", "Paper ŵ"], rows, id: "weights", sortable: true)
+            h += "<p>Weighted zero-shot score: base models \(String(format: "%.1f", report.baseScore * 100)), instruct models \(String(format: "%.1f", report.instructScore * 100)) (paper weights).</p>"
+        }
+        let table = lb.baselines
+        let benches = Set(table.values.values.flatMap(\.keys)).sorted()
+        let rows = table.models.map { m in
+            [HTML.tdText(m)] + benches.map { b in HTML.tdText(HTML.pct(table.value(model: m, benchmark: b)), sort: String(table.value(model: m, benchmark: b) ?? -1), cls: "num") }
+        }
+        h += "<h2>Zero-shot scores in use</h2><p class=\"muted\">The published table, overridden by recorded baselines (`ptb baseline`, imported baseline_zeroshot runs, ptb's base-model evaluations).</p>"
+        h += HTML.table(["Model"] + benches.map(PaperBenchmarks.displayName), rows, id: "baselines", sortable: true)
+        return WebPage(body: HTML.page(title: "Baselines", body: h))
+    }
+}
