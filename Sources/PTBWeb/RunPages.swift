@@ -122,10 +122,16 @@ extension WebSite {
         if let idx = try? lines.index(p.monitor), idx.count > 0 {
             let step = max(1, idx.count / 600)
             var sampled: [String] = []
-            var i = 0
-            while i < idx.count {
-                sampled += (try? lines.lines(p.monitor, from: i, to: i + 1)) ?? []
-                i += step
+            if idx.count <= 20_000 {
+                // One read for the whole file (a 10-hour run at 60 s is 600 lines), then every step-th line.
+                let all = (try? lines.lines(p.monitor, from: 0, to: idx.count)) ?? []
+                sampled = stride(from: 0, to: all.count, by: step).map { all[$0] }
+            } else {
+                var i = 0
+                while i < idx.count {
+                    sampled += (try? lines.lines(p.monitor, from: i, to: i + 1)) ?? []
+                    i += step
+                }
             }
             h += "<div class=\"card\">" + MonitorChart.svg(lines: sampled) + "<p class=\"muted\">\(idx.count) samples\(step > 1 ? ", every \(step)th shown" : "")</p></div>"
         } else {

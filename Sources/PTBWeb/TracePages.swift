@@ -92,9 +92,9 @@ extension WebSite {
             return collapsed(n, ts: ts, kind: kind, summary: "↳ result\(err ? " <span class=\"flag\">error</span>" : "") (\(body.count) chars) \(highlight(String(body.prefix(120)), q))", body: body, q: q)
         case "assistant_text", "reasoning", "final_result":
             if body.count > 1500 {
-                return collapsed(n, ts: ts, kind: kind, summary: "\(kind == "reasoning" ? "💭" : "💬") \(highlight(String(body.prefix(200)), q))…", body: body, q: q)
+                return collapsed(n, ts: ts, kind: kind, summary: "\(kind == "reasoning" ? "thinking:" : "»") \(highlight(String(body.prefix(200)), q))…", body: body, q: q)
             }
-            return "<div class=\"tl k-\(kind)\">\(lineHead(n, ts: ts))\(kind == "reasoning" ? "💭" : "💬")<pre>\(highlight(body, q))</pre></div>"
+            return "<div class=\"tl k-\(kind)\">\(lineHead(n, ts: ts))\(kind == "reasoning" ? "thinking:" : "»")<pre>\(highlight(body, q))</pre></div>"
         case "usage":
             let u = o["usage"] as? [String: Any] ?? [:]
             let parts = ["input", "cached", "output", "reasoning"].compactMap { k in (u[k] as? NSNumber).map { "\(k) \($0)" } }
