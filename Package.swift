@@ -59,6 +59,6 @@ let package = Package(
         .testTarget(name: "PTBResultsTests", dependencies: ["PTBResults", "PTBCore"], swiftSettings: settings),
         .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], swiftSettings: settings),
         .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
-        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore"], swiftSettings: settings),
     ]
 )
