@@ -101,12 +101,19 @@ enum IntegrityPhase {
             let report = try ContaminationScanner(index: index, task: ctx.task.id).scan(paths: roots)
             try JSONIO.write(report, to: ctx.paths.dir.appendingPathComponent("contamination.json"))
             let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes) under \(roots.joined(separator: ", "))"
-            if report.clean { return .clean(name, [where_]) }
-            var evidence = ["\(report.contaminatedItems) test item field(s) found in the agent's files; \(where_)"]
+            // The agent's own `evaluate.py` runs log the test prompts they sent (allowed: "for
+            // evaluation"). Those logs are reported, not flagged; training on them shows up in the
+            // trace and to the judges.
+            let logs = ctx.paths.task.appendingPathComponent("eval_logs").path + "/"
+            let (own, hits) = (report.hits.filter { $0.file.hasPrefix(logs) }, report.hits.filter { !$0.file.hasPrefix(logs) })
+            let note = own.isEmpty ? [] : ["not counted: \(own.count) hit(s) in task/eval_logs/, the evaluator's own logs of its test prompts"]
+            if hits.isEmpty { return .clean(name, [where_] + note) }
+            let items = Set(hits.map { "\($0.item)/\($0.field.rawValue)" }).count
+            var evidence = ["\(items) test item field(s) found in the agent's files; \(where_)"]
             let rel = { (f: String) in f.hasPrefix(ctx.paths.dir.path + "/") ? String(f.dropFirst(ctx.paths.dir.path.count + 1)) : f }
-            evidence += report.hits.prefix(20).map { "\(rel($0.file)):\($0.line): test item \($0.item) (\($0.field.rawValue), \($0.grams) gram(s))" }
-            if report.hits.count > 20 { evidence.append("… \(report.hits.count - 20) more hits in contamination.json") }
-            return .flagged(name, evidence)
+            evidence += hits.prefix(20).map { "\(rel($0.file)):\($0.line): test item \($0.item) (\($0.field.rawValue), \($0.grams) gram(s))" }
+            if hits.count > 20 { evidence.append("… \(hits.count - 20) more hits in contamination.json") }
+            return .flagged(name, evidence + note)
         } catch {
             return .notRun(name, required: true, "the scan could not run: \(error)")
         }
