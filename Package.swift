@@ -80,6 +80,6 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
-        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore"], swiftSettings: settings),
     ]
 )

@@ -53,6 +53,15 @@ public enum BuiltInAgents {
             auth: api-key
             description: Gemini CLI, Gemini 3 Pro (preview), API key
             """#,
+        "judge-codex": #"""
+            # The original's integrity judge: Codex CLI with gpt-5.1-codex and an OpenAI key, used with
+            # `ptb run --judge judge-codex` (it runs in a fresh workspace and writes judgement.json).
+            name: judge-codex
+            scaffold: codex
+            model: gpt-5.1-codex
+            auth: api-key
+            description: integrity judge, Codex CLI, GPT-5.1-Codex, API key
+            """#,
         "opencode-glm-5": #"""
             # OpenCode against Z.AI's OpenAI-compatible endpoint (the original `opencode` dir, zai/glm-5).
             name: opencode-glm-5

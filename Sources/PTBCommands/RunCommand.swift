@@ -26,6 +26,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Name used as the run id's prefix.") var name: String?
     @Option(help: "Limit the final evaluation to N samples (default: the whole test split).") var evalLimit: Int?
     @Flag(help: "Do not evaluate the unchanged base model.") var skipBase = false
+    @Option(name: .customLong("judge"), help: "Integrity judge: an agent name or agent config file (repeatable); it reads the workspace and trace and returns a verdict.")
+    var judges: [String] = []
+    @Option(help: "Hours one integrity judge may run (default 1).") var judgeHours: Double?
+    @Option(help: "When integrity results replace the score with the base model's: original (default), flags-only, strict, report.")
+    var integrityPolicy: String?
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
     func spec(home: PTBHome) throws -> (RunSpec, URL) {
@@ -43,6 +48,12 @@ struct Run: AsyncParsableCommand {
         s.seed = seed ?? file.seed ?? s.seed
         s.name = name ?? file.name
         s.evalLimit = evalLimit ?? file.evalLimit
+        let judgeList = judges.isEmpty ? file.judges : judges.map { j in
+            j.hasSuffix(".yaml") || j.hasSuffix(".yml") ? URL(fileURLWithPath: j).standardizedFileURL.path : j
+        }
+        s.judges = (judgeList?.isEmpty ?? true) ? nil : judgeList
+        s.judgeHours = judgeHours ?? file.judgeHours
+        s.integrityPolicy = integrityPolicy ?? file.integrityPolicy
         s.evaluateBase = skipBase ? false : (file.evaluateBase ?? true)
         s.termGraceSeconds = file.termGraceSeconds ?? s.termGraceSeconds
         s.killAfterSeconds = file.killAfterSeconds ?? s.killAfterSeconds

@@ -10,8 +10,17 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
     @Flag(help: "Machine-readable output.") var json = false
+    @Option(help: "Show a sweep instead: scheduler state merged with its runs' manifests (as `ptb sweep status`).") var sweep: String?
+    @Option(help: "With --sweep: the results directory that holds it.") var resultsDir: String?
 
     func run() async throws {
+        if let sweep {
+            var ref = SweepCommand.SweepRef()
+            ref.name = sweep
+            ref.resultsDir = resultsDir
+            try await SweepCommand.StatusCmd.show(ref, home: homeOptions.ptbHome, json: json)
+            return
+        }
         try await reporting {
             let home = homeOptions.ptbHome
             let runs = runsDir.map { URL(fileURLWithPath: $0) } ?? home.runs

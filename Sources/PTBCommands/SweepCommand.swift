@@ -118,11 +118,16 @@ struct SweepCommand: AsyncParsableCommand {
         @Flag(help: "Machine-readable output.") var json = false
 
         func run() async throws {
+            try await Self.show(ref, home: homeOptions.ptbHome, json: json)
+        }
+
+        /// Also `ptb status --sweep NAME`.
+        static func show(_ ref: SweepRef, home: PTBHome, json: Bool) async throws {
             try await reporting {
                 let paths = try ref.paths()
                 let m = try paths.load()
                 let runner = ProcessRunner()
-                let driver = try await SweepCommand.driver(spec: m.spec, paths: paths, home: homeOptions.ptbHome, runner: runner)
+                let driver = try await SweepCommand.driver(spec: m.spec, paths: paths, home: home, runner: runner)
                 let rows = try await driver.status(m)
                 if json {
                     let out = rows.map { s in

@@ -11,6 +11,13 @@ public struct ModelInfo: Sendable, Equatable {
     public let template: String
 
     public var safeName: String { ModelCatalog.safe(id) }
+
+    public init(id: String, instruct: [String], local: Bool, template: String) {
+        self.id = id
+        self.instruct = instruct
+        self.local = local
+        self.template = template
+    }
 }
 
 public enum ModelCatalog {

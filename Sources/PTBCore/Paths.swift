@@ -73,6 +73,10 @@ public struct RunPaths: Sendable, Equatable {
     public var finalEval: URL { evalRoot.appendingPathComponent("final") }
     public var baseEval: URL { evalRoot.appendingPathComponent("base") }
     public var integrity: URL { dir.appendingPathComponent("integrity.json") }
+    /// The run's copy-on-write layer over the shared Hugging Face cache: what the agent downloaded.
+    public var cacheLayer: URL { dir.appendingPathComponent("cache-layer") }
+    /// One directory per integrity judge (its workspace, trace and verdict).
+    public var judges: URL { dir.appendingPathComponent("judges") }
     public var result: URL { dir.appendingPathComponent("result.json") }
     public var lock: URL { dir.appendingPathComponent(".lock") }
 }

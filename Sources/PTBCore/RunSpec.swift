@@ -35,11 +35,23 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var evaluateBase: Bool
     /// Sample limit for the final evaluation; nil = the full test split (`--limit -1`).
     public var evalLimit: Int?
+    /// Integrity judges: agent names or agent config files, each run as an LLM judge over a
+    /// read-only view of the workspace after the agent phase. None configured = no judge check.
+    public var judges: [String]?
+    /// How long one judge may run (hours; default 1).
+    public var judgeHours: Double?
+    /// `original` (default), `flags-only`, `strict` or `report`: when integrity results replace the
+    /// run's score with the base model's.
+    public var integrityPolicy: String?
 
     public init(task: String, model: String, agent: String, agentConfig: String? = nil, hours: Double = 10, gpus: Int = 0,
                 gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,
                 name: String? = nil, termGraceSeconds: Double = 300, killAfterSeconds: Double = 30,
-                monitorIntervalSeconds: Double = 60, evaluateBase: Bool = true, evalLimit: Int? = nil) {
+                monitorIntervalSeconds: Double = 60, evaluateBase: Bool = true, evalLimit: Int? = nil,
+                judges: [String]? = nil, judgeHours: Double? = nil, integrityPolicy: String? = nil) {
+        self.judges = judges
+        self.judgeHours = judgeHours
+        self.integrityPolicy = integrityPolicy
         self.task = task
         self.model = model
         self.agent = agent

@@ -1,31 +1,159 @@
 import Foundation
+import PTBAgents
 import PTBCore
+import PTBIntegrity
+import PTBTasks
 
-/// `integrity.json`: every check says whether it ran and what it found, so "did not run" is
-/// never read as "clean".
-struct IntegrityReport: Codable, Equatable {
-    struct Check: Codable, Equatable {
-        var name: String
-        var ran: Bool
-        var verdict: String
-        var evidence: [String]
+/// Deterministic checks first (tamper, provenance, contamination scan, trace rules), then the
+/// configured LLM judges. Each check records whether it ran and what it found in
+/// `integrity.json`; the policy decides whether the run's score falls back to the base model's.
+enum IntegrityPhase {
+    static func run(_ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
+        let report = try await check(ctx, m)
+        try JSONIO.write(report, to: ctx.paths.integrity)
+        let summary = report.checks.map { "\($0.name)=\($0.verdict)" }.joined(separator: ", ")
+        return .done((report.flagged ? "FLAGGED: " + report.reasons.joined(separator: "; ") : "clean") + " [\(summary)]")
     }
-    var checks: [Check]
-    var flagged: Bool { checks.contains { !$0.ran || $0.verdict != "clean" } }
+
+    static func check(_ ctx: PhaseContext, _ m: RunManifest) async throws -> IntegrityReport {
+        let policy = try policy(m.spec)
+        var checks = [tamper(ctx), provenance(ctx), contamination(ctx), traceRules(ctx, m)]
+        for judge in m.spec.judges ?? [] {
+            checks.append(await IntegrityJudge.run(judge: judge, ctx: ctx, spec: m.spec))
+        }
+        return IntegrityReport(policy: policy, checks: checks, checkedAt: Timestamps.iso(Date()))
+    }
+
+    static func policy(_ spec: RunSpec) throws -> IntegrityPolicy {
+        guard let raw = spec.integrityPolicy else { return .original }
+        guard let p = IntegrityPolicy(rawValue: raw) else {
+            throw PTBError.unknownChoice(kind: "integrity policy", value: raw, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
+        }
+        return p
+    }
+
+    /// The evaluator, task files and the ptb binary are hashed at prepare time; any change is a flag
+    /// (the sandbox mounts them read-only, so a change means the sandbox was off or escaped).
+    static func tamper(_ ctx: PhaseContext) -> IntegrityReport.Check {
+        guard let snapshot = try? JSONIO.read(ProtectedFiles.self, from: ctx.paths.protected) else {
+            return .notRun("evaluator-tamper", required: true, "protected.json is missing or unreadable (the prepare phase did not finish)")
+        }
+        let changed = snapshot.changes(paths: ctx.paths)
+        return changed.isEmpty
+            ? .clean("evaluator-tamper", ["\(snapshot.files.count) protected files unchanged"])
+            : .flagged("evaluator-tamper", changed.map { "changed: \($0)" })
+    }
+
+    /// Checkpoints the candidate must not be: the instruct counterparts found in the Hugging Face
+    /// cache, and whatever the user put under PTB_HOME/references/<model>/ (one directory each).
+    static func references(_ ctx: PhaseContext) -> [NamedCheckpoint] {
+        var refs: [NamedCheckpoint] = []
+        for id in ctx.model.instruct {
+            if let info = try? ModelCatalog.lookup(id), let dir = try? ModelCatalog.resolveDirectory(info, home: ctx.harness.home, env: ctx.harness.environment) {
+                refs.append(NamedCheckpoint(name: id, path: dir))
+            } else if let dir = try? ModelCatalog.resolveDirectory(ModelInfo.hub(id), home: ctx.harness.home, env: ctx.harness.environment) {
+                refs.append(NamedCheckpoint(name: id, path: dir))
+            }
+        }
+        let local = ctx.harness.home.root.appendingPathComponent("references").appendingPathComponent(ctx.model.safeName)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: local.path)) ?? []
+        for n in names.sorted() where !n.hasPrefix(".") {
+            refs.append(NamedCheckpoint(name: n, path: local.appendingPathComponent(n)))
+        }
+        return refs
+    }
+
+    static func provenance(_ ctx: PhaseContext) -> IntegrityReport.Check {
+        let name = "model-provenance"
+        guard FileManager.default.fileExists(atPath: ctx.paths.finalModel.path) else {
+            return .notRun(name, required: false, "no final_model was submitted: nothing to compare (the run has no score to protect)")
+        }
+        let base: URL
+        do { base = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment) } catch {
+            return .notRun(name, required: true, "the base model's weights are not available: \(error)")
+        }
+        let refs = references(ctx)
+        do {
+            let report = try Provenance(base: base, candidate: ctx.paths.finalModel, references: refs).run()
+            try JSONIO.write(report, to: ctx.paths.dir.appendingPathComponent("provenance.json"))
+            var evidence = report.verdict.findings.map { "\($0.code): \($0.message)" }
+            evidence += report.verdict.notes
+            if let d = report.fromBase.relativeDistance { evidence.append(String(format: "relative distance from the base %.4g", d)) }
+            evidence.append("references: " + (refs.isEmpty ? "none available" : refs.map(\.name).joined(separator: ", ")))
+            evidence.append("details: provenance.json")
+            return report.verdict.status == .ok ? .clean(name, evidence) : .flagged(name, evidence)
+        } catch {
+            // A checkpoint the reader refuses cannot be shown to descend from the base.
+            return .invalid(name, required: true, "the weights could not be compared: \(error)")
+        }
+    }
+
+    static func contamination(_ ctx: PhaseContext) -> IntegrityReport.Check {
+        let name = "contamination-scan"
+        let samples: [Sample]
+        do { samples = try ctx.task.samples(home: ctx.harness.home) } catch {
+            return .notRun(name, required: true, "the task's test items are not available to index: \(error)")
+        }
+        let index = NGramIndex(samples: samples)
+        var roots = [ctx.paths.workspace.path]
+        if FileManager.default.fileExists(atPath: ctx.paths.cacheLayer.path) { roots.append(ctx.paths.cacheLayer.path) }
+        do {
+            let report = try ContaminationScanner(index: index, task: ctx.task.id).scan(paths: roots)
+            try JSONIO.write(report, to: ctx.paths.dir.appendingPathComponent("contamination.json"))
+            let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes) under \(roots.joined(separator: ", "))"
+            // The agent's own `evaluate.py` runs log the test prompts they sent (allowed: "for
+            // evaluation"). Those logs are reported, not flagged; training on them shows up in the
+            // trace and to the judges.
+            let logs = ctx.paths.task.appendingPathComponent("eval_logs").path + "/"
+            let (own, hits) = (report.hits.filter { $0.file.hasPrefix(logs) }, report.hits.filter { !$0.file.hasPrefix(logs) })
+            let note = own.isEmpty ? [] : ["not counted: \(own.count) hit(s) in task/eval_logs/, the evaluator's own logs of its test prompts"]
+            if hits.isEmpty { return .clean(name, [where_] + note) }
+            let items = Set(hits.map { "\($0.item)/\($0.field.rawValue)" }).count
+            var evidence = ["\(items) test item field(s) found in the agent's files; \(where_)"]
+            let rel = { (f: String) in f.hasPrefix(ctx.paths.dir.path + "/") ? String(f.dropFirst(ctx.paths.dir.path.count + 1)) : f }
+            evidence += hits.prefix(20).map { "\(rel($0.file)):\($0.line): test item \($0.item) (\($0.field.rawValue), \($0.grams) gram(s))" }
+            if hits.count > 20 { evidence.append("… \(hits.count - 20) more hits in contamination.json") }
+            return .flagged(name, evidence + note)
+        } catch {
+            return .notRun(name, required: true, "the scan could not run: \(error)")
+        }
+    }
+
+    static func traceRules(_ ctx: PhaseContext, _ m: RunManifest) -> IntegrityReport.Check {
+        let name = "trace-rules"
+        guard FileManager.default.fileExists(atPath: ctx.paths.trace.path) else {
+            return .notRun(name, required: true, "trace.jsonl is missing: the agent never started")
+        }
+        let events: [TraceEvent]
+        do { events = try TraceConverter.convert(trace: ctx.paths.trace).0 } catch {
+            return .notRun(name, required: true, "trace.jsonl could not be read: \(error)")
+        }
+        var lines: [TraceText] = []
+        for (i, e) in events.enumerated() {
+            let text: String?
+            switch e.kind {
+            case .toolCall: text = [e.tool, e.input].compactMap { $0 }.joined(separator: " ")
+            case .output, .toolResult: text = e.text
+            case .other: text = e.raw
+            default: text = nil
+            }
+            if let text, !text.isEmpty { lines.append(TraceText(location: "event \(i + 1)\(e.ts.map { " @ \($0)" } ?? "")", text: text)) }
+        }
+        let home = ctx.harness.home
+        let protected = ["evaluate.py", "timer.sh", "templates/"] + ((try? ctx.task.contextFiles().keys.sorted()) ?? [])
+            + [ctx.harness.ptbExecutable.path, home.data.path, home.models.path]
+        let rules = TraceRules(baseModel: m.spec.model, forbiddenModels: ctx.model.instruct,
+                               testDataMarkers: TraceRules.testDataMarkers(task: ctx.task.id) + [home.data.appendingPathComponent(ctx.task.id).path],
+                               protectedFiles: protected,
+                               evaluatorMayCallAPIs: ["arenahardwriting", "healthbench"].contains(ctx.task.id))
+        let findings = rules.scan(lines)
+        let scanned = "\(lines.count) action/output lines of \(events.count) events"
+        if findings.isEmpty { return .clean(name, [scanned]) }
+        return .flagged(name, findings.prefix(30).map { "\($0.rule) (\($0.match)) at \($0.location): \($0.excerpt)" } + [scanned])
+    }
 }
 
-enum IntegrityPhase {
-    static func run(_ ctx: PhaseContext, _ m: inout RunManifest) throws -> PhaseOutcome {
-        var checks: [IntegrityReport.Check] = []
-        if let snapshot = try? JSONIO.read(ProtectedFiles.self, from: ctx.paths.protected) {
-            let changed = snapshot.changes(paths: ctx.paths)
-            checks.append(.init(name: "evaluator-tamper", ran: true, verdict: changed.isEmpty ? "clean" : "flagged",
-                                evidence: changed.map { "changed: \($0)" }))
-        } else {
-            checks.append(.init(name: "evaluator-tamper", ran: false, verdict: "not run", evidence: ["protected.json is missing or unreadable"]))
-        }
-        let report = IntegrityReport(checks: checks)
-        try JSONIO.write(report, to: ctx.paths.integrity)
-        return .done(report.flagged ? "FLAGGED: " + checks.flatMap(\.evidence).joined(separator: "; ") : "clean")
-    }
+extension ModelInfo {
+    /// A hub model that is not in the catalog (an instruct counterpart), for cache lookups.
+    static func hub(_ id: String) -> ModelInfo { ModelInfo(id: id, instruct: [], local: false, template: "") }
 }

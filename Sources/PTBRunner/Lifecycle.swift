@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBIntegrity
 import PTBProcess
 import PTBTasks
 #if canImport(Glibc)
@@ -42,6 +43,11 @@ public struct Lifecycle: Sendable {
         _ = try ModelCatalog.lookup(spec.model)
         try AgentRegistry.validate(agent: spec.agent, config: spec.agentConfig, home: home)
         guard spec.hours > 0 else { throw PTBError.invalidArgument("--hours must be positive (got \(spec.hours)).") }
+        if let p = spec.integrityPolicy, IntegrityPolicy(rawValue: p) == nil {
+            throw PTBError.unknownChoice(kind: "integrity policy", value: p, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
+        }
+        for judge in spec.judges ?? [] { _ = try IntegrityJudge.resolve(judge, home: home) }
+        if let h = spec.judgeHours, h <= 0 { throw PTBError.invalidArgument("--judge-hours must be positive (got \(h)).") }
         guard spec.gpus >= 0 else { throw PTBError.invalidArgument("--gpus must be 0 or more (got \(spec.gpus)).") }
     }
 
@@ -109,12 +115,42 @@ public struct Lifecycle: Sendable {
         return m
     }
 
+    /// `ptb check`: the integrity phase again on a run whose agent phase is over (a judge that
+    /// failed, a new reference checkpoint, another policy). The result and index follow.
+    public func recheckIntegrity(policy: String? = nil, judges: [String]? = nil) async throws -> IntegrityReport {
+        let lock = try RunLock.acquire(paths)
+        defer { withExtendedLifetime(lock) {} }
+        var m = try RunStore.load(paths)
+        guard m[.collect].state == .done else {
+            throw PTBError.invalidArgument("run \(m.id) has not finished its collect phase (\(m[.collect].state.rawValue)); finish it with `ptb resume \(m.id)` first.")
+        }
+        if let policy { m.spec.integrityPolicy = policy }
+        if let judges { m.spec.judges = judges.isEmpty ? nil : judges }
+        try Self.validate(m.spec, home: harness.home)
+        let ctx = PhaseContext(harness: harness, paths: paths, task: try TaskRegistry.lookup(m.spec.task),
+                               model: try ModelCatalog.lookup(m.spec.model),
+                               agent: try AgentRegistry.resolve(agent: m.spec.agent, config: m.spec.agentConfig, home: harness.home))
+        let started = Date()
+        let report = try await IntegrityPhase.check(ctx, m)
+        try JSONIO.write(report, to: paths.integrity)
+        m[.integrity].state = .done
+        m[.integrity].startedAt = started
+        m[.integrity].endedAt = Date()
+        m[.integrity].detail = (report.flagged ? "FLAGGED: " + report.reasons.joined(separator: "; ") : "clean") + " (ptb check)"
+        try ctx.save(m)
+        if m[.record].state == .done {
+            try RecordPhase.writeResult(ctx, m)
+            RecordPhase.index(ctx, m)
+        }
+        return report
+    }
+
     static func execute(_ phase: Phase, _ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
         switch phase {
         case .prepare: try PreparePhase.run(ctx, &m)
         case .agent: try await AgentPhase.run(ctx, &m)
         case .collect: try await CollectPhase.run(ctx, &m)
-        case .integrity: try IntegrityPhase.run(ctx, &m)
+        case .integrity: try await IntegrityPhase.run(ctx, &m)
         case .evaluate: try await EvaluatePhase.run(ctx, &m)
         case .record: try RecordPhase.run(ctx, &m)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBEval
+import PTBIntegrity
 import PTBStore
 
 /// Writes `result.json` and refreshes the run's row in the SQLite index.

@@ -21,12 +21,16 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
     public var termGraceSeconds: Double?
     public var killAfterSeconds: Double?
     public var monitorIntervalSeconds: Double?
+    public var judges: [String]?
+    public var judgeHours: Double?
+    public var integrityPolicy: String?
 
     enum CodingKeys: String, CodingKey {
         case task, model, agent, hours, gpus, sandbox, network, seed, name
         case agentConfig = "agent_config", gpuName = "gpu_name", runsDir = "runs_dir", evalLimit = "eval_limit"
         case evaluateBase = "evaluate_base", termGraceSeconds = "term_grace_seconds", killAfterSeconds = "kill_after_seconds"
         case monitorIntervalSeconds = "monitor_interval_seconds"
+        case judges, judgeHours = "judge_hours", integrityPolicy = "integrity_policy"
     }
 
     public init() {}
@@ -40,10 +44,13 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
             var c = try YAMLDecoder().decode(RunConfigFile.self, from: text)
             // Relative paths in a config file are relative to the file.
             if let a = c.agentConfig, !a.hasPrefix("/") { c.agentConfig = url.deletingLastPathComponent().appendingPathComponent(a).standardizedFileURL.path }
+            c.judges = c.judges?.map { j in
+                j.hasSuffix(".yaml") || j.hasSuffix(".yml") ? (j.hasPrefix("/") ? j : url.deletingLastPathComponent().appendingPathComponent(j).standardizedFileURL.path) : j
+            }
             if let r = c.runsDir, !r.hasPrefix("/") { c.runsDir = url.deletingLastPathComponent().appendingPathComponent(r).standardizedFileURL.path }
             return c
         } catch {
-            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds.")
+            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds, judges, judge_hours, integrity_policy.")
         }
     }
 }

