@@ -6,6 +6,8 @@ import PTBCore
 public enum RunFiles {
     public struct IntegrityCheck: Sendable, Equatable {
         public var name: String
+        /// nil in reports written before checks were marked required or optional.
+        public var required: Bool?
         public var ran: Bool
         public var verdict: String
         public var evidence: [String]
@@ -13,9 +15,12 @@ public enum RunFiles {
 
     public struct Integrity: Sendable {
         public var checks: [IntegrityCheck]
+        /// The file's own verdict under its policy; older reports without one: any check not clean.
+        public var flagged: Bool
+        public var policy: String?
+        public var reasons: [String]
         /// The whole file pretty-printed: fields this page does not know are still visible.
         public var raw: String
-        public var flagged: Bool { checks.contains { !$0.ran || $0.verdict != "clean" } }
     }
 
     static func object(_ url: URL) -> [String: Any]? {
@@ -31,10 +36,12 @@ public enum RunFiles {
     public static func integrity(_ p: RunPaths) -> Integrity? {
         guard let o = object(p.integrity) else { return nil }
         let checks = (o["checks"] as? [[String: Any]] ?? []).map { c in
-            IntegrityCheck(name: c["name"] as? String ?? "?", ran: c["ran"] as? Bool ?? false, verdict: c["verdict"] as? String ?? "?",
-                           evidence: (c["evidence"] as? [Any] ?? []).map { ($0 as? String) ?? pretty($0) })
+            IntegrityCheck(name: c["name"] as? String ?? "?", required: c["required"] as? Bool, ran: c["ran"] as? Bool ?? false,
+                           verdict: c["verdict"] as? String ?? "?", evidence: (c["evidence"] as? [Any] ?? []).map { ($0 as? String) ?? pretty($0) })
         }
-        return Integrity(checks: checks, raw: pretty(o))
+        let flagged = o["flagged"] as? Bool ?? checks.contains { !$0.ran || $0.verdict != "clean" }
+        return Integrity(checks: checks, flagged: flagged, policy: o["policy"] as? String,
+                         reasons: (o["reasons"] as? [Any] ?? []).map { ($0 as? String) ?? pretty($0) }, raw: pretty(o))
     }
 
     /// `usage.json` (the agent's tokens and cost, from its trace).

@@ -90,11 +90,14 @@ extension WebSite {
         h += "<h2>Integrity</h2>"
         if let integ = RunFiles.integrity(p) {
             h += integ.flagged ? "<p class=\"flag\">FLAGGED</p>" : "<p class=\"ok\">clean</p>"
+            if let policy = integ.policy { h += "<p class=\"muted\">policy: \(HTML.esc(policy))</p>" }
+            if !integ.reasons.isEmpty { h += "<ul id=\"integrity-reasons\">" + integ.reasons.map { "<li class=\"flag\">\(HTML.esc($0))</li>" }.joined() + "</ul>" }
             let rows = integ.checks.map { c in
-                [HTML.tdText(c.name), HTML.tdText(c.ran ? "yes" : "no"), HTML.tdText(c.verdict, cls: c.ran && c.verdict == "clean" ? "ok" : "flag"),
+                [HTML.tdText(c.name), HTML.tdText(c.required.map { $0 ? "required" : "optional" } ?? ""), HTML.tdText(c.ran ? "yes" : "no"),
+                 HTML.tdText(c.verdict, cls: c.ran && c.verdict == "clean" ? "ok" : "flag"),
                  HTML.td(c.evidence.isEmpty ? "<span class=\"muted\">none</span>" : "<ul>" + c.evidence.map { "<li><pre>\(HTML.esc($0))</pre></li>" }.joined() + "</ul>")]
             }
-            h += HTML.table(["Check", "Ran", "Verdict", "Evidence"], rows, id: "integrity")
+            h += HTML.table(["Check", "Required", "Ran", "Verdict", "Evidence"], rows, id: "integrity")
             h += "<details><summary>integrity.json</summary><pre>\(HTML.esc(integ.raw))</pre></details>"
         } else {
             h += "<p class=\"muted\">No integrity.json (the integrity phase has not run).</p>"

@@ -87,8 +87,14 @@ public enum WebFixture {
         try JSONIO.write(m, to: p.manifest)
         let flagged = !evidence.isEmpty
         if state != .running {
-            let checks: [[String: Any]] = [["name": "evaluator-tamper", "ran": true, "verdict": flagged ? "flagged" : "clean", "evidence": evidence]]
-            try JSONSerialization.data(withJSONObject: ["checks": checks], options: [.prettyPrinted, .sortedKeys]).write(to: p.integrity)
+            // integrity.json as the integrity phase writes it (schema 2: policy, required checks, reasons).
+            let checks: [[String: Any]] = [
+                ["name": "evaluator-tamper", "required": true, "ran": true, "verdict": flagged ? "flagged" : "clean", "evidence": evidence],
+                ["name": "contamination-judge", "required": false, "ran": false, "verdict": "not run", "evidence": ["no judge configured"]],
+            ]
+            let report: [String: Any] = ["schemaVersion": 2, "policy": "original", "checks": checks, "flagged": flagged,
+                                         "reasons": flagged ? ["evaluator-tamper: flagged"] : []]
+            try JSONSerialization.data(withJSONObject: report, options: [.prettyPrinted, .sortedKeys]).write(to: p.integrity)
         }
         if state == .done || state == .failed {
             var phaseSeconds: [String: Double] = [:]

@@ -83,6 +83,9 @@ import Testing
         #expect(page.status == 200)
         #expect(page.body.contains("<p class=\"flag\">FLAGGED</p>"))
         #expect(page.body.contains("changed: workspace/task/evaluate.py"))
+        #expect(page.body.contains("<li class=\"flag\">evaluator-tamper: flagged</li>"))
+        // An optional check that did not run leaves a run clean: the report's own verdict counts.
+        #expect(s.get("/run/alpha_gsm8k_1").body.contains("<p class=\"ok\">clean</p>"))
         #expect(page.body.contains(">90.0</td>") && page.body.contains(">20.0</td>"))
         #expect(page.body.contains("change over base: +70.0 points"))
         #expect(count("<td class=\"phase-done\">done</td>", in: page.body) == 6)
