@@ -13,6 +13,15 @@ command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 [ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
 # Headless browser for the web UI tests (BrowserTests).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# Podman for the live container tests (root only: they need runc, cgroups and image storage).
+# crun, podman's default, fails on this VM's hybrid cgroups: ptb always passes --runtime runc.
+podman_live=0
+if [ "$(id -u)" = 0 ] && [ "${PTB_SKIP_PODMAN:-0}" != 1 ]; then
+  podman_live=1
+  command -v podman >/dev/null || need_apt+=(podman)
+  command -v runc >/dev/null || need_apt+=(runc)
+  command -v newuidmap >/dev/null || need_apt+=(uidmap)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq
@@ -25,6 +34,14 @@ PTB="$(swift build --show-bin-path)/ptb"
 
 echo "==> ptb setup into $PTB_TEST_HOME"
 PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
+
+if [ "$podman_live" = 1 ]; then
+  # A busybox image from Debian's mirror, no registry (scripts/podman-test-image.sh, ~2 s).
+  echo "==> podman test image"
+  export PTB_PODMAN_TEST_IMAGE="${PTB_PODMAN_TEST_IMAGE:-localhost/ptb-busybox:1}"
+  bash scripts/podman-test-image.sh "$PTB_PODMAN_TEST_IMAGE"
+  export PTB_PODMAN_LIVE=1
+fi
 
 echo "==> swift test"
 swift test --skip-build

@@ -66,6 +66,11 @@ public enum Scaffold: String, Codable, Sendable, CaseIterable {
 /// script: ./solve.sh                 # optional: copied into the workspace beside task/
 /// env: {MY_SETTING: "1"}             # extra variables
 /// pass_env: [OPENAI_API_KEY]         # host variables passed through (nothing else is)
+/// secrets: [MY_SERVICE_LOGIN]        # also secret (redacted, kept out of argv), passed like pass_env;
+///                                    # *_API_KEY, *_TOKEN, *_SECRET are secret anyway
+/// trace_format: claude-code          # parse the output as this scaffold's stream (default: detect)
+/// model: claude-opus-4-6             # for the price table when the stream reports no cost
+/// container_path: /usr/bin:/bin      # PATH inside podman/apptainer (default: ptb's image PATH)
 /// non_interactive_line: false
 /// ```
 ///
@@ -97,11 +102,20 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var reprompt: RepromptPolicy?
     /// Free text shown by `ptb agents`.
     public var description: String?
+    /// Host variables that are secrets whatever their names: passed in like `pass_env`, redacted
+    /// from every stored file, and given to container runtimes without their values in argv.
+    public var secrets: [String]?
+    /// `command` agents that speak a CLI's stream format: which parser reads their trace.
+    public var traceFormat: String?
+    /// PATH inside a container runtime (podman, apptainer) for this agent's image.
+    public var containerPath: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, scaffold, command, script, env, model, effort, auth, credentials, reprompt, description
+        case name, scaffold, command, script, env, model, effort, auth, credentials, reprompt, description, secrets
         case passEnv = "pass_env"
         case nonInteractiveLine = "non_interactive_line"
+        case traceFormat = "trace_format"
+        case containerPath = "container_path"
     }
 
     public init(name: String, scaffold: String, command: [String] = [], script: String? = nil, env: [String: String]? = nil,
@@ -137,7 +151,20 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         credentials = try c.decodeIfPresent(String.self, forKey: .credentials)
         reprompt = try c.decodeIfPresent(RepromptPolicy.self, forKey: .reprompt)
         description = try c.decodeIfPresent(String.self, forKey: .description)
+        secrets = try c.decodeIfPresent([String].self, forKey: .secrets)
+        traceFormat = try c.decodeIfPresent(String.self, forKey: .traceFormat)
+        containerPath = try c.decodeIfPresent(String.self, forKey: .containerPath)
     }
+
+    /// The parser for this agent's trace: its scaffold's, or for a `command` agent the declared
+    /// `trace_format` (nil = detect from the first JSON line).
+    public var traceScaffold: Scaffold? {
+        if let kind = scaffoldKind, kind != .command { return kind }
+        return traceFormat.flatMap(Scaffold.init(rawValue:))
+    }
+
+    /// Every variable name this agent's run treats as secret beyond the name rule.
+    public var declaredSecrets: Set<String> { Set(secrets ?? []) }
 
     public var scaffoldKind: Scaffold? { Scaffold(rawValue: scaffold) }
     public var authMode: AuthMode { auth ?? .apiKey }
@@ -160,6 +187,10 @@ public struct AgentConfig: Codable, Sendable, Equatable {
             // The first sentence is what users of the `command` scaffold have always seen.
             let cli = Scaffold.allCases.filter { $0 != .command }.map(\.rawValue).joined(separator: ", ")
             throw PTBError.config(path: path, reason: "unknown scaffold '\(config.scaffold)'. Valid scaffolds: command. CLI agent scaffolds (with model:): \(cli).")
+        }
+        if let f = config.traceFormat, Scaffold(rawValue: f) == nil || f == Scaffold.command.rawValue {
+            let valid = Scaffold.allCases.filter { $0 != .command }.map(\.rawValue).joined(separator: ", ")
+            throw PTBError.config(path: path, reason: "unknown trace_format '\(f)'. Valid: \(valid).")
         }
         switch kind {
         case .command:

@@ -53,7 +53,7 @@ extension CLIScaffoldAdapter {
 
     public func command(_ context: AgentContext, prompt: String) throws -> Command {
         var env = context.environment
-        for k in config.passEnv ?? [] { if let v = host[k] { env[k] = v } }
+        for k in (config.passEnv ?? []) + (config.secrets ?? []) { if let v = host[k] { env[k] = v } }
         for (k, v) in try scaffoldEnvironment(context) { env[k] = v }
         for (k, v) in config.env ?? [:] { env[k] = v }
         // The original passes the prompt in $PROMPT too; the loop script reads it from there.

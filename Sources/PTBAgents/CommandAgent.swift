@@ -24,7 +24,7 @@ public struct CommandAgent: AgentAdapter {
     public func command(_ context: AgentContext, prompt: String) throws -> Command {
         var env = context.environment
         let host = ProcessInfo.processInfo.environment
-        for k in config.passEnv ?? [] { if let v = host[k] { env[k] = v } }
+        for k in (config.passEnv ?? []) + (config.secrets ?? []) { if let v = host[k] { env[k] = v } }
         for (k, v) in config.env ?? [:] { env[k] = v }
         env["PROMPT"] = prompt
         guard let program = config.command.first else {

@@ -29,9 +29,9 @@ public struct Redactor: Sendable {
         self.secrets = list.sorted { $0.value.count > $1.value.count }
     }
 
-    /// Secrets of `environment` (by name) and of the given credential files.
-    public init(environment: [String: String], files: [URL] = []) {
-        var s = environment.filter { Self.isSecretName($0.key) }.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+    /// Secrets of `environment` (by name, or declared in `secretNames`) and of the given credential files.
+    public init(environment: [String: String], files: [URL] = [], secretNames: Set<String> = []) {
+        var s = environment.filter { Self.isSecretName($0.key) || secretNames.contains($0.key) }.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
         for f in files {
             guard let text = try? String(contentsOf: f, encoding: .utf8) else { continue }
             let name = f.lastPathComponent
@@ -74,8 +74,8 @@ public struct Redactor: Sendable {
 extension AgentAdapter {
     /// The redactor for this agent's trace: every secret-bearing variable of the command it runs,
     /// plus the subscription credential files of the CLI scaffolds.
-    public func redactor(environment: [String: String], home: PTBHome) -> Redactor {
+    public func redactor(environment: [String: String], home: PTBHome, secretNames: Set<String> = []) -> Redactor {
         let files = (self as? any CLIScaffoldAdapter)?.secretFiles(home: home) ?? []
-        return Redactor(environment: environment, files: files)
+        return Redactor(environment: environment, files: files, secretNames: secretNames)
     }
 }

@@ -30,6 +30,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var finishedAt: Date
     public var versions: [String: String]
+    /// Tokens and cost of the agent's model calls (from usage.json); nil when its trace had none.
+    public var agentUsage: AgentUsage?
 
     public init(id: String, spec: RunSpec, outcome: RunOutcome, failure: String?, exit: ExitClass?, finalScore: ScoreSummary?,
                 baseScore: ScoreSummary?, scoreState: String, integrityFlagged: Bool?, agentSeconds: Double?,
@@ -49,5 +51,25 @@ public struct RunResult: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.finishedAt = finishedAt
         self.versions = versions
+    }
+}
+
+/// The agent's token use and cost, as recorded in result.json.
+public struct AgentUsage: Codable, Sendable, Equatable {
+    public var inputTokens: Int
+    public var cachedTokens: Int
+    public var outputTokens: Int
+    public var reasoningTokens: Int
+    public var costUSD: Double?
+    /// `reported` (the CLI's own figure) or `estimated` (ptb's price table).
+    public var costSource: String?
+
+    public init(inputTokens: Int, cachedTokens: Int, outputTokens: Int, reasoningTokens: Int, costUSD: Double?, costSource: String?) {
+        self.inputTokens = inputTokens
+        self.cachedTokens = cachedTokens
+        self.outputTokens = outputTokens
+        self.reasoningTokens = reasoningTokens
+        self.costUSD = costUSD
+        self.costSource = costSource
     }
 }

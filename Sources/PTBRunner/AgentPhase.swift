@@ -46,7 +46,8 @@ enum AgentPhase {
             return .done("budget already spent; exit classified as timeout")
         }
 
-        let sandbox = Sandboxes.runtime(spec.sandbox)
+        let def = AgentRegistry.definition(agent: spec.agent, config: spec.agentConfig, home: ctx.harness.home)
+        let sandbox = Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
         try sandbox.check()
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
         let env = ctx.harness.agentEnvironment(spec: spec, paths: p, baseModelDir: baseDir)
@@ -57,7 +58,7 @@ enum AgentPhase {
                 + ((try? ctx.task.contextFiles().keys.sorted()) ?? []).map { p.task.appendingPathComponent($0) },
             visible: [ctx.harness.home.root, ctx.harness.home.pythonEnv.resolvingSymlinksInPath(),
                       ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs(),
-            network: spec.network, gpus: spec.gpus > 0, workingDirectory: p.task)
+            network: spec.network, gpus: spec.gpus > 0, workingDirectory: p.task, secretNames: def?.declaredSecrets ?? [])
 
         if spec.gpus > 0 {
             let check = Command("python", [p.workspace.appendingPathComponent("check_cuda.py").path, "--gpus", String(spec.gpus),
@@ -75,7 +76,8 @@ enum AgentPhase {
         let prompt = try String(contentsOf: p.prompt, encoding: .utf8)
         let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
-        redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home)
+        redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,
+                                      secretNames: def?.declaredSecrets ?? [])
         let command = sandbox.wrap(agentCommand, policy: policy)
         event("start", "attempt \(m[.agent].attempts); sandbox \(spec.sandbox.rawValue); hard limit \(Timestamps.iso(hardLimit))")
         let child: ChildProcess
@@ -151,11 +153,18 @@ enum AgentPhase {
         event("exit", "\(exit) after \(Int(seconds)) s (\(termination))")
         if let cli = ctx.agent as? any CLIScaffoldAdapter { try? cli.removeCopiedCredentials(agentCtx) }
         if let podman = sandbox as? PodmanSandbox { _ = try? await ctx.harness.runner.run(podman.cleanupCommand(policy: policy)) }
+        // Secrets the agent wrote into its workspace (an `env` dump, a pasted key) are replaced
+        // too, before anything copies or hashes those files.
+        do {
+            let rewritten = try WorkspaceRedaction.redact(directory: p.workspace, with: redactor)
+            if !rewritten.isEmpty { event("redacted-files", rewritten.joined(separator: " ")) }
+        } catch {
+            event("redaction-failed", "\(error)")
+            return .failed("secrets could not be redacted from the workspace: \(error)")
+        }
         // The unified event stream and token/cost summary, parsed from the (redacted) raw trace.
         var usage = ""
-        let def = AgentRegistry.definition(agent: spec.agent, config: spec.agentConfig, home: ctx.harness.home)
-        if let summary = try? TraceConverter.writeEvents(trace: p.trace, to: p.events,
-                                                         scaffold: def?.scaffoldKind == .command ? nil : def?.scaffoldKind, model: def?.model) {
+        if let summary = try? TraceConverter.writeEvents(trace: p.trace, to: p.events, scaffold: def?.traceScaffold, model: def?.model) {
             try? JSONIO.write(summary, to: p.usage)
             if !summary.usage.isZero { usage = "; tokens in \(summary.usage.input) out \(summary.usage.output)" }
         }

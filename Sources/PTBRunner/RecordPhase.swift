@@ -1,4 +1,5 @@
 import Foundation
+import PTBAgents
 import PTBCore
 import PTBEval
 import PTBIntegrity
@@ -25,15 +26,24 @@ enum RecordPhase {
         for ph in Phase.allCases {
             if let s = m[ph].startedAt, let e = m[ph].endedAt { phaseSeconds[ph.rawValue] = e.timeIntervalSince(s) }
         }
-        let r = RunResult(id: m.id, spec: m.spec, outcome: m.outcome, failure: m.failure, exit: m.exit,
+        var r = RunResult(id: m.id, spec: m.spec, outcome: m.outcome, failure: m.failure, exit: m.exit,
                           finalScore: final.map { ScoreSummary(accuracy: $0.accuracy, stderr: $0.stderr, n: $0.n) },
                           baseScore: base.map { ScoreSummary(accuracy: $0.accuracy, stderr: $0.stderr, n: $0.n) },
                           scoreState: status?.state ?? (final == nil ? "not-evaluated" : "scored"),
                           integrityFlagged: integrity?.flagged, agentSeconds: phaseSeconds[Phase.agent.rawValue],
                           phaseSeconds: phaseSeconds, createdAt: m.createdAt, finishedAt: Date(),
                           versions: versions(ctx.harness.home))
+        r.agentUsage = agentUsage(p)
         try JSONIO.write(r, to: p.result)
         return r
+    }
+
+    /// usage.json (written by the agent phase) in result.json's terms.
+    static func agentUsage(_ p: RunPaths) -> AgentUsage? {
+        guard let s = try? JSONIO.read(TraceSummary.self, from: p.usage), !s.usage.isZero || s.reportedCostUSD != nil else { return nil }
+        let source = s.reportedCostUSD != nil ? "reported" : s.estimatedCostUSD != nil ? "estimated" : nil
+        return AgentUsage(inputTokens: s.usage.input, cachedTokens: s.usage.cached, outputTokens: s.usage.output,
+                          reasoningTokens: s.usage.reasoning, costUSD: s.reportedCostUSD ?? s.estimatedCostUSD, costSource: source)
     }
 
     /// Package versions from the lock written by `ptb setup`.

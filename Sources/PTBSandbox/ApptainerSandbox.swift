@@ -13,10 +13,13 @@ public struct ApptainerSandbox: SandboxRuntime {
     public var image: String
     public var extraArguments: [String]
     public var clientEnvironment: [String: String]
+    /// PATH inside the container, replacing the command's host PATH; nil keeps the command's.
+    public var path: String?
 
     public init(image: String, apptainerPath: String = "apptainer", extraArguments: [String] = [],
-                clientEnvironment: [String: String] = ApptainerSandbox.hostClientEnvironment()) {
+                clientEnvironment: [String: String] = ApptainerSandbox.hostClientEnvironment(), path: String? = Sandboxes.imagePath) {
         self.image = image
+        self.path = path
         self.apptainerPath = apptainerPath
         self.extraArguments = extraArguments
         self.clientEnvironment = clientEnvironment
@@ -38,6 +41,7 @@ public struct ApptainerSandbox: SandboxRuntime {
     public func arguments(_ command: Command, policy: SandboxPolicy) -> [String] {
         var a = ["exec", "--containall", "--writable-tmpfs"]
         var env = command.environment
+        if let path { env["PATH"] = path }
         // HOME cannot be set by --env; --home binds the workspace as home instead.
         let home = env.removeValue(forKey: "HOME")
         if policy.gpus { a.append("--nv") }
@@ -49,13 +53,13 @@ public struct ApptainerSandbox: SandboxRuntime {
         for r in policy.readOnlyInsideWritable { a += ["--bind", "\(r.path):\(r.path):ro"] }
         a += ["--pwd", policy.workingDirectory.path]
         // --nv exposes every GPU; CUDA_VISIBLE_DEVICES (passed below) selects among them.
-        for k in env.keys.sorted() where !SandboxSupport.isSecretName(k) { a += ["--env", "\(k)=\(env[k]!)"] }
+        for k in env.keys.sorted() where !policy.isSecret(k) { a += ["--env", "\(k)=\(env[k]!)"] }
         return a + extraArguments + [image, command.executable] + command.arguments
     }
 
     public func wrap(_ command: Command, policy: SandboxPolicy) -> Command {
         var client = clientEnvironment
-        for (k, v) in command.environment where SandboxSupport.isSecretName(k) { client["APPTAINERENV_\(k)"] = v }
+        for (k, v) in command.environment where policy.isSecret(k) { client["APPTAINERENV_\(k)"] = v }
         return Command(apptainerPath, arguments(command, policy: policy), environment: client, workingDirectory: nil)
     }
 }

@@ -19,11 +19,15 @@ public struct PodmanSandbox: SandboxRuntime {
     /// The podman client's own environment (storage and runtime lookup), and where secret values
     /// travel: a secret is passed as `--env NAME` so its value never appears in a process list.
     public var clientEnvironment: [String: String]
+    /// PATH inside the container, replacing the command's (which names host directories); nil
+    /// keeps the command's, for images that mount the host's /usr.
+    public var path: String?
 
     public init(image: String, podmanPath: String = "podman", runtime: String = "runc",
                 ulimits: [String] = ["nofile=1024:1024", "nproc=1024:1024"], extraArguments: [String] = [],
-                clientEnvironment: [String: String] = PodmanSandbox.hostClientEnvironment()) {
+                clientEnvironment: [String: String] = PodmanSandbox.hostClientEnvironment(), path: String? = Sandboxes.imagePath) {
         self.image = image
+        self.path = path
         self.podmanPath = podmanPath
         self.runtime = runtime
         self.ulimits = ulimits
@@ -61,6 +65,7 @@ public struct PodmanSandbox: SandboxRuntime {
         for w in policy.writable { a += ["-v", "\(w.path):\(w.path)"] }
         for r in policy.readOnlyInsideWritable { a += ["-v", "\(r.path):\(r.path):ro"] }
         var env = command.environment
+        if let path { env["PATH"] = path }
         if policy.gpus {
             let gpus = SandboxSupport.gpuSelection(env["CUDA_VISIBLE_DEVICES"])
             for g in gpus ?? ["all"] { a += ["--device", "nvidia.com/gpu=\(g)"] }
@@ -68,7 +73,7 @@ public struct PodmanSandbox: SandboxRuntime {
             if let gpus { env["CUDA_VISIBLE_DEVICES"] = (0..<gpus.count).map(String.init).joined(separator: ",") }
         }
         for k in env.keys.sorted() {
-            a += ["--env", SandboxSupport.isSecretName(k) ? k : "\(k)=\(env[k]!)"]
+            a += ["--env", policy.isSecret(k) ? k : "\(k)=\(env[k]!)"]
         }
         a += ["--workdir", policy.workingDirectory.path] + extraArguments + [image, command.executable] + command.arguments
         return a
@@ -76,7 +81,7 @@ public struct PodmanSandbox: SandboxRuntime {
 
     public func wrap(_ command: Command, policy: SandboxPolicy) -> Command {
         var client = clientEnvironment
-        for (k, v) in command.environment where SandboxSupport.isSecretName(k) { client[k] = v }
+        for (k, v) in command.environment where policy.isSecret(k) { client[k] = v }
         return Command(podmanPath, arguments(command, policy: policy), environment: client, workingDirectory: nil)
     }
 

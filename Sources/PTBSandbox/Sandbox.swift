@@ -14,16 +14,22 @@ public struct SandboxPolicy: Sendable, Equatable {
     /// Expose the GPU device nodes (`/dev/nvidia*`).
     public var gpus: Bool
     public var workingDirectory: URL
+    /// Variables the run declared secret besides those whose names look secret (`*_API_KEY`…):
+    /// container runtimes keep their values out of argv as they do for the others.
+    public var secretNames: Set<String>
 
     public init(writable: [URL], readOnlyInsideWritable: [URL] = [], visible: [URL] = [], network: NetworkPolicy,
-                gpus: Bool, workingDirectory: URL) {
+                gpus: Bool, workingDirectory: URL, secretNames: Set<String> = []) {
         self.writable = writable
         self.readOnlyInsideWritable = readOnlyInsideWritable
         self.visible = visible
         self.network = network
         self.gpus = gpus
         self.workingDirectory = workingDirectory
+        self.secretNames = secretNames
     }
+
+    public func isSecret(_ name: String) -> Bool { secretNames.contains(name) || SandboxSupport.isSecretName(name) }
 }
 
 /// A way to run an agent command in isolation. One file per runtime.
@@ -36,8 +42,10 @@ public protocol SandboxRuntime: Sendable {
 }
 
 public enum Sandboxes {
+    /// `containerPath`: PATH inside podman/apptainer (an agent definition's `container_path`).
     public static func runtime(_ kind: SandboxKind, deviceNodes: [String]? = nil,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) -> any SandboxRuntime {
+                               environment: [String: String] = ProcessInfo.processInfo.environment,
+                               containerPath: String? = nil) -> any SandboxRuntime {
         switch kind {
         case .bwrap: BubblewrapSandbox(deviceNodes: deviceNodes)
         case .none: NoSandbox()
@@ -46,10 +54,25 @@ public enum Sandboxes {
         case .podman:
             // PTB_PODMAN_ARGS: extra `podman run` options, space-separated (`--memory 64g -v /data:/data:ro`).
             PodmanSandbox(image: environment["PTB_PODMAN_IMAGE"] ?? "localhost/ptb-agent:latest",
-                          extraArguments: (environment["PTB_PODMAN_ARGS"] ?? "").split(separator: " ").map(String.init))
+                          extraArguments: (environment["PTB_PODMAN_ARGS"] ?? "").split(separator: " ").map(String.init),
+                          path: containerPath ?? defaultContainerPath(environment))
         case .apptainer:
             ApptainerSandbox(image: environment["PTB_APPTAINER_IMAGE"]
-                ?? PTBHome.fromEnvironment(environment).root.appendingPathComponent("containers/ptb.sif").path)
+                ?? PTBHome.fromEnvironment(environment).root.appendingPathComponent("containers/ptb.sif").path,
+                             path: containerPath ?? defaultContainerPath(environment))
         }
     }
+
+    /// PATH inside a container: the image's own (PTB_CONTAINER_PATH overrides; an agent definition's
+    /// `container_path` overrides both). The host's PATH names the host's Python env, which the
+    /// image does not have.
+    public static func defaultContainerPath(_ environment: [String: String]) -> String {
+        if let p = environment["PTB_CONTAINER_PATH"], !p.isEmpty { return p }
+        return imagePath
+    }
+
+    /// The PATH of ptb's images (containers/Containerfile `ENV PATH`, ptb.def `%environment`): the
+    /// pinned venv first, then the system directories where the CLI agents (npm -g) and a
+    /// minimal image's shell live. A test keeps the three equal.
+    public static let imagePath = "/opt/ptb/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 }

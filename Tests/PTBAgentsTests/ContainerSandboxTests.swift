@@ -28,7 +28,7 @@ import Testing
             -v /runs/r1/workspace/task/templates:/runs/r1/workspace/task/templates:ro \
             --device nvidia.com/gpu=2 --device nvidia.com/gpu=3 \
             --env ANTHROPIC_API_KEY --env CUDA_VISIBLE_DEVICES=0,1 --env HOME=/runs/r1/workspace \
-            --env PATH=/home/u/.ptb/envs/py/bin:/usr/bin:/bin --env 'PROMPT=Train it.' \
+            --env PATH=/opt/ptb/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env 'PROMPT=Train it.' \
             --workdir /runs/r1/workspace/task localhost/ptb-agent:1 claude --print 'Train it.'
             """)
         // The secret's value travels in the client's environment only, never in argv.
@@ -53,7 +53,8 @@ import Testing
             --bind /home/u/.ptb:/home/u/.ptb:ro --bind /opt/ptb/bin:/opt/ptb/bin:ro \
             --bind /runs/r1/workspace/task/evaluate.py:/runs/r1/workspace/task/evaluate.py:ro \
             --bind /runs/r1/workspace/task/templates:/runs/r1/workspace/task/templates:ro \
-            --pwd /runs/r1/workspace/task --env CUDA_VISIBLE_DEVICES=2,3 --env PATH=/home/u/.ptb/envs/py/bin:/usr/bin:/bin \
+            --pwd /runs/r1/workspace/task --env CUDA_VISIBLE_DEVICES=2,3 \
+            --env PATH=/opt/ptb/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
             --env 'PROMPT=Train it.' /images/ptb.sif claude --print 'Train it.'
             """)
         #expect(c.environment == ["PATH": "/usr/bin:/bin", "APPTAINERENV_ANTHROPIC_API_KEY": "sk-ant-SECRET"])
@@ -63,6 +64,30 @@ import Testing
         let args = sb.arguments(Command("true", environment: [:]), policy: open)
         #expect(!args.contains("--nv") && !args.contains("--network"))
         #expect(throws: PTBError.self) { try sb.check() }
+    }
+
+    /// PATH inside a container is the image's (the host's names the host Python env), unless the
+    /// sandbox or the agent definition says otherwise; declared secrets stay out of argv.
+    @Test func containerPathAndDeclaredSecrets() {
+        var p = policy
+        p.secretNames = ["MY_LOGIN"]
+        let env = ["PATH": "/host/py/bin:/usr/bin", "MY_LOGIN": "hunter2-hunter2", "PLAIN": "x"]
+        let podman = PodmanSandbox(image: "img", clientEnvironment: [:])
+        let c = podman.wrap(Command("sh", environment: env), policy: p)
+        #expect(c.arguments.contains("PATH=\(Sandboxes.imagePath)") && c.arguments.contains("MY_LOGIN") && c.arguments.contains("PLAIN=x"))
+        #expect(!c.arguments.joined(separator: " ").contains("hunter2") && c.environment["MY_LOGIN"] == "hunter2-hunter2")
+        let keep = PodmanSandbox(image: "img", clientEnvironment: [:], path: nil)
+        #expect(keep.arguments(Command("sh", environment: env), policy: p).contains("PATH=/host/py/bin:/usr/bin"))
+        let app = ApptainerSandbox(image: "x.sif", clientEnvironment: [:], path: "/usr/bin:/bin")
+        let a = app.wrap(Command("sh", environment: env), policy: p)
+        #expect(a.arguments.contains("PATH=/usr/bin:/bin") && !a.arguments.joined(separator: " ").contains("hunter2"))
+        #expect(a.environment["APPTAINERENV_MY_LOGIN"] == "hunter2-hunter2")
+        // Without the declaration the same variable is an ordinary one.
+        #expect(podman.arguments(Command("sh", environment: env), policy: policy).contains("MY_LOGIN=hunter2-hunter2"))
+
+        #expect((Sandboxes.runtime(.podman, environment: [:]) as? PodmanSandbox)?.path == Sandboxes.imagePath)
+        #expect((Sandboxes.runtime(.podman, environment: ["PTB_CONTAINER_PATH": "/a:/b"]) as? PodmanSandbox)?.path == "/a:/b")
+        #expect((Sandboxes.runtime(.apptainer, environment: ["PTB_CONTAINER_PATH": "/a:/b"], containerPath: "/c") as? ApptainerSandbox)?.path == "/c")
     }
 
     @Test func runtimesAreSelectable() {
