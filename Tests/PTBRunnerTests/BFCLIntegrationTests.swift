@@ -58,49 +58,54 @@ import Testing
         #expect(records.map { $0["id"] as? String } == ["simple_python_0", "simple_python_1", "simple_python_2"]
                     + ["simple_python_0", "simple_python_1", "simple_python_2"])
         #expect(records.map { $0["epoch"] as? Int } == [1, 1, 1, 2, 2, 2])
-        for rec in records.prefix(3) {
-            // Scored by the AST checker: a verdict with its reason when wrong.
-            #expect(rec["correct"] is Bool)
-            let prompt = try #require(rec["prompt"] as? [[String: Any]])
-            let tokens = try #require(rec["promptTokens"] as? Int)
-            let id = rec["id"] as? String ?? ""
-            // Rendered with and without the tools by the same tokenizer and template: the server
-            // must have counted the prompt with tools.
-            let tools = try #require(rec["tools"] as? String)
-            let counts = try renderedTokenCounts(model: model, template: template, tools: tools, messages: prompt, h: h)
-            #expect(tokens == counts.withTools && counts.withTools > counts.withoutTools,
-                    "\(id): server counted \(tokens) prompt tokens; with tools \(counts.withTools), without \(counts.withoutTools)")
+        // The first epoch's prompts rendered with and without their tools by the same tokenizer
+        // and template: the server must have counted the prompt with the tools.
+        let firstEpoch = Array(records.prefix(3))
+        let counts = try renderedTokenCounts(model: model, template: template, h: h, items: try firstEpoch.map { rec in
+            (try #require(rec["prompt"] as? [[String: Any]]), try #require(rec["tools"] as? String))
+        })
+        for (rec, c) in zip(firstEpoch, counts) {
+            #expect(rec["correct"] is Bool)  // scored by the AST checker
+            let tokens = rec["promptTokens"] as? Int
+            #expect(tokens == c.withTools && c.withTools > c.withoutTools,
+                    "\(rec["id"] ?? ""): server counted \(tokens ?? -1) prompt tokens; with tools \(c.withTools), without \(c.withoutTools)")
         }
     }
 
-    /// Token counts of the chat prompt with the sample's tools (as ptb sends them) and without.
-    func renderedTokenCounts(model: URL, template: URL, tools: String, messages: [[String: Any]], h: TestHome) throws -> (withTools: Int, withoutTools: Int) {
+    /// Token counts of each chat prompt with its tools (as ptb sent them) and without.
+    func renderedTokenCounts(model: URL, template: URL, h: TestHome, items: [([[String: Any]], String)]) throws -> [(withTools: Int, withoutTools: Int)] {
         let script = """
             import json, sys
             from transformers import AutoTokenizer
             tok = AutoTokenizer.from_pretrained(sys.argv[1])
             tpl = open(sys.argv[2]).read()
-            msgs = json.loads(sys.argv[3]); tools = json.loads(sys.argv[4])
-            def n(t):
-                ids = tok.apply_chat_template(msgs, tools=t, chat_template=tpl, add_generation_prompt=True, tokenize=True)
-                return len(ids["input_ids"] if isinstance(ids, dict) else ids)
-            print(n(tools), n(None))
+            def n(msgs, tools):
+                text = tok.apply_chat_template(msgs, tools=tools, chat_template=tpl, add_generation_prompt=True, tokenize=False)
+                return len(tok(text, add_special_tokens=False)["input_ids"])
+            for line in sys.stdin:
+                msgs, tools = json.loads(line)
+                print(n(msgs, json.loads(tools)), n(msgs, None))
             """
         let p = Process()
         p.executableURL = h.home.python
-        let msgs = String(decoding: try JSONSerialization.data(withJSONObject: messages), as: UTF8.self)
-        p.arguments = ["-c", script, model.path, template.path, msgs, tools]
+        p.arguments = ["-c", script, model.path, template.path]
         p.environment = ["HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
         try p.run()
-        p.waitUntilExit()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: " ")
-        guard out.count == 2, let a = Int(out[0].trimmingCharacters(in: .whitespacesAndNewlines)),
-              let b = Int(out[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            Issue.record("could not count tokens: \(out)")
-            return (0, 0)
+        for (messages, tools) in items {
+            let line = try JSONSerialization.data(withJSONObject: [messages, tools])
+            input.fileHandleForWriting.write(line + Data("\n".utf8))
         }
-        return (a, b)
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let counts: [(withTools: Int, withoutTools: Int)] = text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: " ").compactMap { Int($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }
+        #expect(counts.count == items.count, "token counting failed: \(text)")
+        return counts
     }
 }
