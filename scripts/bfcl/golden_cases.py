@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Generates ptb's BFCL AST golden set: tool-call outputs (correct and deliberately wrong) for
 entries of the five Python single-turn categories, each with the verdict of bfcl-eval's own
-checker. ptb's Swift port must agree on every case (Tests/PTBTasksTests/BFCLCheckerGoldenTests).
+checker. ptb's Swift port must agree on every case (BFCLDataTests in Tests/PTBTasksTests/BFCLTests.swift).
+
+BFCL data is Apache-2.0 (ShishirPatil/gorilla); the generated cases quote values from it.
 
 Usage: python golden_cases.py <bfcl_eval/data dir> <out.jsonl>   (with bfcl-eval importable:
 `pip install --no-deps bfcl-eval==2026.3.23` into a venv is enough; this script stubs the model
