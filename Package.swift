@@ -61,14 +61,14 @@ let package = Package(
         .target(name: "PTBRunner", dependencies: [
             "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBAgents", "PTBStore", "PTBIntegrity",
             .product(name: "Yams", package: "Yams"),
-        ], swiftSettings: settings),
+        ], resources: [.copy("Templates")], swiftSettings: settings),
         .target(name: "PTBCommands", dependencies: [
             "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore", "PTBWeb",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: settings),
         .executableTarget(name: "ptb", dependencies: ["PTBCommands"], swiftSettings: settings),
         .testTarget(name: "PTBCoreTests", dependencies: ["PTBCore"], exclude: ["Golden"], swiftSettings: settings),
-        .testTarget(name: "PTBTasksTests", dependencies: ["PTBTasks", "PTBExecution", "PTBCore", "PTBProcess"], swiftSettings: settings),
+        .testTarget(name: "PTBTasksTests", dependencies: ["PTBTasks", "PTBExecution", "PTBCore", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBJobsTests", dependencies: ["PTBJobs"], swiftSettings: settings),
         .testTarget(name: "PTBAgentsTests", dependencies: ["PTBAgents"], swiftSettings: settings),
         .testTarget(name: "PTBResultsTests", dependencies: ["PTBResults", "PTBCore"], swiftSettings: settings),

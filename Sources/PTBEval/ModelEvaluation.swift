@@ -32,7 +32,8 @@ public struct ModelEvaluation: Sendable {
     public func once(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions, attempt: Int = 1) async throws -> EvalMetrics {
         let config = EngineConfig(modelDir: modelDir, servedName: "final_model", chatTemplate: chatTemplate,
                                   maxModelLen: task.defaults.maxModelLen, gpuMemoryUtilization: task.defaults.gpuMemoryUtilization,
-                                  gpus: gpus, logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"))
+                                  gpus: gpus, toolCalling: task is any ToolCallingTask,
+                                  logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"))
         let showProgress = options.showProgress
         let name = engine.name
         let server = try await EngineLauncher.start(engine, config: config, runner: runner) { waited in
@@ -43,6 +44,8 @@ public struct ModelEvaluation: Sendable {
         }
         do {
             let executor = try await Evaluator.executor(for: task, runner: runner)
+            var options = options
+            options.generationConfig = options.generationConfig ?? modelDir.appendingPathComponent("generation_config.json")
             let m = try await Evaluator(task: task, home: home, executor: executor).run(client: server.client, options: options,
                                                                     engineName: engine.name, modelLabel: modelDir.path)
             await server.stop()

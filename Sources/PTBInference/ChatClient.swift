@@ -11,6 +11,8 @@ public struct Completion: Codable, Sendable, Equatable {
     public var promptTokens: Int?
     public var completionTokens: Int?
     public var latencySeconds: Double
+    /// The parsed tool calls, when the request carried tools and the model made calls.
+    public var toolCalls: [ToolCall]? = nil
 }
 
 public enum ChatClientError: Error, CustomStringConvertible {
@@ -70,7 +72,14 @@ public struct ChatClient: Sendable {
 
     struct Response: Decodable {
         struct Choice: Decodable {
-            struct Message: Decodable { var content: String? }
+            struct Message: Decodable {
+                var content: String?
+                var tool_calls: [WireToolCall]?
+            }
+            struct WireToolCall: Decodable {
+                struct Function: Decodable { var name: String; var arguments: String? }
+                var function: Function
+            }
             var message: Message
             var finish_reason: String?
         }
@@ -79,9 +88,15 @@ public struct ChatClient: Sendable {
         var usage: Usage?
     }
 
-    public func complete(_ messages: [ChatMessage], params: SamplingParams) async throws -> Completion {
-        let body = try JSONEncoder().encode(Request(model: model, messages: messages, max_tokens: params.maxTokens,
+    /// `tools`: an OpenAI tools array as JSON text, sent verbatim (BFCL's schemas keep their
+    /// exact numbers and key order that way).
+    public func complete(_ messages: [ChatMessage], params: SamplingParams, tools: String? = nil) async throws -> Completion {
+        var body = try JSONEncoder().encode(Request(model: model, messages: messages, max_tokens: params.maxTokens,
                                                     temperature: params.temperature, seed: params.seed))
+        if let tools, body.last == UInt8(ascii: "}") {
+            body.removeLast()
+            body.append(contentsOf: Array(",\"tools\":".utf8) + Array(tools.utf8) + [UInt8(ascii: "}")])
+        }
         var attempt = 0
         while true {
             attempt += 1
@@ -95,7 +110,10 @@ public struct ChatClient: Sendable {
                 let elapsed = start.duration(to: .now)
                 return Completion(text: c.message.content ?? "", finishReason: c.finish_reason,
                                   promptTokens: r.usage?.prompt_tokens, completionTokens: r.usage?.completion_tokens,
-                                  latencySeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                                  latencySeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                  toolCalls: c.message.tool_calls.flatMap { calls in
+                                      calls.isEmpty ? nil : calls.map { ToolCall(name: $0.function.name, arguments: $0.function.arguments ?? "{}") }
+                                  })
             } catch let e as ChatClientError where e.retryable && attempt < retries {
                 try await Task.sleep(for: .milliseconds(500 * (1 << attempt)))
             }

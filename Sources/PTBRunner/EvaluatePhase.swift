@@ -59,7 +59,8 @@ enum EvaluatePhase {
     }
 
     static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {
-        guard let name = ChatTemplates.file(for: ctx.model), let text = ChatTemplates.all[name] else { return nil }
+        let baseDir = try? ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+        guard let name = ChatTemplates.file(for: ctx.model, baseDir: baseDir), let text = ChatTemplates.all[name] else { return nil }
         let url = dir.appendingPathComponent("templates/\(name)")
         try AtomicFile.write(text, to: url)
         return url

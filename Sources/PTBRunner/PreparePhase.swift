@@ -15,7 +15,7 @@ enum PreparePhase {
         try fm.createDirectory(at: p.task.appendingPathComponent("templates"), withIntermediateDirectories: true)
 
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
-        let template = ChatTemplates.file(for: ctx.model)
+        let template = ChatTemplates.file(for: ctx.model, baseDir: baseDir)
         try AtomicFile.write(EvaluateScript.render(task: ctx.task, ptb: ctx.harness.ptbExecutable, template: template),
                              to: p.task.appendingPathComponent("evaluate.py"))
         for (name, text) in ChatTemplates.all {

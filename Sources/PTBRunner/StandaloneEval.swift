@@ -65,6 +65,8 @@ public struct StandaloneEval: Sendable {
             guard problems.isEmpty else {
                 throw PTBError.invalidArgument("\(modelPath.path) is not a usable model directory: \(problems.joined(separator: "; ")).")
             }
+            // No --chat-template: the template of the model's family, from its config.json.
+            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir)
             let eval = ModelEvaluation(task: task, home: harness.home, engine: harness.engine, runner: harness.runner)
             if retryLadder {
                 let log = harness.log

@@ -18,11 +18,14 @@ public struct Sample: Codable, Sendable, Equatable {
     /// What the scorer needs beyond the target, or what a record must keep to be reproducible:
     /// HumanEval's prompt, test and entry point; GPQA's choice seed and order; GSM8K's reasoning.
     public var metadata: [String: String]?
-    public init(id: String, messages: [ChatMessage], target: String, metadata: [String: String]? = nil) {
+    /// Function-calling tasks: the OpenAI `tools` array (JSON text) sent with the request.
+    public var tools: String?
+    public init(id: String, messages: [ChatMessage], target: String, metadata: [String: String]? = nil, tools: String? = nil) {
         self.id = id
         self.messages = messages
         self.target = target
         self.metadata = metadata
+        self.tools = tools
     }
 }
 
@@ -127,8 +130,26 @@ extension EvalTask {
     }
 }
 
+/// A task scored on the model's tool calls (BFCL): requests carry the sample's `tools`, the
+/// engine must parse tool calls out of the generated text, and the scorer sees the calls.
+public protocol ToolCallingTask: EvalTask {
+    /// `toolCalls` nil: the response had none (plain text).
+    func score(_ sample: Sample, completion: String, toolCalls: [ToolCall]?) -> Score
+}
+
+extension EvalTask {
+    /// Scores with the tool calls when the task is a `ToolCallingTask`, else as `evaluate` does.
+    public func evaluate(_ sample: Sample, completion: String, toolCalls: [ToolCall]?, executor: (any CodeExecutor)?) async throws -> Score {
+        if let t = self as? any ToolCallingTask { return t.score(sample, completion: completion, toolCalls: toolCalls) }
+        return try await evaluate(sample, completion: completion, executor: executor)
+    }
+}
+
 public enum TaskRegistry {
-    public static let all: [any EvalTask] = [ArithTask(), AIME2025Task(), GPQAMainTask(), GSM8KTask(), HumanEvalTask()]
+    public static let all: [any EvalTask] = {
+        let tasks: [any EvalTask] = [ArithTask(), AIME2025Task(), GPQAMainTask(), GSM8KTask(), HumanEvalTask(), BFCLTask()]
+        return tasks + BFCLASTTask.all.map { $0 as any EvalTask }
+    }()
 
     public static var ids: [String] { all.map(\.id) }
 

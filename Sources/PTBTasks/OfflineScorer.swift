@@ -9,11 +9,14 @@ public struct CompletionLine: Sendable, Equatable {
     /// Overrides the dataset's target (numeric tasks), so completions can be scored without the
     /// dataset, or against other targets.
     public var target: String?
+    /// Tool-calling tasks (BFCL): the calls, `[{"name", "arguments": "<json string>"}]`.
+    public var toolCalls: [ToolCall]?
     public var lineNumber: Int
-    public init(id: String, completion: String, target: String? = nil, lineNumber: Int) {
+    public init(id: String, completion: String, target: String? = nil, toolCalls: [ToolCall]? = nil, lineNumber: Int) {
         self.id = id
         self.completion = completion
         self.target = target
+        self.toolCalls = toolCalls
         self.lineNumber = lineNumber
     }
 }
@@ -98,15 +101,42 @@ public struct OfflineScorer: Sendable {
         }
         struct Raw: Decodable {
             var id: LooseString
-            var completion: String
+            var completion: String?
             var target: LooseString?
+            var tool_calls: [RawCall]?
+        }
+        // `{"name", "arguments"}`, or OpenAI's `{"function": {"name", "arguments"}}`.
+        struct RawCall: Decodable {
+            struct Function: Decodable { var name: String; var arguments: String }
+            var name: String?
+            var arguments: String?
+            var function: Function?
+            var call: ToolCall? {
+                if let function { return ToolCall(name: function.name, arguments: function.arguments) }
+                guard let name else { return nil }
+                return ToolCall(name: name, arguments: arguments ?? "{}")
+            }
         }
         var out: [CompletionLine] = []
         for (i, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             guard line.contains(where: { !(0x20 == $0 || 0x09 == $0 || 0x0D == $0) }) else { continue }
             do {
                 let r = try JSONDecoder().decode(Raw.self, from: Data(line))
-                out.append(CompletionLine(id: r.id.value, completion: r.completion, target: r.target?.value, lineNumber: i + 1))
+                guard r.completion != nil || r.tool_calls != nil else {
+                    throw OfflineScoringError.badLine(file: url.path, line: i + 1, reason: "field \"completion\" is missing")
+                }
+                let calls = try r.tool_calls.map { raw in
+                    try raw.map { c in
+                        guard let call = c.call else {
+                            throw OfflineScoringError.badLine(file: url.path, line: i + 1, reason: "a tool call needs \"name\" and \"arguments\" (a JSON string)")
+                        }
+                        return call
+                    }
+                }
+                out.append(CompletionLine(id: r.id.value, completion: r.completion ?? "", target: r.target?.value, toolCalls: calls,
+                                          lineNumber: i + 1))
+            } catch let e as OfflineScoringError {
+                throw e
             } catch {
                 throw OfflineScoringError.badLine(file: url.path, line: i + 1, reason: JSONLines.describe(error))
             }
@@ -140,7 +170,7 @@ public struct OfflineScorer: Sendable {
                 throw OfflineScoringError.unknownID(task: task.id, id: line.id, line: line.lineNumber, example: example, numeric: numeric != nil)
             }
         }
-        let scores = try await scoreAll(resolved, completions: lines.map(\.completion))
+        let scores = try await scoreAll(resolved, completions: lines.map(\.completion), toolCalls: lines.map(\.toolCalls))
 
         let executes = task.scoredByExecution
         let out: [ScoredLine] = zip(lines.indices, scores).map { i, s in
@@ -153,21 +183,22 @@ public struct OfflineScorer: Sendable {
     }
 
     /// Scores sample i with completion i, `width` at a time.
-    func scoreAll(_ samples: [Sample], completions: [String]) async throws -> [Score] {
+    func scoreAll(_ samples: [Sample], completions: [String], toolCalls: [[ToolCall]?]? = nil) async throws -> [Score] {
+        let toolCalls = toolCalls ?? Array(repeating: nil, count: samples.count)
         var scores = [Score?](repeating: nil, count: samples.count)
         let task = self.task, executor = self.executor, mode = self.mode
         try await withThrowingTaskGroup(of: (Int, Score).self) { group in
             var next = 0
             while next < min(width, samples.count) {
                 let i = next
-                group.addTask { (i, try await Self.scoreOne(task, samples[i], completions[i], mode: mode, executor: executor)) }
+                group.addTask { (i, try await Self.scoreOne(task, samples[i], completions[i], toolCalls[i], mode: mode, executor: executor)) }
                 next += 1
             }
             while let (i, s) = try await group.next() {
                 scores[i] = s
                 if next < samples.count {
                     let j = next
-                    group.addTask { (j, try await Self.scoreOne(task, samples[j], completions[j], mode: mode, executor: executor)) }
+                    group.addTask { (j, try await Self.scoreOne(task, samples[j], completions[j], toolCalls[j], mode: mode, executor: executor)) }
                     next += 1
                 }
             }
@@ -175,10 +206,10 @@ public struct OfflineScorer: Sendable {
         return scores.map { $0 ?? Score(value: 0, correct: false, answer: nil) }
     }
 
-    static func scoreOne(_ task: any EvalTask, _ sample: Sample, _ completion: String, mode: NumericMatch.Mode,
+    static func scoreOne(_ task: any EvalTask, _ sample: Sample, _ completion: String, _ toolCalls: [ToolCall]?, mode: NumericMatch.Mode,
                          executor: (any CodeExecutor)?) async throws -> Score {
         if let n = task as? any NumericAnswerTask { return n.score(sample, completion: completion, mode: mode) }
-        return try await task.evaluate(sample, completion: completion, executor: executor)
+        return try await task.evaluate(sample, completion: completion, toolCalls: toolCalls, executor: executor)
     }
 
     /// The task's samples for scoring: GSM8K's few-shot block plays no part in scoring, so its

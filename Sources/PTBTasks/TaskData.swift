@@ -13,13 +13,21 @@ public protocol DatasetTask: EvalTask {
     var dataSource: String { get }
     /// Turns one upstream file (already decompressed) into normalised JSON lines for `split`.
     func normalise(_ data: Data, fileName: String, split: String) throws -> [String]
+    /// The command that imports `split`, as error messages quote it.
+    func importCommand(split: String) -> String
 }
 
 extension DatasetTask {
-    /// The command that imports `split`, as error messages quote it.
     public func importCommand(split: String) -> String {
         "ptb data import \(id) <path>" + (dataSplits.count > 1 ? " --split \(split)" : "")
     }
+}
+
+/// A task whose upstream data is a directory of several files (bfcl-eval's `bfcl_eval/data`):
+/// `ptb data import <task> <dir>` imports every split it finds there at once.
+public protocol DirectoryDatasetTask: DatasetTask {
+    /// Per split: the upstream content to pass to `normalise`, and the file it mainly came from.
+    func readDirectory(_ dir: URL) throws -> [(split: String, data: Data, source: URL)]
 }
 
 /// `manifest.json` of one task's data directory.
@@ -91,6 +99,11 @@ public struct TaskDataStore: Sendable {
 
     /// The rows of one split, after checking the file against its manifest entry.
     public func rows<T: Decodable>(_ type: T.Type, task: some DatasetTask, split: String) throws -> [T] {
+        try JSONLines.decode(type, from: try verifiedData(task: task, split: split), file: file(task.id, split: split).path)
+    }
+
+    /// The normalised file of one split, after checking it against its manifest entry.
+    public func verifiedData(task: some DatasetTask, split: String) throws -> Data {
         let url = file(task.id, split: split)
         guard FileManager.default.fileExists(atPath: url.path), let entry = try manifest(task.id)?.splits[split] else {
             throw TaskDataError.missing(task: task.id, split: split, path: url.path, source: task.dataSource,
@@ -103,7 +116,12 @@ public struct TaskDataStore: Sendable {
         guard Hashing.sha256(data) == entry.sha256 else {
             throw TaskDataError.modified(task: task.id, split: split, path: url.path, command: task.importCommand(split: split))
         }
-        return try JSONLines.decode(type, from: data, file: url.path)
+        return data
+    }
+
+    /// Imports every split `task` finds in the upstream directory `dir`.
+    public func importDirectory(_ dir: URL, task: some DirectoryDatasetTask) throws -> [(DataManifest.Entry, [String])] {
+        try task.readDirectory(dir).map { try importData($0.data, raw: $0.data, source: $0.source, task: task, split: $0.split) }
     }
 
     /// Normalises `source` with the task's importer and records it; returns the manifest entry
@@ -127,6 +145,10 @@ public struct TaskDataStore: Sendable {
         do { plain = Gzip.isGzip(raw) ? try Gzip.decompress(raw) : raw } catch {
             throw TaskDataError.unreadable(path: source.path, reason: "\(error)")
         }
+        return try importData(plain, raw: raw, source: source, task: task, split: split)
+    }
+
+    func importData(_ plain: Data, raw: Data, source: URL, task: some DatasetTask, split: String) throws -> (DataManifest.Entry, [String]) {
         let lines = try task.normalise(plain, fileName: source.lastPathComponent, split: split)
         let body = Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8)
         let entry = DataManifest.Entry(file: "\(split).jsonl", rows: lines.count, sha256: Hashing.sha256(body),
