@@ -51,13 +51,15 @@ enum AgentPhase {
         try sandbox.check()
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
         let env = ctx.harness.agentEnvironment(spec: spec, paths: p, baseModelDir: baseDir)
+        let layer = FileManager.default.fileExists(atPath: p.cacheLayer.path)
+        let sharedCache = layer ? HFCacheLayer.shared(env: ctx.harness.environment) : nil
         let policy = SandboxPolicy(
-            writable: [p.workspace],
+            writable: [p.workspace] + (layer ? [p.cacheLayer] : []),
             readOnlyInsideWritable: [p.task.appendingPathComponent("evaluate.py"), p.task.appendingPathComponent("templates"),
                                      p.task.appendingPathComponent("timer.sh")]
                 + ((try? ctx.task.contextFiles().keys.sorted()) ?? []).map { p.task.appendingPathComponent($0) },
             visible: [ctx.harness.home.root, ctx.harness.home.pythonEnv.resolvingSymlinksInPath(),
-                      ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs(),
+                      ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs() + (sharedCache.map { [$0] } ?? []),
             network: spec.network, gpus: spec.gpus > 0, workingDirectory: p.task, secretNames: def?.declaredSecrets ?? [])
 
         if spec.gpus > 0 {

@@ -54,6 +54,8 @@ public struct Harness: Sendable {
         for k in ["HF_HOME", "CUDA_VISIBLE_DEVICES", "VLLM_CPU_KVCACHE_SPACE", "OMP_NUM_THREADS"] {
             if let v = environment[k] { env[k] = v }
         }
+        // The run's copy-on-write view of the shared cache (HFCacheLayer), when prepare made one.
+        if FileManager.default.fileExists(atPath: HFCacheLayer.home(paths).path) { env["HF_HOME"] = HFCacheLayer.home(paths).path }
         return env
     }
 }

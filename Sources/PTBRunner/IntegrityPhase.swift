@@ -95,12 +95,14 @@ enum IntegrityPhase {
             return .notRun(name, required: true, "the task's test items are not available to index: \(error)")
         }
         let index = NGramIndex(samples: samples)
-        var roots = [ctx.paths.workspace.path]
-        if FileManager.default.fileExists(atPath: ctx.paths.cacheLayer.path) { roots.append(ctx.paths.cacheLayer.path) }
+        // The workspace, and what the agent downloaded into its cache layer (not the shared
+        // cache's files, which are only linked there).
+        let downloads = HFCacheLayer.downloads(ctx.paths)
+        let roots = [ctx.paths.workspace.path] + downloads
         do {
             let report = try ContaminationScanner(index: index, task: ctx.task.id).scan(paths: roots)
             try JSONIO.write(report, to: ctx.paths.dir.appendingPathComponent("contamination.json"))
-            let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes) under \(roots.joined(separator: ", "))"
+            let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes) in the workspace and \(downloads.count) file(s) downloaded into the cache layer"
             // The agent's own `evaluate.py` runs log the test prompts they sent (allowed: "for
             // evaluation"). Those logs are reported, not flagged; training on them shows up in the
             // trace and to the judges.

@@ -31,6 +31,10 @@ enum PreparePhase {
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p.task.appendingPathComponent("timer.sh").path)
         try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: p.task.appendingPathComponent("evaluate.py").path)
 
+        if let shared = HFCacheLayer.shared(env: ctx.harness.environment) {
+            let n = try HFCacheLayer.build(shared: shared, paths: p)
+            ctx.harness.log("[prepare] Hugging Face cache layer: \(n) files of \(shared.path) linked read-only into \(HFCacheLayer.home(p).path)")
+        }
         let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir,
                                     environment: ctx.harness.agentEnvironment(spec: spec, paths: p, baseModelDir: baseDir))
         try ctx.agent.prepare(agentCtx)

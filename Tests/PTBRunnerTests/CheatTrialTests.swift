@@ -282,3 +282,36 @@ enum Checkpoints {
         }
     }
 }
+
+extension CheatTrialTests {
+    /// The shared Hugging Face cache is read through a per-run layer: reads work, the shared files
+    /// cannot be changed, downloads stay with the run, and the scanner reads them.
+    @Test func downloadsLandInTheRunsCacheLayerAndAreScanned() throws {
+        guard Self.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        let t = try Trial()
+        defer { t.home.cleanup() }
+        let shared = t.home.root.appendingPathComponent("hf-shared")
+        let snapshot = shared.appendingPathComponent("hub/models--org--m/snapshots/abc")
+        try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
+        try "shared-config".write(to: snapshot.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let items = ArithTask.testSplit().prefix(10).map { "{\"q\": \(jsonString($0.messages[0].content))}" }.joined(separator: "\n")
+        let script = """
+            cat "$HF_HOME/hub/models--org--m/snapshots/abc/config.json"; echo
+            echo changed > "$HF_HOME/hub/models--org--m/snapshots/abc/config.json" || echo BLOCKED-SHARED
+            mkdir -p "$HF_HOME/hub/datasets--someone--leak"
+            cat > "$HF_HOME/hub/datasets--someone--leak/test.jsonl" <<'EOF'
+            \(items)
+            EOF
+            """
+        let (r, paths) = try t.run("cache-layer", script, sandbox: "bwrap", env: ["HF_HOME": shared.path])
+        let trace = try String(contentsOf: paths.trace, encoding: .utf8)
+        #expect(trace.contains("shared-config") && trace.contains("BLOCKED-SHARED"))
+        #expect(try String(contentsOf: snapshot.appendingPathComponent("config.json"), encoding: .utf8) == "shared-config")
+        let download = paths.cacheLayer.appendingPathComponent("hf/hub/datasets--someone--leak/test.jsonl")
+        #expect(FileManager.default.fileExists(atPath: download.path))
+        #expect(!FileManager.default.fileExists(atPath: shared.appendingPathComponent("hub/datasets--someone--leak").path))
+        let scan = try #require(r.check("contamination-scan"))
+        #expect(scan.verdict == "flagged")
+        #expect(scan.evidence.contains { $0.hasPrefix("cache-layer/hf/hub/datasets--someone--leak/test.jsonl:1: test item") }, "\(scan.evidence)")
+    }
+}
