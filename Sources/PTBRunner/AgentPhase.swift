@@ -40,13 +40,17 @@ enum AgentPhase {
                 trace.append(l)
             }
         }
+        let def = AgentRegistry.definition(agent: spec.agent, config: spec.agentConfig, home: ctx.harness.home)
         if Date() >= hardLimit {
             event("skipped", "budget spent before the agent could (re)start")
             m.exit = .timeout
+            // A ptb killed between the agent's exit and the redaction below resumes here.
+            let declared = ctx.harness.environment.filter { def?.declaredSecrets.contains($0.key) == true }
+            _ = try? WorkspaceRedaction.redact(directory: p.workspace,
+                                               with: Redactor(environment: hostSecrets.merging(declared) { a, _ in a }, secretNames: def?.declaredSecrets ?? []))
             return .done("budget already spent; exit classified as timeout")
         }
 
-        let def = AgentRegistry.definition(agent: spec.agent, config: spec.agentConfig, home: ctx.harness.home)
         let sandbox = Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
         try sandbox.check()
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)

@@ -26,7 +26,15 @@ public struct Harness: Sendable {
         self.log = log
     }
 
-    public var engine: any InferenceEngine { VLLMEngine(python: home.python) }
+    public var engine: any InferenceEngine { VLLMEngine(python: enginePython) }
+
+    /// The interpreter that serves models: `$PTB_HOME/envs/py`, or PTB_PYTHON where it is set. ptb's
+    /// images set it to their pinned venv, because inside a container the host home's env (bound
+    /// read-only at its host path) names an interpreter the image does not have.
+    public var enginePython: URL {
+        if let p = environment["PTB_PYTHON"], !p.isEmpty { return URL(fileURLWithPath: p) }
+        return home.python
+    }
 
     public static func currentExecutable() -> URL {
         if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return URL(fileURLWithPath: p) }

@@ -68,7 +68,8 @@ enum EvaluateScript {
         import sys
 
         HERE = os.path.dirname(os.path.abspath(__file__))
-        PTB = "\#(ptb.path)"
+        # Inside ptb's container images, the image's own ptb (PTB_EXECUTABLE, set by the image).
+        PTB = os.environ.get("PTB_EXECUTABLE") or "\#(ptb.path)"
         argv = sys.argv[1:]
         args = [PTB, "eval", "--task", "\#(task.id)"\#(templateArgs)]
         if not any(a == "--model-path" or a.startswith("--model-path=") for a in argv):

@@ -28,7 +28,8 @@ import Testing
         // ptb itself is built inside, statically linked against the Swift runtime, and on PATH.
         for text in [containerfile, def] {
             #expect(text.contains("swift build -c release --static-swift-stdlib --product ptb"))
-            #expect(text.contains("PTB_EXECUTABLE=/opt/ptb/bin/ptb"))
+            // evaluate.py runs the image's ptb, which serves with the image's venv.
+            #expect(text.contains("PTB_EXECUTABLE=/opt/ptb/bin/ptb PTB_PYTHON=/opt/ptb/venv/bin/python"))
         }
         for key in ["CLAUDE_CODE_VERSION", "CODEX_VERSION", "GEMINI_CLI_VERSION", "OPENCODE_VERSION", "PIP_EVAL", "PIP_AGENT", "NODE_MAJOR"] {
             #expect(lock.contains("\n\(key)="), "\(key) is in the lock")
