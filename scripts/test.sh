@@ -11,6 +11,8 @@ export PTB_REQUIRE_INTEGRATION="${PTB_REQUIRE_INTEGRATION:-1}"
 need_apt=()
 command -v bwrap >/dev/null || need_apt+=(bubblewrap)
 [ -e /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+# The judge and data-pull tests serve HTTP with small python3 scripts.
+command -v python3 >/dev/null || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBExecution
 import PTBInference
+import PTBJudge
 import PTBProcess
 import PTBTasks
 
@@ -14,9 +15,15 @@ public struct EvalOptions: Sendable {
     public var epochs: Int
     public var outputDir: URL
     public var showProgress: Bool
+    /// Judge-scored tasks: the judge (nil: from the environment, `JudgeConfig.fromEnvironment`).
+    public var judge: JudgeConfig?
+    /// Judge-scored tasks: re-judge the answers already in `outputDir/samples.jsonl`.
+    public var skipGeneration: Bool
 
     public init(limit: Int?, maxTokens: Int, maxConnections: Int, temperature: Double? = nil, seed: Int? = nil,
-                epochs: Int = 1, outputDir: URL, showProgress: Bool = true) {
+                epochs: Int = 1, outputDir: URL, showProgress: Bool = true, judge: JudgeConfig? = nil, skipGeneration: Bool = false) {
+        self.judge = judge
+        self.skipGeneration = skipGeneration
         self.limit = limit
         self.maxTokens = maxTokens
         self.maxConnections = maxConnections
@@ -43,6 +50,26 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
     public var model: String
     public var startedAt: Date
     public var endedAt: Date
+    /// Judge-scored tasks: the task's breakdowns (HealthBench `by_theme`/`by_axis`, Arena-Hard's
+    /// win rate and verdict counts) and the judge's ledger.
+    public var nExamples: Int?
+    public var totalGraderCalls: Int?
+    public var byTheme: [String: Double]?
+    public var byAxis: [String: Double]?
+    public var winRate: WinRate?
+    public var outcomes: [String: Int]?
+    public var complete: Bool?
+    public var judge: JudgeSummary?
+
+    enum CodingKeys: String, CodingKey {
+        case accuracy, stderr, task, n, correct, epochs, matchMode, sampling, engine, model, startedAt, endedAt
+        case nExamples = "n_examples"
+        case totalGraderCalls = "total_grader_calls"
+        case byTheme = "by_theme"
+        case byAxis = "by_axis"
+        case winRate = "win_rate"
+        case outcomes, complete, judge
+    }
 }
 
 /// One line of `samples.jsonl`.
@@ -59,6 +86,8 @@ public struct SampleRecord: Codable, Sendable {
     public var promptTokens: Int?
     public var completionTokens: Int?
     public var latencySeconds: Double
+    /// Judge-scored tasks: the verdicts behind `score` (nil score: not in the score).
+    public var judged: JudgedSample?
 }
 
 public enum EvalError: Error, CustomStringConvertible {
@@ -94,7 +123,11 @@ public struct Evaluator: Sendable {
         return e
     }
 
-    public func run(client: ChatClient, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
+    public func run(client: ChatClient?, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
+        if let judged = task as? any JudgedTask {
+            return try await JudgedEvaluation(task: judged, home: home).run(client: client, options: options, engineName: engineName, modelLabel: modelLabel)
+        }
+        guard let client else { throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).") }
         let started = Date()
         var samples = try task.samples(home: home)
         if let l = options.limit, l >= 0 { samples = Array(samples.prefix(l)) }

@@ -128,7 +128,8 @@ extension EvalTask {
 }
 
 public enum TaskRegistry {
-    public static let all: [any EvalTask] = [ArithTask(), AIME2025Task(), GPQAMainTask(), GSM8KTask(), HumanEvalTask()]
+    public static let all: [any EvalTask] = [ArithTask(), AIME2025Task(), GPQAMainTask(), GSM8KTask(), HumanEvalTask(),
+                                                  ArenaHardWritingTask(), HealthBenchTask()]
 
     public static var ids: [String] { all.map(\.id) }
 

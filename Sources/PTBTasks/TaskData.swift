@@ -108,7 +108,8 @@ public struct TaskDataStore: Sendable {
 
     /// Normalises `source` with the task's importer and records it; returns the manifest entry
     /// and warnings (a row count that differs from upstream).
-    public func importFile(_ source: URL, task: some DatasetTask, split requested: String?) throws -> (DataManifest.Entry, [String]) {
+    /// `sourceLabel` is what the manifest records as the source (a pinned URL for `ptb data pull`).
+    public func importFile(_ source: URL, task: some DatasetTask, split requested: String?, sourceLabel: String? = nil) throws -> (DataManifest.Entry, [String]) {
         let split: String
         if let requested {
             guard task.dataSplits.contains(requested) else {
@@ -130,7 +131,7 @@ public struct TaskDataStore: Sendable {
         let lines = try task.normalise(plain, fileName: source.lastPathComponent, split: split)
         let body = Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8)
         let entry = DataManifest.Entry(file: "\(split).jsonl", rows: lines.count, sha256: Hashing.sha256(body),
-                                       source: source.standardizedFileURL.path, sourceSha256: Hashing.sha256(raw),
+                                       source: sourceLabel ?? source.standardizedFileURL.path, sourceSha256: Hashing.sha256(raw),
                                        importedAt: Date(), ptbVersion: PTBVersion.current)
         try AtomicFile.write(body, to: file(task.id, split: split))
         var manifest = try self.manifest(task.id) ?? DataManifest(task: task.id, splits: [:])

@@ -85,7 +85,7 @@ import Testing
         let t = HumanEvalTask()
         #expect(t.defaults == TaskDefaults(limit: 150, maxTokens: 4000, maxConnections: 1, gpuMemoryUtilization: 0.3, retryMaxTokens: [3000, 2000]))
         #expect(t.benchmarkName == "HumanEval")
-        #expect(TaskRegistry.ids == ["arith", "aime2025", "gpqamain", "gsm8k", "humaneval"])
+        #expect(TaskRegistry.ids == ["arith", "aime2025", "gpqamain", "gsm8k", "humaneval", "arenahardwriting", "healthbench"])
         #expect(TaskRegistry.all.filter(\.inspectNote).map(\.id) == ["aime2025", "gpqamain", "gsm8k", "humaneval"])
         #expect(TaskRegistry.all.filter(\.scoredByExecution).map(\.id) == ["humaneval"])
     }
