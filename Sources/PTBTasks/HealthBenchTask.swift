@@ -62,7 +62,8 @@ public struct HealthBenchTask: JudgedTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
-    /// OpenAI simple-evals `healthbench_eval.GRADER_TEMPLATE` (after `.strip()`).
+    /// OpenAI simple-evals `healthbench_eval.GRADER_TEMPLATE` (after `.strip()`; MIT). Part of the
+    /// benchmark's definition, so kept verbatim, typos included.
     public static let graderTemplate = #"""
         Your job is to look at a conversation and a rubric item, and score the last turn (i.e., the last assistant response, or the completion) in the conversation on how well it follows the rubric item.
 
