@@ -42,7 +42,14 @@ let package = Package(
         .target(name: "PTBTasks", dependencies: ["PTBCore", "PTBExecution"], resources: [.copy("Resources")], swiftSettings: settings),
         .target(name: "PTBExecution", dependencies: ["PTBCore", "PTBProcess", "PTBSandbox"], swiftSettings: settings),
         .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks"], swiftSettings: settings),
-        .target(name: "PTBEval", dependencies: ["PTBCore", "PTBTasks", "PTBInference", "PTBExecution", "PTBProcess"], swiftSettings: settings),
+        .target(name: "PTBEval", dependencies: ["PTBCore", "PTBTasks", "PTBInference", "PTBExecution", "PTBProcess", "PTBJudge"], swiftSettings: settings),
+        .target(name: "PTBJudge", dependencies: [
+            "PTBCore", "PTBTasks",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: settings),
         .target(name: "PTBAgents", dependencies: ["PTBCore", "PTBProcess", "PTBSandbox", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("Python")], swiftSettings: settings),
         .target(name: "PTBStore", dependencies: ["PTBCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
@@ -59,11 +66,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
         .target(name: "PTBRunner", dependencies: [
-            "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBAgents", "PTBStore", "PTBIntegrity",
+            "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBAgents", "PTBStore", "PTBIntegrity", "PTBJudge",
             .product(name: "Yams", package: "Yams"),
         ], resources: [.copy("Templates")], swiftSettings: settings),
         .target(name: "PTBCommands", dependencies: [
-            "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore", "PTBWeb",
+            "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore", "PTBWeb", "PTBJudge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: settings),
         .executableTarget(name: "ptb", dependencies: ["PTBCommands"], swiftSettings: settings),
@@ -81,5 +88,6 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
         .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
     ]
 )

@@ -22,6 +22,8 @@ if [ "$(id -u)" = 0 ] && [ "${PTB_SKIP_PODMAN:-0}" != 1 ]; then
   command -v runc >/dev/null || need_apt+=(runc)
   command -v newuidmap >/dev/null || need_apt+=(uidmap)
 fi
+# The judge and data-pull tests serve HTTP with small python3 scripts.
+command -v python3 >/dev/null || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq

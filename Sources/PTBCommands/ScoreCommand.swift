@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PTBCore
+import PTBEval
 import PTBExecution
 import PTBProcess
 import PTBTasks
@@ -25,6 +26,7 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(help: "HumanEval: seconds per program (default: 30, the original's).") var timeout: Double?
     @Option(help: "HumanEval: Python interpreter run inside the sandbox (default: /usr/bin/python3).") var python: String?
     @Option(help: "GPQA: the option-shuffle seed the completions were generated with (default: 42).") var choiceSeed: UInt64?
+    @OptionGroup(title: "Judge (arenahardwriting, healthbench)") var judgeOptions: JudgeOptions
 
     func validate() throws {
         if let p = parallel, p < 1 { throw ValidationError("--parallel must be at least 1.") }
@@ -43,6 +45,10 @@ struct ScoreCommand: AsyncParsableCommand {
             }
             if let timeout, evalTask is HumanEvalTask { evalTask = HumanEvalTask(timeoutSeconds: timeout) }
             let lines = try OfflineScorer.readCompletions(from: URL(fileURLWithPath: completions))
+            if let judged = evalTask as? any JudgedTask {
+                try await scoreJudged(judged, lines)
+                return
+            }
 
             let runner = ProcessRunner()
             let trap = SignalTrap(registry: runner.registry)  // Ctrl-C kills running sandboxes
@@ -63,6 +69,26 @@ struct ScoreCommand: AsyncParsableCommand {
             Console.err(String(format: "%@: %d/%d correct (accuracy %.4f) — lines in %@", summary.task, summary.correct, summary.n,
                                summary.accuracy, output))
             print(try JSONIO.line(summary))
+        }
+    }
+}
+
+extension ScoreCommand {
+    /// Judge-scored tasks: every judge call goes to `<output>.judge_calls.jsonl`; a re-score of
+    /// the same completions is answered from the judge cache.
+    func scoreJudged(_ task: any JudgedTask, _ lines: [CompletionLine]) async throws {
+        let home = homeOptions.ptbHome
+        let out = URL(fileURLWithPath: output)
+        let callLog = out.deletingPathExtension().appendingPathExtension("judge_calls.jsonl")
+        let (scored, summary) = try await JudgedEvaluation(task: task, home: home).score(lines, judge: try judgeOptions.config(home: home), callLog: callLog)
+        try AtomicFile.write(try scored.map { try JSONIO.line($0) }.joined(separator: "\n") + "\n", to: out)
+        Console.err(String(format: "%@: score %.4f ± %.4f over %d of %d; judge: %d calls, %d from cache, $%.4f — lines in %@, judge calls in %@",
+                           summary.task, summary.accuracy, summary.stderr, summary.n, lines.count, summary.judge.calls, summary.judge.cacheHits,
+                           summary.judge.costUSD, output, callLog.path))
+        print(try JSONIO.line(summary))
+        if summary.judge.state == "budget_exhausted" {
+            Console.err("judging stopped: the judge budget is spent; the summary covers what was judged.")
+            throw ExitCode(3)
         }
     }
 }

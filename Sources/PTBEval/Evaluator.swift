@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBExecution
 import PTBInference
+import PTBJudge
 import PTBProcess
 import PTBTasks
 
@@ -17,10 +18,17 @@ public struct EvalOptions: Sendable {
     /// The served model's `generation_config.json`, whose sampling defaults apply to what is not
     /// sent; recorded as the effective sampling parameters. Nil for an endpoint (unknown).
     public var generationConfig: URL?
+    /// Judge-scored tasks: the judge (nil: from the environment, `JudgeConfig.fromEnvironment`).
+    public var judge: JudgeConfig?
+    /// Judge-scored tasks: re-judge the answers already in `outputDir/samples.jsonl`.
+    public var skipGeneration: Bool
 
     public init(limit: Int?, maxTokens: Int, maxConnections: Int, temperature: Double? = nil, seed: Int? = nil,
-                epochs: Int = 1, outputDir: URL, showProgress: Bool = true, generationConfig: URL? = nil) {
+                epochs: Int = 1, outputDir: URL, showProgress: Bool = true, generationConfig: URL? = nil,
+                judge: JudgeConfig? = nil, skipGeneration: Bool = false) {
         self.generationConfig = generationConfig
+        self.judge = judge
+        self.skipGeneration = skipGeneration
         self.limit = limit
         self.maxTokens = maxTokens
         self.maxConnections = maxConnections
@@ -55,6 +63,27 @@ public struct EvalMetrics: Codable, Sendable, Equatable {
     /// What decoding really used: the sent parameters over the model's generation_config
     /// defaults (`source` says which); the seed of epoch e is `seed + e − 1`.
     public var effectiveSampling: EffectiveSampling?
+    /// Judge-scored tasks: the task's breakdowns (HealthBench `by_theme`/`by_axis`, Arena-Hard's
+    /// win rate and verdict counts) and the judge's ledger.
+    public var nExamples: Int?
+    public var totalGraderCalls: Int?
+    public var byTheme: [String: Double]?
+    public var byAxis: [String: Double]?
+    public var winRate: WinRate?
+    public var outcomes: [String: Int]?
+    public var complete: Bool?
+    public var judge: JudgeSummary?
+
+    enum CodingKeys: String, CodingKey {
+        case accuracy, stderr, task, n, correct, epochs, matchMode, sampling, engine, model, startedAt, endedAt
+        case nExamples = "n_examples"
+        case totalGraderCalls = "total_grader_calls"
+        case byTheme = "by_theme"
+        case byAxis = "by_axis"
+        case winRate = "win_rate"
+        case outcomes, complete, judge
+        case passAtK, correctPerItem, effectiveSampling
+    }
 }
 
 public struct EffectiveSampling: Codable, Sendable, Equatable {
@@ -110,6 +139,8 @@ public struct SampleRecord: Codable, Sendable {
     public var toolCalls: [ToolCall]? = nil
     /// Tool-calling tasks: the OpenAI `tools` sent with the prompt (JSON text).
     public var tools: String? = nil
+    /// Judge-scored tasks: the verdicts behind `score` (nil score: not in the score).
+    public var judged: JudgedSample?
 }
 
 public enum EvalError: Error, CustomStringConvertible {
@@ -145,7 +176,11 @@ public struct Evaluator: Sendable {
         return e
     }
 
-    public func run(client: ChatClient, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
+    public func run(client: ChatClient?, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
+        if let judged = task as? any JudgedTask {
+            return try await JudgedEvaluation(task: judged, home: home).run(client: client, options: options, engineName: engineName, modelLabel: modelLabel)
+        }
+        guard let client else { throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).") }
         let started = Date()
         var samples = try task.samples(home: home)
         if let l = options.limit, l >= 0 { samples = Array(samples.prefix(l)) }

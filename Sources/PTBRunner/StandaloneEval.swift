@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBEval
 import PTBInference
+import PTBJudge
 import PTBTasks
 
 /// `ptb eval`: one model × one task, either by serving a model directory or against a running
@@ -23,6 +24,9 @@ public struct StandaloneEval: Sendable {
     public var outputDir: URL
     public var jsonOutputFile: URL?
     public var retryLadder: Bool
+    /// Judge-scored tasks: the judge, and whether to re-judge stored answers without generating.
+    public var judge: JudgeConfig?
+    public var skipGeneration = false
 
     public init(taskID: String, modelPath: URL?, endpoint: String?, servedModel: String?, apiKey: String?, chatTemplate: URL?,
                 limit: Int?, maxTokens: Int?, maxConnections: Int?, temperature: Double?, seed: Int?, epochs: Int, gpus: Int,
@@ -51,9 +55,16 @@ public struct StandaloneEval: Sendable {
         let effectiveLimit: Int? = limit.map { $0 < 0 ? nil : $0 } ?? task.defaults.limit
         let options = EvalOptions(limit: effectiveLimit, maxTokens: maxTokens ?? task.defaults.maxTokens,
                                   maxConnections: maxConnections ?? task.defaults.maxConnections,
-                                  temperature: temperature, seed: seed, epochs: epochs, outputDir: outputDir)
+                                  temperature: temperature, seed: seed, epochs: epochs, outputDir: outputDir,
+                                  judge: judge, skipGeneration: skipGeneration)
         let metrics: EvalMetrics
-        if let endpoint {
+        if skipGeneration {
+            guard task is any JudgedTask else {
+                throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).")
+            }
+            metrics = try await Evaluator(task: task, home: harness.home).run(client: nil, options: options, engineName: "stored answers",
+                                                                             modelLabel: modelPath?.path ?? servedModel ?? "stored")
+        } else if let endpoint {
             guard let servedModel else { throw PTBError.invalidArgument("--endpoint needs --served-model NAME (the model name the server knows).") }
             let client = ChatClient(baseURL: endpoint, apiKey: apiKey, model: servedModel)
             let executor = try await Evaluator.executor(for: task, runner: harness.runner)

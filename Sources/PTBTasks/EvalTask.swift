@@ -148,7 +148,7 @@ extension EvalTask {
 public enum TaskRegistry {
     public static let all: [any EvalTask] = {
         let tasks: [any EvalTask] = [ArithTask(), AIME2025Task(), GPQAMainTask(), GSM8KTask(), HumanEvalTask(), BFCLTask()]
-        return tasks + BFCLASTTask.all.map { $0 as any EvalTask }
+        return tasks + BFCLASTTask.all.map { $0 as any EvalTask } + [ArenaHardWritingTask(), HealthBenchTask()]
     }()
 
     public static var ids: [String] { all.map(\.id) }

@@ -34,6 +34,17 @@ public struct ScoredLine: Codable, Sendable, Equatable {
     public var result: String?
     public var explanation: String?
 
+    public init(id: String, correct: Bool, score: Double, answer: String?, target: String, matchMode: String?, result: String?, explanation: String?) {
+        self.id = id
+        self.correct = correct
+        self.score = score
+        self.answer = answer
+        self.target = target
+        self.matchMode = matchMode
+        self.result = result
+        self.explanation = explanation
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, correct, score, answer, target, result, explanation
         case matchMode = "match_mode"

@@ -126,7 +126,8 @@ public struct TaskDataStore: Sendable {
 
     /// Normalises `source` with the task's importer and records it; returns the manifest entry
     /// and warnings (a row count that differs from upstream).
-    public func importFile(_ source: URL, task: some DatasetTask, split requested: String?) throws -> (DataManifest.Entry, [String]) {
+    /// `sourceLabel` is what the manifest records as the source (a pinned URL for `ptb data pull`).
+    public func importFile(_ source: URL, task: some DatasetTask, split requested: String?, sourceLabel: String? = nil) throws -> (DataManifest.Entry, [String]) {
         let split: String
         if let requested {
             guard task.dataSplits.contains(requested) else {
@@ -145,14 +146,14 @@ public struct TaskDataStore: Sendable {
         do { plain = Gzip.isGzip(raw) ? try Gzip.decompress(raw) : raw } catch {
             throw TaskDataError.unreadable(path: source.path, reason: "\(error)")
         }
-        return try importData(plain, raw: raw, source: source, task: task, split: split)
+        return try importData(plain, raw: raw, source: source, task: task, split: split, sourceLabel: sourceLabel)
     }
 
-    func importData(_ plain: Data, raw: Data, source: URL, task: some DatasetTask, split: String) throws -> (DataManifest.Entry, [String]) {
+    func importData(_ plain: Data, raw: Data, source: URL, task: some DatasetTask, split: String, sourceLabel: String? = nil) throws -> (DataManifest.Entry, [String]) {
         let lines = try task.normalise(plain, fileName: source.lastPathComponent, split: split)
         let body = Data((lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).utf8)
         let entry = DataManifest.Entry(file: "\(split).jsonl", rows: lines.count, sha256: Hashing.sha256(body),
-                                       source: source.standardizedFileURL.path, sourceSha256: Hashing.sha256(raw),
+                                       source: sourceLabel ?? source.standardizedFileURL.path, sourceSha256: Hashing.sha256(raw),
                                        importedAt: Date(), ptbVersion: PTBVersion.current)
         try AtomicFile.write(body, to: file(task.id, split: split))
         var manifest = try self.manifest(task.id) ?? DataManifest(task: task.id, splits: [:])

@@ -86,7 +86,8 @@ import Testing
         #expect(t.defaults == TaskDefaults(limit: 150, maxTokens: 4000, maxConnections: 1, gpuMemoryUtilization: 0.3, retryMaxTokens: [3000, 2000]))
         #expect(t.benchmarkName == "HumanEval")
         #expect(TaskRegistry.ids == ["arith", "aime2025", "gpqamain", "gsm8k", "humaneval", "bfcl", "bfcl-simple", "bfcl-multiple",
-                                     "bfcl-parallel", "bfcl-parallel-multiple", "bfcl-irrelevance", "bfcl-ast"])
+                                     "bfcl-parallel", "bfcl-parallel-multiple", "bfcl-irrelevance", "bfcl-ast",
+                                     "arenahardwriting", "healthbench"])
         #expect(TaskRegistry.all.filter(\.inspectNote).map(\.id) == ["aime2025", "gpqamain", "gsm8k", "humaneval", "bfcl"])
         #expect(TaskRegistry.all.filter(\.scoredByExecution).map(\.id) == ["humaneval"])
     }

@@ -1,0 +1,191 @@
+import Foundation
+import PTBCore
+import PTBJudge
+import PTBTasks
+import Testing
+
+/// A scripted OpenAI-compatible server: the judge client's error paths (429s, rejected
+/// parameters, auth) need answers that no real local server gives on demand. The happy path
+/// against a real server (vLLM) is in the integration test.
+let fakeOpenAI = #"""
+import http.server, json, sys, threading
+mode, log = sys.argv[1], sys.argv[2]
+state = {"n": 0}
+lock = threading.Lock()
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with lock:
+            state["n"] += 1
+            n = state["n"]
+            with open(log, "a") as f:
+                f.write(json.dumps({"body": body, "auth_ok": self.headers.get("Authorization") == "Bearer sk-test-SECRET-123"}) + "\n")
+        def send(code, obj):
+            data = json.dumps(obj).encode()
+            self.send_response(code); self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+        if mode == "flaky" and n <= 2: return send(429, {"error": {"message": "rate limited"}})
+        if mode == "unauthorized": return send(401, {"error": {"message": "bad key"}})
+        if mode == "reject" and "max_completion_tokens" in body:
+            return send(400, {"error": {"message": "Unsupported parameter: 'max_completion_tokens' is not supported with this model. Use 'max_tokens' instead."}})
+        if mode == "reject" and "reasoning_effort" in body:
+            return send(400, {"error": {"message": "Unrecognized request argument supplied: reasoning_effort (reasoning is not supported)"}})
+        send(200, {"choices": [{"message": {"role": "assistant", "content": "judged %d: [[A>B]]" % n}, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 1000, "completion_tokens": 500}})
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"""#
+
+@Suite(.serialized) struct JudgeClientTests {
+    struct Fixture {
+        let scratch: Scratch
+        let server: PythonServer
+        var serverLog: URL { scratch.url.appendingPathComponent("server.jsonl") }
+        var callLog: URL { scratch.url.appendingPathComponent("out/judge_calls.jsonl") }
+
+        init(mode: String) throws {
+            scratch = try Scratch()
+            server = try PythonServer(script: fakeOpenAI, arguments: [mode, scratch.url.appendingPathComponent("server.jsonl").path])
+        }
+
+        func config(budget: Double? = nil, workers: Int = 4) -> JudgeConfig {
+            JudgeConfig(endpoint: server.base, model: "fake-judge", apiKey: "sk-test-SECRET-123", workers: workers, budgetUSD: budget,
+                        prices: JudgePrices(table: ["fake-judge": JudgePrice(input: 1000, output: 1000)]),
+                        cacheDir: scratch.url.appendingPathComponent("cache"), attempts: 4, backoffSeconds: 0.01)
+        }
+
+        func received() throws -> [[String: Any]] {
+            guard let text = try? String(contentsOf: serverLog, encoding: .utf8) else { return [] }
+            return text.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        }
+
+        func logLines() throws -> [JudgeCallRecord] {
+            try String(contentsOf: callLog, encoding: .utf8).split(separator: "\n").map { try JSONIO.decoder().decode(JudgeCallRecord.self, from: Data($0.utf8)) }
+        }
+
+        func stop() { server.stop(); scratch.cleanup() }
+    }
+
+    let messages = [ChatMessage(role: "system", content: "judge"), ChatMessage(role: "user", content: "which is better?")]
+    let options = JudgeCallOptions(maxCompletionTokens: 49152, reasoningEffort: "medium")
+
+    @Test func sameRequestIsServedFromTheCacheAndEveryCallIsLogged() async throws {
+        let f = try Fixture(mode: "ok")
+        defer { f.stop() }
+        let c1 = try JudgeClient(config: f.config(), callLog: f.callLog)
+        let a = try await c1.complete(messages, options: options, tag: "q1/game1")
+        // A new client (a re-score) finds the stored response.
+        let c2 = try JudgeClient(config: f.config(), callLog: f.callLog)
+        let b = try await c2.complete(messages, options: options, tag: "q1/game1")
+        #expect(a == "judged 1: [[A>B]]" && b == a)
+        #expect(try f.received().count == 1)
+        let s1 = await c1.summary(), s2 = await c2.summary()
+        #expect(s1.calls == 1 && s1.cacheHits == 0 && s1.promptTokens == 1000 && s1.completionTokens == 500)
+        #expect(abs(s1.costUSD - 1.5) < 1e-9)
+        #expect(s2.calls == 0 && s2.cacheHits == 1 && s2.costUSD == 0)
+        let lines = try f.logLines()
+        #expect(lines.map(\.cached) == [false, true])
+        #expect(lines[0].response?.contains("judged 1") == true && lines[1].response == lines[0].response)
+        #expect(lines[0].request.contains("\"reasoning_effort\":\"medium\""))
+        // A malformed-answer retry is another request: it is not answered from the first one.
+        var retry = options
+        retry.attempt = 2
+        _ = try await c2.complete(messages, options: retry, tag: "q1/game1/attempt2")
+        #expect(try f.received().count == 2)
+    }
+
+    @Test func rejectedReasoningParametersFallBack() async throws {
+        let f = try Fixture(mode: "reject")
+        defer { f.stop() }
+        let c = try JudgeClient(config: f.config(), callLog: f.callLog)
+        let text = try await c.complete(messages, options: options, tag: "t")
+        #expect(text.hasSuffix("[[A>B]]"))
+        let bodies = try f.received().map { $0["body"] as! [String: Any] }
+        #expect(bodies.count == 3)
+        let last = bodies.last!
+        #expect(last["max_tokens"] as? Int == 49152 && last["max_completion_tokens"] == nil && last["reasoning_effort"] == nil)
+        #expect(await c.summary().fallbacks == ["max_completion_tokens → max_tokens", "reasoning_effort dropped"])
+        // Remembered for the rest of the run: the next call goes straight through.
+        _ = try await c.complete([ChatMessage(role: "user", content: "another")], options: options, tag: "t2")
+        #expect(try f.received().count == 4)
+    }
+
+    @Test func rateLimitsAreRetriedWithBackoff() async throws {
+        let f = try Fixture(mode: "flaky")
+        defer { f.stop() }
+        let c = try JudgeClient(config: f.config(), callLog: f.callLog)
+        #expect(try await c.complete(messages, options: options, tag: "t").hasSuffix("[[A>B]]"))
+        #expect(try f.received().count == 3)
+        #expect(try f.logLines().map(\.status) == [429, 429, 200])
+    }
+
+    @Test func authErrorsAreNotRetried() async throws {
+        let f = try Fixture(mode: "unauthorized")
+        defer { f.stop() }
+        let c = try JudgeClient(config: f.config(), callLog: f.callLog)
+        await #expect(throws: JudgeCallError.self) { try await c.complete(messages, options: options, tag: "t") }
+        #expect(try f.received().count == 1)
+        #expect(await c.summary().failedCalls == 1)
+    }
+
+    /// $1.50 a call against a $2 budget: two calls go out, the third is refused, and the state says so.
+    @Test func budgetStopsCleanly() async throws {
+        let f = try Fixture(mode: "ok")
+        defer { f.stop() }
+        let c = try JudgeClient(config: f.config(budget: 2, workers: 1), callLog: f.callLog)
+        _ = try await c.complete([ChatMessage(role: "user", content: "1")], options: options, tag: "1")
+        _ = try await c.complete([ChatMessage(role: "user", content: "2")], options: options, tag: "2")
+        await #expect(throws: JudgeCallError.budgetExhausted(spentUSD: 3, budgetUSD: 2)) {
+            try await c.complete([ChatMessage(role: "user", content: "3")], options: options, tag: "3")
+        }
+        // Cached answers are free and still served.
+        #expect(try await c.complete([ChatMessage(role: "user", content: "1")], options: options, tag: "1").hasPrefix("judged 1"))
+        let s = await c.summary()
+        #expect(s.state == "budget_exhausted" && s.calls == 2 && s.cacheHits == 1)
+        #expect(try f.received().count == 2)
+    }
+
+    @Test func apiKeyIsSentButNeverWritten() async throws {
+        let f = try Fixture(mode: "ok")
+        defer { f.stop() }
+        let c = try JudgeClient(config: f.config(), callLog: f.callLog)
+        _ = try await c.complete(messages, options: options, tag: "t")
+        #expect(try f.received().allSatisfy { $0["auth_ok"] as? Bool == true })
+        var files = [f.callLog]
+        if let e = FileManager.default.enumerator(at: f.scratch.url.appendingPathComponent("cache"), includingPropertiesForKeys: nil) {
+            files += e.compactMap { $0 as? URL }.filter { !$0.hasDirectoryPath }
+        }
+        #expect(files.count >= 2)
+        for file in files {
+            let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            #expect(!text.contains("SECRET-123"), "\(file.path) contains the API key")
+        }
+    }
+
+    @Test func pricesComeFromTheTableOrTheUserFile() throws {
+        let p = JudgePrices()
+        #expect(p.price(for: "gpt-5-mini") == JudgePrice(input: 0.25, cachedInput: 0.025, output: 2))
+        #expect(p.price(for: "gpt-5-mini-2025-08-07") == p.price(for: "gpt-5-mini"))
+        #expect(p.price(for: "tiny") == nil)
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let file = s.url.appendingPathComponent("prices.json")
+        try #"{"tiny": {"input_per_million": 10, "output_per_million": 20}, "gpt-5-mini": {"input_per_million": 1, "output_per_million": 1}}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let q = try JudgePrices.load(overrides: file)
+        #expect(q.price(for: "tiny")?.cost(prompt: 1_000_000, cached: 0, completion: 500_000) == 20)
+        #expect(q.price(for: "gpt-5-mini")?.output == 1)
+        let cost = JudgePrice(input: 0.25, cachedInput: 0.025, output: 2).cost(prompt: 1000, cached: 400, completion: 100)
+        let byHand: Double = (150.0 + 10.0 + 200.0) / 1_000_000  // 600 fresh × 0.25 + 400 cached × 0.025 + 100 out × 2
+        #expect(abs(cost - byHand) < 1e-15)
+    }
+
+    @Test func budgetWithoutAPriceIsRefusedUpFront() {
+        let c = JudgeConfig(endpoint: "http://127.0.0.1:1", model: "unpriced", apiKey: nil, budgetUSD: 1, cacheDir: URL(fileURLWithPath: "/var/tmp/x"))
+        #expect(throws: PTBError.self) { try c.validate() }
+        let openai = JudgeConfig(apiKey: nil, cacheDir: URL(fileURLWithPath: "/var/tmp/x"))
+        #expect(throws: PTBError.self) { try openai.validate() }
+    }
+}
