@@ -47,8 +47,14 @@ struct DataCommand: AsyncParsableCommand {
 
     struct Pull: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Download tasks' data from their upstream locations (pinned by commit and sha256) and import it.",
-            discussion: "Without tasks, pulls every task with a pinned source. HF_TOKEN is sent to Hugging Face URLs only.")
+            abstract: "Download tasks' data from upstream and import it (files pinned by commit and sha256; Hugging Face datasets row by row).",
+            discussion: """
+                arenahardwriting and healthbench: PostTrainBench's files, pinned by commit and sha256. gsm8k, aime2025, \
+                humaneval, gpqamain: the Hugging Face datasets (openai/gsm8k, math-ai/aime25, openai/openai_humaneval, \
+                Idavidrein/gpqa — gated, needs HF_TOKEN) through the datasets-server rows API; the manifest records the \
+                sha256 and row count of what was imported. bfcl: import bfcl-eval's data directory (`pip download \
+                bfcl-eval`). Without tasks, pulls every task with a source. HF_TOKEN is sent to Hugging Face hosts only.
+                """)
 
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "Task ids (default: all with pinned sources).") var tasks: [String] = []

@@ -46,8 +46,10 @@ public struct DataDownloader: Sendable {
     }
 
     public func sources(_ task: String) throws -> [PinnedFile] {
-        guard let files = DataSources.all[task] else { throw DataPullError.noSources(task: task, known: DataSources.tasks) }
-        return files
+        guard DataSources.all[task] != nil || DataSources.hubRows[task] != nil else {
+            throw DataPullError.noSources(task: task, known: DataSources.tasks)
+        }
+        return DataSources.all[task] ?? []
     }
 
     func effectiveURL(_ url: String) -> String {
@@ -75,14 +77,45 @@ public struct DataDownloader: Sendable {
             let (entry, warnings) = try store.importFile(tmp, task: t, split: file.split, sourceLabel: file.url)
             out.append((entry, warnings))
         }
+        for rows in DataSources.hubRows[task] ?? [] {
+            let data = try rows.render(try await fetchRows(rows, task: task))
+            let tmp = downloads.appendingPathComponent("\(task)-\(rows.taskSplit).rows")
+            try AtomicFile.write(data, to: tmp)
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            out.append(try store.importFile(tmp, task: t, split: rows.taskSplit, sourceLabel: rows.label))
+        }
         return out
     }
 
-    func download(_ url: String) async throws -> Data {
+    /// Every row of one split, 100 per request (the API's maximum), with progress.
+    func fetchRows(_ rows: HubRows, task: String) async throws -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        var total: Int?
+        repeat {
+            let url = effectiveURL(rows.pageURL(offset: out.count, length: 100))
+            let page = try await download(url, quiet: true)
+            guard let obj = try? JSONSerialization.jsonObject(with: page) as? [String: Any], let list = obj["rows"] as? [[String: Any]] else {
+                throw DataPullError.unreachable(url: url, reason: "the response is not a datasets-server rows page")
+            }
+            total = (obj["num_rows_total"] as? Int) ?? total
+            let batch = list.compactMap { $0["row"] as? [String: Any] }
+            if batch.isEmpty { break }
+            out += batch
+            progress("\(task) \(rows.taskSplit): \(out.count)/\(total.map(String.init) ?? "?") rows from \(rows.dataset)")
+        } while out.count < (total ?? 0)
+        return out
+    }
+
+    /// HF_TOKEN goes to Hugging Face hosts only (the hub and its datasets-server).
+    func authorization(for url: String) -> String? {
+        guard let token = environment["HF_TOKEN"], !token.isEmpty, let host = URL(string: url)?.host,
+              host == "huggingface.co" || host.hasSuffix(".huggingface.co") else { return nil }
+        return "Bearer \(token)"
+    }
+
+    func download(_ url: String, quiet: Bool = false) async throws -> Data {
         var req = HTTPClientRequest(url: url)
-        if let token = environment["HF_TOKEN"], let host = URL(string: url)?.host, host == "huggingface.co" || host.hasSuffix(".huggingface.co") {
-            req.headers.add(name: "Authorization", value: "Bearer \(token)")
-        }
+        if let auth = authorization(for: url) { req.headers.add(name: "Authorization", value: auth) }
         let resp: HTTPClientResponse
         do {
             resp = try await HTTPClient.shared.execute(req, timeout: .seconds(headTimeoutSeconds))
@@ -96,7 +129,7 @@ public struct DataDownloader: Sendable {
         do {
             for try await chunk in resp.body {
                 data.append(contentsOf: chunk.readableBytesView)
-                if Date().timeIntervalSince(lastShown) >= 1 {
+                if !quiet, Date().timeIntervalSince(lastShown) >= 1 {
                     lastShown = Date()
                     progress("\(url): \(data.count / 1024) KiB" + (total.map { " of \($0 / 1024) KiB" } ?? ""))
                 }
@@ -104,7 +137,7 @@ public struct DataDownloader: Sendable {
         } catch {
             throw DataPullError.unreachable(url: url, reason: "\(error)")
         }
-        progress("\(url): \(data.count / 1024) KiB done")
+        if !quiet { progress("\(url): \(data.count / 1024) KiB done") }
         return data
     }
 }
