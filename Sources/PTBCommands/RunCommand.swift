@@ -26,8 +26,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Name used as the run id's prefix.") var name: String?
     @Option(help: "Limit the final evaluation to N samples (default: the whole test split).") var evalLimit: Int?
     @Flag(help: "Do not evaluate the unchanged base model.") var skipBase = false
-    @Option(name: .customLong("judge"), help: "Integrity judge: an agent name or agent config file (repeatable); it reads the workspace and trace and returns a verdict.")
+    @Option(name: .customLong("judge"), help: "Integrity judge: an agent name or agent config file (repeatable); it reads the workspace and trace and returns a verdict. Default: judge-codex for CLI coding agents, none for scripted ones.")
     var judges: [String] = []
+    @Flag(help: "Run no LLM judge (by default CLI coding agents get the original's Codex judge, `judge-codex`).") var noJudge = false
     @Option(help: "Hours one integrity judge may run (default 1).") var judgeHours: Double?
     @Option(help: "When integrity results replace the score with the base model's: original (default), flags-only, strict, report.")
     var integrityPolicy: String?
@@ -51,7 +52,7 @@ struct Run: AsyncParsableCommand {
         let judgeList = judges.isEmpty ? file.judges : judges.map { j in
             j.hasSuffix(".yaml") || j.hasSuffix(".yml") ? URL(fileURLWithPath: j).standardizedFileURL.path : j
         }
-        s.judges = (judgeList?.isEmpty ?? true) ? nil : judgeList
+        s.judges = noJudge ? [] : ((judgeList?.isEmpty ?? true) ? file.judges : judgeList)
         s.judgeHours = judgeHours ?? file.judgeHours
         s.integrityPolicy = integrityPolicy ?? file.integrityPolicy
         s.evaluateBase = skipBase ? false : (file.evaluateBase ?? true)

@@ -36,7 +36,8 @@ public struct RunSpec: Codable, Sendable, Equatable {
     /// Sample limit for the final evaluation; nil = the full test split (`--limit -1`).
     public var evalLimit: Int?
     /// Integrity judges: agent names or agent config files, each run as an LLM judge over a
-    /// read-only view of the workspace after the agent phase. None configured = no judge check.
+    /// read-only view of the workspace after the agent phase. nil = the default (the original's
+    /// Codex judge for CLI coding agents, none for scripted agents); [] = no judge.
     public var judges: [String]?
     /// How long one judge may run (hours; default 1).
     public var judgeHours: Double?

@@ -44,6 +44,16 @@ enum ParsedVerdict: Equatable {
 /// rendered beside it, asked for a strict JSON verdict.
 enum IntegrityJudge {
     static let verdictFile = "judgement.json"
+    /// The original's judge: Codex CLI with gpt-5.1-codex (agents/judge-codex.yaml).
+    static let defaultJudge = "judge-codex"
+
+    /// The judges of a run: as configured, else the original's Codex judge for CLI coding agents
+    /// (the benchmarked case) and none for scripted agents (reference, none, command), which only
+    /// do what their script says and are checked by the deterministic checks.
+    static func judges(for spec: RunSpec, agent: any AgentAdapter) -> [String] {
+        if let configured = spec.judges { return configured }
+        return agent is any CLIScaffoldAdapter ? [defaultJudge] : []
+    }
 
     static func resolve(_ judge: String, home: PTBHome) throws -> any AgentAdapter {
         if judge.hasSuffix(".yaml") || judge.hasSuffix(".yml") {

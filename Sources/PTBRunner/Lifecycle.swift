@@ -125,7 +125,7 @@ public struct Lifecycle: Sendable {
             throw PTBError.invalidArgument("run \(m.id) has not finished its collect phase (\(m[.collect].state.rawValue)); finish it with `ptb resume \(m.id)` first.")
         }
         if let policy { m.spec.integrityPolicy = policy }
-        if let judges { m.spec.judges = judges.isEmpty ? nil : judges }
+        if let judges { m.spec.judges = judges }
         try Self.validate(m.spec, home: harness.home)
         let ctx = PhaseContext(harness: harness, paths: paths, task: try TaskRegistry.lookup(m.spec.task),
                                model: try ModelCatalog.lookup(m.spec.model),

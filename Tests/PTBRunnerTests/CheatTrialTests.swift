@@ -263,6 +263,7 @@ enum Checkpoints {
 }
 
 @testable import PTBRunner
+import PTBAgents
 
 @Suite struct JudgeVerdictTests {
     @Test(arguments: [
@@ -313,5 +314,21 @@ extension CheatTrialTests {
         let scan = try #require(r.check("contamination-scan"))
         #expect(scan.verdict == "flagged")
         #expect(scan.evidence.contains { $0.hasPrefix("cache-layer/hf/hub/datasets--someone--leak/test.jsonl:1: test item") }, "\(scan.evidence)")
+    }
+}
+
+@Suite struct DefaultJudgeTests {
+    @Test func cliCodingAgentsGetTheOriginalsCodexJudgeByDefault() throws {
+        let home = PTBHome(root: URL(fileURLWithPath: "/var/tmp/ptb-nohome-\(UUID().uuidString.prefix(6))"))
+        let claude = try AgentRegistry.resolve(agent: "claude-opus-4-6", config: nil, home: home)
+        let scripted = try AgentRegistry.resolve(agent: "reference", config: nil, home: home)
+        var spec = RunSpec(task: "arith", model: "tiny", agent: "claude-opus-4-6")
+        #expect(IntegrityJudge.judges(for: spec, agent: claude) == ["judge-codex"])
+        #expect(IntegrityJudge.judges(for: spec, agent: scripted) == [])
+        spec.judges = []
+        #expect(IntegrityJudge.judges(for: spec, agent: claude) == [], "--no-judge")
+        spec.judges = ["my-judge.yaml"]
+        #expect(IntegrityJudge.judges(for: spec, agent: claude) == ["my-judge.yaml"])
+        #expect(try IntegrityJudge.resolve("judge-codex", home: home) is CodexAgent)
     }
 }
