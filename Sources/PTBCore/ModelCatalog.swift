@@ -33,6 +33,11 @@ public enum ModelCatalog {
 
     public static func lookup(_ id: String) throws -> ModelInfo {
         if let m = all.first(where: { $0.id == id }) { return m }
+        // An instruct counterpart can be evaluated too (zero-shot baselines, `ptb baseline
+        // --instruct`); it uses its family's template and has no counterparts of its own.
+        if let base = all.first(where: { $0.instruct.contains(id) }) {
+            return ModelInfo(id: id, instruct: [], local: false, template: base.template)
+        }
         throw PTBError.unknownChoice(kind: "model", value: id, valid: ids,
                                      hint: "Hub models must already be in the Hugging Face cache (HF_HOME).")
     }

@@ -60,3 +60,13 @@ import Testing
         #expect(ModelCatalog.safe("Qwen/Qwen3-1.7B-Base") == "Qwen_Qwen3-1.7B-Base")
     }
 }
+
+@Suite struct ModelCatalogTests {
+    @Test func instructCounterpartsCanBeLookedUpForBaselines() throws {
+        let m = try ModelCatalog.lookup("Qwen/Qwen3-1.7B")
+        #expect(m.instruct.isEmpty && !m.local && m.template == "qwen3.jinja")
+        #expect(try ModelCatalog.lookup("google/gemma-3-4b-it").template == "gemma3.jinja")
+        #expect(!ModelCatalog.ids.contains("Qwen/Qwen3-1.7B"), "the valid-model list stays the base models")
+        #expect(throws: PTBError.self) { try ModelCatalog.lookup("Qwen/Qwen3-1.7B-Instruct") }
+    }
+}

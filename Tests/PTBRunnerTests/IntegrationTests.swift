@@ -89,6 +89,25 @@ import Glibc
         #expect(!template.contains("accuracy"), "the evaluation's template is ptb's, not the workspace's")
     }
 
+    /// `ptb baseline` records a zero-shot cell as a run of the `none` agent named
+    /// baseline_zeroshot (the leaderboard's baseline method), and skips it the second time.
+    @Test func baselineRecordsZeroShotCellsAsRuns() throws {
+        guard let h = try realHome() else { return }
+        defer { h.cleanup() }
+        let first = try ptb(["baseline", "--task", "arith", "--model", "tiny", "--limit", "20", "--runs-dir", h.runs.path], home: h)
+        #expect(first.status == 0, "\(first.stderr.suffix(3000))")
+        #expect(first.stdout.hasPrefix("arith\ttiny\t") && first.stdout.contains("(n=20)"))
+        let (paths, m) = try h.onlyRun()
+        #expect(m.spec.agent == "none" && m.spec.name == "baseline_zeroshot" && m.spec.judges == [])
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        #expect(result.finalScore?.n == 20 && result.integrityFlagged == false)
+        let again = try ptb(["baseline", "--task", "arith", "--model", "tiny", "--limit", "20", "--runs-dir", h.runs.path], home: h)
+        #expect(again.status == 0 && again.stderr.contains("already recorded"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.runs.path).count == 1)
+        let unknown = try ptb(["baseline", "--task", "arith", "--model", "nope", "--runs-dir", h.runs.path], home: h)
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown model 'nope'"))
+    }
+
     @Test func noGPUEndsTheRunBeforeTheAgentStarts() throws {
         guard let h = try realHome() else { return }
         defer { h.cleanup() }
