@@ -146,6 +146,7 @@ public struct ForkServerExecutor: CodeExecutor {
             return ExecutionResult(status: .timedOut, detail: "no result within \(BubblewrapExecutor.seconds(timeoutSeconds)) s; the execution server was killed")
         case .serverFailed(let why):
             await retire(server, slot: slot)
+            try Task.checkCancellation()
             return ExecutionResult(status: .failed, detail: why)
         }
     }
@@ -430,6 +431,11 @@ final class ForkServer: @unchecked Sendable {
             return .reply(r)
         }
         if killedByBackstop.value.withLock({ $0 }) { return .backstop }
+        // A cancelled wait ends the stream early with the server still running a program.
+        if Task.isCancelled {
+            child.signalGroup(SIGKILL)
+            return .serverFailed("cancelled")
+        }
         return await died()
     }
 
