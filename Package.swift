@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
         .target(name: "PTBRunner", dependencies: [
-            "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBAgents", "PTBStore", "PTBIntegrity", "PTBJudge",
+            "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBExecution", "PTBAgents", "PTBStore", "PTBIntegrity", "PTBJudge",
             .product(name: "Yams", package: "Yams"),
         ], resources: [.copy("Templates")], swiftSettings: settings),
         .target(name: "PTBCommands", dependencies: [

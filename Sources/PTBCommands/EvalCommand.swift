@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PTBCore
 import PTBEval
+import PTBExecution
 import PTBRunner
 import PTBTasks
 
@@ -31,6 +32,8 @@ struct Eval: AsyncParsableCommand {
     @Flag(help: "Use the original's retry ladder (4 + 3 + 2 attempts with reduced max tokens).") var retryLadder = false
     @Flag(help: "Judge-scored tasks: re-judge the answers stored in --output-dir instead of generating.") var skipGeneration = false
     @OptionGroup(title: "Judge (arenahardwriting, healthbench)") var judgeOptions: JudgeOptions
+    @Option(help: "HumanEval: fresh = a new sandbox and interpreter per program; fork-server = one sandboxed interpreter per slot that forks per program (faster; programs of a slot share its sandbox).")
+    var execMode: ExecMode = .fresh
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
@@ -52,6 +55,7 @@ struct Eval: AsyncParsableCommand {
             var standalone = e
             if skipGeneration, outputDir == nil { throw ValidationError("--skip-generation needs --output-dir (where the stored samples.jsonl is).") }
             standalone.skipGeneration = skipGeneration
+            standalone.execMode = execMode
             if (try? TaskRegistry.lookup(task)) is any JudgedTask { standalone.judge = try judgeOptions.config(home: homeOptions.ptbHome) }
             let m = try await standalone.run(harness: harness)
             withExtendedLifetime(trap) {}

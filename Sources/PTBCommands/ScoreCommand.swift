@@ -25,6 +25,8 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(help: "HumanEval: programs run at once (default: CPU cores).") var parallel: Int?
     @Option(help: "HumanEval: seconds per program (default: 30, the original's).") var timeout: Double?
     @Option(help: "HumanEval: Python interpreter run inside the sandbox (default: /usr/bin/python3).") var python: String?
+    @Option(help: "HumanEval: fresh = a new sandbox and interpreter per program; fork-server = one sandboxed interpreter per slot that forks per program (faster; programs of a slot share its sandbox).")
+    var execMode: ExecMode = .fresh
     @Option(help: "GPQA: the option-shuffle seed the completions were generated with (default: 42).") var choiceSeed: UInt64?
     @OptionGroup(title: "Judge (arenahardwriting, healthbench)") var judgeOptions: JudgeOptions
 
@@ -52,16 +54,21 @@ struct ScoreCommand: AsyncParsableCommand {
 
             let runner = ProcessRunner()
             let trap = SignalTrap(registry: runner.registry)  // Ctrl-C kills running sandboxes
-            var executor: BubblewrapExecutor?
-            if evalTask.scoredByExecution {
-                let e = try BubblewrapExecutor(runner: runner, python: python,
-                                               width: parallel ?? ProcessInfo.processInfo.activeProcessorCount)
-                try await e.check()
-                executor = e
-            }
+            let executor: (any CodeExecutor & WidthReporting)? = evalTask.scoredByExecution
+                ? try await execMode.makeExecutor(runner: runner, python: python, width: parallel ?? ProcessInfo.processInfo.activeProcessorCount)
+                : nil
             let scorer = OfflineScorer(task: evalTask, home: homeOptions.ptbHome, mode: strictMatch ? .strict : .original,
                                        executor: executor, width: executor?.width ?? 8)
-            let (scored, summary, warnings) = try await scorer.score(lines)
+            let (scored, summary, warnings) = try await { () async throws in
+                do {
+                    let r = try await scorer.score(lines)
+                    await executor?.shutdown()
+                    return r
+                } catch {
+                    await executor?.shutdown()
+                    throw error
+                }
+            }()
             withExtendedLifetime(trap) {}
             for w in warnings { Console.err("warning: \(w)") }
             try AtomicFile.write(try scored.map { try JSONIO.line($0) }.joined(separator: "\n") + "\n",
@@ -92,3 +99,4 @@ extension ScoreCommand {
         }
     }
 }
+extension ExecMode: ExpressibleByArgument {}

@@ -22,6 +22,8 @@ public struct EvalOptions: Sendable {
     public var judge: JudgeConfig?
     /// Judge-scored tasks: re-judge the answers already in `outputDir/samples.jsonl`.
     public var skipGeneration: Bool
+    /// Execution-scored tasks: a fresh sandbox per program, or a per-slot fork server.
+    public var execMode: ExecMode = .fresh
 
     public init(limit: Int?, maxTokens: Int, maxConnections: Int, temperature: Double? = nil, seed: Int? = nil,
                 epochs: Int = 1, outputDir: URL, showProgress: Bool = true, generationConfig: URL? = nil,
@@ -169,11 +171,9 @@ public struct Evaluator: Sendable {
     }
 
     /// The executor a task needs: a bubblewrap sandbox for execution-scored tasks, else nil.
-    public static func executor(for task: any EvalTask, runner: ProcessRunner) async throws -> (any CodeExecutor)? {
+    public static func executor(for task: any EvalTask, runner: ProcessRunner, mode: ExecMode = .fresh) async throws -> (any CodeExecutor)? {
         guard task.scoredByExecution else { return nil }
-        let e = try BubblewrapExecutor(runner: runner)
-        try await e.check()
-        return e
+        return try await mode.makeExecutor(runner: runner)
     }
 
     public func run(client: ChatClient?, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {

