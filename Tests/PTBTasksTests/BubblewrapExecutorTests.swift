@@ -60,7 +60,8 @@ import Glibc
         let elapsed = Date().timeIntervalSince(start)
         #expect(r.status == .timedOut)
         #expect(r.summary == "timed out")
-        #expect(elapsed >= 2 && elapsed < 8, "took \(elapsed) s")
+        // The upper bound only shows the program was stopped (a loaded machine is slow to start it).
+        #expect(elapsed >= 2 && elapsed < 30, "took \(elapsed) s")
     }
 
     @Test func networkIsUnreachable() async throws {

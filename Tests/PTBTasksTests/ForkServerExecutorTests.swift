@@ -96,7 +96,7 @@ struct ForkServerExecutorTests {
         let elapsed = Date().timeIntervalSince(start)
         #expect(r.status == .timedOut)
         #expect(r.summary == "timed out")
-        #expect(elapsed >= 2 && elapsed < 8, "took \(elapsed) s")
+        #expect(elapsed >= 2 && elapsed < 30, "took \(elapsed) s")
         let next = try await e.execute(program: "assert True", timeoutSeconds: 5)
         #expect(next.passed, "\(next.summary)")
     }
