@@ -56,6 +56,20 @@ public enum ExecutionError: Error, CustomStringConvertible, Equatable {
 }
 
 extension CodeExecutor {
+    /// Runs a trivial program with `python`; throws an actionable error when the sandbox or the
+    /// interpreter does not work here. Executors call it once before scoring, so that a broken
+    /// setup is not mistaken for failing programs.
+    func probe(python: String) async throws {
+        let r = try await execute(program: "import sys\nprint(sys.version_info[0])", timeoutSeconds: 30)
+        let prefix = BubblewrapExecutor.sandboxFailurePrefix
+        if r.status == .failed, r.detail.hasPrefix(prefix) {
+            throw ExecutionError.sandboxUnavailable(String(r.detail.dropFirst(prefix.count)))
+        }
+        guard r.passed else { throw ExecutionError.pythonUnusable(python: python, reason: r.summary) }
+    }
+}
+
+extension CodeExecutor {
     /// Runs `programs` concurrently, at most `width` at a time, and returns the results in input
     /// order. (An executor may bound its own parallelism further.)
     public func executeAll(_ programs: [String], timeoutSeconds: Double, width: Int) async throws -> [ExecutionResult] {

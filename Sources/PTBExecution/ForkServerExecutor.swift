@@ -82,13 +82,7 @@ public struct ForkServerExecutor: CodeExecutor {
     }
 
     /// Same contract as `BubblewrapExecutor.check()`.
-    public func check() async throws {
-        let r = try await execute(program: "import sys\nprint(sys.version_info[0])", timeoutSeconds: 30)
-        if r.status == .failed, r.detail.hasPrefix(BubblewrapExecutor.sandboxFailurePrefix) {
-            throw ExecutionError.sandboxUnavailable(String(r.detail.dropFirst(BubblewrapExecutor.sandboxFailurePrefix.count)))
-        }
-        guard r.passed else { throw ExecutionError.pythonUnusable(python: python, reason: r.summary) }
-    }
+    public func check() async throws { try await probe(python: python) }
 
     public func execute(program: String, timeoutSeconds: Double) async throws -> ExecutionResult {
         let slot = await slots.acquire()
