@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBProcess
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,13 +98,7 @@ public struct BubblewrapExecutor: CodeExecutor {
     /// Runs a trivial program in the sandbox; throws an actionable error when the sandbox or the
     /// interpreter does not work here. Call it once before scoring, so that a broken setup is not
     /// mistaken for failing programs.
-    public func check() async throws {
-        let r = try await execute(program: "import sys\nprint(sys.version_info[0])", timeoutSeconds: 30)
-        if r.status == .failed, r.detail.hasPrefix(Self.sandboxFailurePrefix) {
-            throw ExecutionError.sandboxUnavailable(String(r.detail.dropFirst(Self.sandboxFailurePrefix.count)))
-        }
-        guard r.passed else { throw ExecutionError.pythonUnusable(python: python, reason: r.summary) }
-    }
+    public func check() async throws { try await probe(python: python) }
 
     public func execute(program: String, timeoutSeconds: Double) async throws -> ExecutionResult {
         let slot = await slots.acquire()
@@ -182,11 +177,15 @@ public struct BubblewrapExecutor: CodeExecutor {
         }
         let cmd = command(program: program, timeoutSeconds: timeoutSeconds, work: work, slot: slot, nproc: nproc, programFile: programFile)
         let child = try await runner.start(cmd, output: .file(log))
+        // Set before the kill: the killed process's exit can reach the group before the timer's
+        // own result does, and must still count as a timeout.
+        let fired = Flag()
         let outcome: Outcome = await withTaskCancellationHandler {
             await withTaskGroup(of: Outcome?.self) { group in
                 group.addTask { .finished(await child.wait()) }
                 group.addTask {
                     do { try await Task.sleep(for: .seconds(timeoutSeconds)) } catch { return nil }
+                    fired.value.withLock { $0 = true }
                     // Killing the outer bwrap kills the program, the namespace's init
                     // (--die-with-parent), and with it every process in its PID namespace.
                     child.signalGroup(SIGKILL)
@@ -195,7 +194,7 @@ public struct BubblewrapExecutor: CodeExecutor {
                 var result: Outcome = .timedOut
                 if let first = await group.next(), let first { result = first }
                 group.cancelAll()
-                return result
+                return fired.value.withLock { $0 } ? .timedOut : result
             }
         } onCancel: {
             child.signalGroup(SIGKILL)
