@@ -169,8 +169,8 @@ public struct ContaminationScanner: Sendable {
     /// The hits in one buffer, sorted by line then item.
     public func scan(bytes: UnsafeRawBufferPointer, escapes: Bool) -> [(line: Int, item: Int, grams: Int, length: Int)] {
         guard !index.items.isEmpty else { return [] }
-        var sink = ScanSink(index: index, maxHits: maxHits)
-        Lexer.run(bytes, escapes: escapes, into: &sink)
+        var sink = ScanSink(index: index, maxHits: maxHits, bytes: bytes)
+        BlockLexer.run(bytes, escapes: escapes, into: &sink)
         let hits = sink.finish()
         return hits
     }

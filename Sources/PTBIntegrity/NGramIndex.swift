@@ -130,7 +130,7 @@ public struct NGramIndex: Sendable {
 
     @inline(__always)
     static func filterBit(_ window: UInt64, shift: UInt64) -> UInt64 {
-        (window &* 0xFF51_AFD7_ED55_8CCD) &>> shift
+        window &>> shift
     }
 
     /// Number of items of each field that are indexed.

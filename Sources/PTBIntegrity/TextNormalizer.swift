@@ -23,10 +23,10 @@ public enum TextNormalizer {
 
     /// The hash the scanner uses for one already-normalised token.
     public static func hash(normalizedToken token: String) -> UInt64 {
-        TokenHash.finish(token.utf8.reduce(TokenHash.seed) { TokenHash.step($0, $1) })
+        TokenHash.hash(token.utf8)
     }
 
-    /// 64-bit hashes of the tokens of `text` (FNV-1a of the normalised bytes, then a finaliser).
+    /// 64-bit hashes of the tokens of `text` (see `TokenHash`).
     public static func tokenHashes(_ text: String) -> [UInt64] {
         var sink = HashingSink()
         var bytes = Array(text.utf8)
@@ -35,11 +35,40 @@ public enum TextNormalizer {
     }
 }
 
+extension TextNormalizer {
+    public struct HashedToken: Equatable, Sendable, CustomStringConvertible {
+        public var hash: UInt64
+        /// Offset of the token's first byte (of its first escape, where it starts with one).
+        public var offset: Int
+        public var description: String { "@\(offset):\(String(hash, radix: 16))" }
+    }
+
+    /// The token hashes and offsets of `bytes` as the scanner sees them: through the block lexer
+    /// (its fast path) or the byte-at-a-time lexer. The two must always agree.
+    public static func hashedTokens(_ bytes: [UInt8], escapes: Bool, blockwise: Bool) -> [HashedToken] {
+        var sink = OffsetSink()
+        bytes.withUnsafeBytes { raw in
+            if blockwise {
+                BlockLexer.run(raw, escapes: escapes, into: &sink)
+            } else {
+                Lexer.run(raw, escapes: escapes, into: &sink)
+            }
+        }
+        return sink.tokens
+    }
+}
+
+struct OffsetSink: TokenSink {
+    var tokens: [TextNormalizer.HashedToken] = []
+    mutating func token(hash: UInt64, at offset: Int) { tokens.append(.init(hash: hash, offset: offset)) }
+}
+
 /// Receives the normalised token stream: each token's bytes (for sinks that keep them) and then
-/// its hash and the line it started on.
+/// its hash and the offset of its first byte. Lines are derived from offsets only where a
+/// report needs one (`LineCounter`), so the lexers do not count them.
 protocol TokenSink {
     mutating func byte(_ b: UInt8)
-    mutating func token(hash: UInt64, line: Int)
+    mutating func token(hash: UInt64, at offset: Int)
 }
 
 extension TokenSink {
@@ -48,7 +77,6 @@ extension TokenSink {
 
 enum ByteClass {
     static let separator: UInt8 = 0
-    static let newline: UInt8 = 1
     static let backslash: UInt8 = 2
     static let nonASCII: UInt8 = 3
 
@@ -57,7 +85,6 @@ enum ByteClass {
         switch b {
         case 0x30...0x39, 0x61...0x7A: return UInt8(b)
         case 0x41...0x5A: return UInt8(b + 0x20)
-        case 0x0A: return newline
         case 0x5C: return backslash
         case 0x80...: return nonASCII
         default: return separator
@@ -66,31 +93,48 @@ enum ByteClass {
 }
 
 enum Lexer {
-    /// Runs over `p`, calling `sink` per token. Lines are counted from 1 by real newlines.
+    /// Runs over all of `p`, calling `sink` per token.
     @inline(__always)
     static func run<S: TokenSink>(_ p: UnsafeRawBufferPointer, escapes: Bool, into sink: inout S) {
         guard let base = p.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        let n = p.count
+        _ = run(base, p.count, from: 0, stopAt: p.count, escapes: escapes, into: &sink)
+    }
+
+    /// Runs from `start` (the start of a token or of a separator, never inside an escape) and
+    /// returns the index of the first token boundary at or after `stopAt`, so that `BlockLexer`
+    /// can hand back and forth with it at any such boundary.
+    @inline(__always)
+    static func run<S: TokenSink>(_ base: UnsafePointer<UInt8>, _ n: Int, from start: Int, stopAt: Int,
+                                  escapes: Bool, into sink: inout S) -> Int {
         ByteClass.table.withUnsafeBufferPointer { tb in
             let t = tb.baseAddress!
-            var i = 0
-            var line = 1
+            var i = start
             var inToken = false
-            // The per-byte hash state stays in a local (a register), not in the inout sink.
+            // The hash state stays in locals (registers), not in the inout sink.
             var h = TokenHash.seed
-            var tokenLine = 0
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            var tokenStart = 0
             while i < n {
+                if !inToken && i >= stopAt { return i }
                 var v = t[Int(base[i])]
                 if v >= 0x30 {
                     if !inToken {
                         inToken = true
                         h = TokenHash.seed
-                        tokenLine = line
+                        word = 0
+                        shift = 0
+                        tokenStart = i
                     }
-                    // The hot loop: a run of ASCII letters and digits, with only the hash and
-                    // the index live.
+                    // The hot loop: a run of ASCII letters and digits, packed 8 to a word.
                     while true {
-                        h = TokenHash.step(h, v)
+                        word |= UInt64(v) &<< shift
+                        shift &+= 8
+                        if shift == 64 {
+                            h = TokenHash.mix(h, word)
+                            word = 0
+                            shift = 0
+                        }
                         sink.byte(v)
                         i &+= 1
                         guard i < n else { break }
@@ -99,45 +143,50 @@ enum Lexer {
                     }
                     continue
                 }
-                if v == ByteClass.separator || v == ByteClass.newline {
+                if v == ByteClass.separator {
                     if inToken {
                         inToken = false
-                        sink.token(hash: TokenHash.finish(h), line: tokenLine)
+                        sink.token(hash: TokenHash.finish(h, word, shift), at: tokenStart)
                     }
-                    if v == ByteClass.newline { line &+= 1 }
                     i &+= 1
                     continue
                 }
                 // Rare: a backslash or a non-ASCII character.
                 let scalar: UInt32?
+                let start0 = i
                 if v == ByteClass.backslash {
                     (scalar, i) = escapes ? unescape(base, n, i) : (nil, i + 1)
                 } else {
                     (scalar, i) = decodeUTF8(base, n, i)
                 }
-                guard let scalar, let word = wordScalar(scalar) else {
+                guard let scalar, let wordScalar = wordScalar(scalar) else {
                     if inToken {
                         inToken = false
-                        sink.token(hash: TokenHash.finish(h), line: tokenLine)
+                        sink.token(hash: TokenHash.finish(h, word, shift), at: tokenStart)
                     }
                     continue
                 }
                 if !inToken {
                     inToken = true
                     h = TokenHash.seed
-                    tokenLine = line
+                    word = 0
+                    shift = 0
+                    tokenStart = start0
                 }
-                if word < 0x80 {
-                    h = TokenHash.step(h, UInt8(word))
-                    sink.byte(UInt8(word))
-                } else if let scalar = Unicode.Scalar(word) {
-                    for u in UTF8.encode(scalar)! {
-                        h = TokenHash.step(h, u)
-                        sink.byte(u)
+                guard let encoded = Unicode.Scalar(wordScalar).flatMap({ UTF8.encode($0) }) else { continue }
+                for u in encoded {
+                    word |= UInt64(u) &<< shift
+                    shift &+= 8
+                    if shift == 64 {
+                        h = TokenHash.mix(h, word)
+                        word = 0
+                        shift = 0
                     }
+                    sink.byte(u)
                 }
             }
-            if inToken { sink.token(hash: TokenHash.finish(h), line: tokenLine) }
+            if inToken { sink.token(hash: TokenHash.finish(h, word, shift), at: tokenStart) }
+            return i
         }
     }
 
@@ -221,19 +270,43 @@ enum Lexer {
 
 struct HashingSink: TokenSink {
     var hashes: [UInt64] = []
-    mutating func token(hash: UInt64, line: Int) { hashes.append(hash) }
+    mutating func token(hash: UInt64, at offset: Int) { hashes.append(hash) }
 }
 
-/// FNV-1a per byte, then a bijective finaliser so nearby tokens spread over all 64 bits.
+/// A token's bytes packed 8 to a little-endian word (the last word zero-padded; token bytes are
+/// never zero), each word xored in and multiplied, then a bijective finaliser. Packing keeps
+/// the per-byte work to a shift and an or, and lets `BlockLexer` hash a token with one load
+/// per 8 bytes; a token of at most 8 bytes maps to its hash one-to-one, so the common short
+/// tokens never collide.
 enum TokenHash {
     static let seed: UInt64 = 0xCBF2_9CE4_8422_2325
-    @inline(__always) static func step(_ h: UInt64, _ b: UInt8) -> UInt64 { (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-    /// One xorshift-multiply-xorshift round: bijective (so it adds no collisions) and enough to
-    /// spread FNV's weak low bits; a second round measured ~5% slower for no benefit.
+    @inline(__always) static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 { (h ^ word) &* 0x9E37_79B9_7F4A_7C15 }
+
+    /// The hash of a token whose last `shift / 8` bytes are still in `word`.
+    @inline(__always) static func finish(_ h: UInt64, _ word: UInt64, _ shift: UInt64) -> UInt64 {
+        finish(shift == 0 ? h : mix(h, word))
+    }
+
+    /// One xorshift-multiply-xorshift round: bijective, so it adds no collisions.
     @inline(__always) static func finish(_ x: UInt64) -> UInt64 {
         var h = x ^ (x &>> 32)
         h &*= 0xFF51_AFD7_ED55_8CCD
         return h ^ (h &>> 29)
+    }
+
+    /// The hash of a whole token's bytes.
+    static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var h = seed, word: UInt64 = 0, shift: UInt64 = 0
+        for b in bytes {
+            word |= UInt64(b) &<< shift
+            shift &+= 8
+            if shift == 64 {
+                h = mix(h, word)
+                word = 0
+                shift = 0
+            }
+        }
+        return finish(h, word, shift)
     }
 }
 
@@ -241,7 +314,7 @@ struct CollectingSink: TokenSink {
     var tokens: [[UInt8]] = []
     var current: [UInt8] = []
     mutating func byte(_ b: UInt8) { current.append(b) }
-    mutating func token(hash: UInt64, line: Int) {
+    mutating func token(hash: UInt64, at offset: Int) {
         tokens.append(current)
         current.removeAll(keepingCapacity: true)
     }

@@ -37,9 +37,9 @@ let scanSamples = [
         #expect(TextNormalizer.normalize(#"\times"#, escapes: false) == "times")
     }
 
-    /// ASCII text takes the 8-bytes-at-a-time path; it must agree with a plain reference and with
-    /// byte-at-a-time hashing for every token length and alignment, at the buffer's end too.
-    @Test func wordAtATimePathAgreesWithAPlainReference() {
+    /// The byte-at-a-time lexer must agree with a plain reference and with hashing each
+    /// normalised token, for every token length, at the buffer's end too.
+    @Test func byteLexerAgreesWithAPlainReference() {
         var rng = SplitMix64(seed: 7)
         let alphabet = Array("abcXYZ0189 ,.-_\n\t@[`{/:")
         for _ in 0..<2000 {
@@ -51,6 +51,65 @@ let scanSamples = [
             #expect(TextNormalizer.tokens(s) == reference)
             #expect(TextNormalizer.tokenHashes(s) == reference.map { TextNormalizer.hash(normalizedToken: $0) })
         }
+    }
+
+    /// The scanner's block lexer (bit masks, 256-byte chunks, handing non-ASCII and rare escapes
+    /// to the byte lexer) must yield exactly the byte lexer's tokens and offsets: over random text
+    /// whose tokens, escapes and multi-byte characters fall on every chunk boundary, with tokens
+    /// longer than a chunk, and with and without escape decoding.
+    @Test func blockLexerAgreesWithTheByteLexer() {
+        var rng = SplitMix64(seed: 11)
+        // Escapes as they appear in files (raw strings: `\n` here is a backslash and an n).
+        let escapesInFiles = [#"\n"#, #"\t"#, #"\r"#, #"\f"#, #"\b"#, #"\\"#, #"\\n"#, #"\\\n"#, #"\\\\"#, #"\u00e9"#,
+                              #"\ud83d\ude00"#, #"\u00"#, #"\uZZZZ"#, #"\\u00e9"#, #"\q"#, #"\"#, #"\x"#, #"\/"#, #"\""#, #"\r\n"#]
+        // Common ones weighted up, so many chunks hold only escapes the mask path handles.
+        let pieces: [[UInt8]] = (["a", "Zq", "7", "hello", "WORLD", "x1y2z3", " ", "  ", ",", ".", "\n", "\n\n", "\t",
+                                  "é", "Ω", "😀", "—", "\u{00A0}", "ÉTÉ"]
+            + escapesInFiles + Array(repeating: #"\n"#, count: 12) + Array(repeating: #"\t"#, count: 6)
+            + Array(repeating: "plain", count: 20)).map { Array($0.utf8) }
+            + [[0xFF], [0xC3], [0x7F], [0x40], [0x5B], [0x60], [0x7B], [0x2F], [0x3A], [0x5C]]
+        let ascii = pieces.filter { $0.allSatisfy { $0 < 0x80 } }
+        let maskable = ascii.filter { !String(decoding: $0, as: UTF8.self).contains(#"\"#) && !String(decoding: $0, as: UTF8.self).contains(#"\u"#) }
+        var cases: [[UInt8]] = []
+        for k in 0..<3000 {
+            let choice = [pieces, ascii, maskable][k % 3]
+            var bytes: [UInt8] = []
+            let target = Int(rng.next() % 1200)
+            while bytes.count < target {
+                if rng.next() % 200 == 0 {
+                    // A token longer than a chunk.
+                    bytes += (0..<(200 + Int(rng.next() % 400))).map { _ in UInt8(ascii: "a") + UInt8(rng.next() % 26) }
+                } else {
+                    bytes += choice[Int(rng.next() % UInt64(choice.count))]
+                }
+            }
+            cases.append(bytes)
+        }
+        // Plain ASCII prose, so most chunks take the mask path.
+        for _ in 0..<300 {
+            var bytes: [UInt8] = []
+            let target = Int(rng.next() % 3000)
+            while bytes.count < target {
+                let word = (0..<(1 + Int(rng.next() % 12))).map { _ in
+                    rng.next() % 5 == 0 ? UInt8(ascii: "A") + UInt8(rng.next() % 26) : UInt8(ascii: "0") + UInt8(rng.next() % 10)
+                }
+                bytes += word + [[0x20], [0x0A], [0x2C, 0x20], [0x22, 0x3A], [0x5C, 0x6E]][Int(rng.next() % 5)]
+            }
+            cases.append(bytes)
+        }
+        var checked = 0
+        for bytes in cases {
+            for escapes in [false, true] {
+                let slow = TextNormalizer.hashedTokens(bytes, escapes: escapes, blockwise: false)
+                let fast = TextNormalizer.hashedTokens(bytes, escapes: escapes, blockwise: true)
+                if slow != fast {
+                    Issue.record("escapes \(escapes): block lexer disagrees on \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                    return
+                }
+                checked += slow.count
+            }
+        }
+        #expect(checked > 100_000)
     }
 
     @Test func scannerHashesEqualHashesOfNormalisedTokens() {
@@ -137,6 +196,7 @@ let scanSamples = [
         let (one, _) = try scan(files, jobs: 1)
         let (many, _) = try scan(files, jobs: 4)
         #expect(one.hits.count == 12)
+        #expect(one.hits.map(\.line).sorted() == (0..<12).map { $0 * 50 + 1 })
         #expect(one.hits.map(\.line) == many.hits.map(\.line))
         #expect(one.hits.map(\.file).map { ($0 as NSString).lastPathComponent } == many.hits.map(\.file).map { ($0 as NSString).lastPathComponent })
     }
