@@ -2,35 +2,38 @@
 /// time with bit masks instead of a branch per byte.
 ///
 /// Per chunk, 8 bytes at a time (SWAR, plain integer arithmetic), it lowercases the bytes into a
-/// scratch copy and builds one bit per byte for "letter or digit". Tokens are
-/// then the runs of set bits: each start and end comes from a trailing-zero count, and a token's
-/// hash from one load per 8 bytes of the scratch copy (`TokenHash` packs bytes the same way).
-/// The scalar lexer branches at every token end, a misprediction each time the token length
-/// changes; here the branches are per mask word.
+/// scratch copy and builds one bit per byte for "letter or digit". Tokens are then the runs of
+/// set bits: each start and end comes from a trailing-zero count, and a token's hash from one
+/// load per 8 bytes of the scratch copy (`TokenHash` packs bytes the same way). The scalar lexer
+/// branches at every token end, a misprediction each time the token length changes; here the
+/// branches are per mask word.
 ///
-/// What the masks cannot express is left to `Lexer`, which runs from the chunk's start to the
-/// next token boundary after its end: non-ASCII bytes, `\\` and `\u` escapes, and tokens longer
-/// than a chunk. The common escapes (`\n`, `\t`, `\r`, `\f`, `\b`) are handled here by clearing
-/// the escaped letter's bit. A token cut by the chunk's end is not emitted; the next chunk
-/// starts at it.
+/// Non-ASCII characters and (in escaped formats) backslash escapes are rare positions in most
+/// files; `fixUp` decodes each one as `Lexer` does and sets its bytes' bits. A character that
+/// lowercases to the same length is rewritten in the scratch copy; a token holding an escape or
+/// invalid UTF-8, whose normalised bytes differ from the file's, is hashed by `Lexer` from the
+/// file's bytes. A token or character cut by the chunk's end is not emitted; the next chunk
+/// starts at it. Only a token longer than a whole chunk is left to `Lexer` entirely.
 enum BlockLexer {
     static let chunk = 256
+    static let maxWords = chunk / 64 + 1
 
     static func run<S: TokenSink>(_ buffer: UnsafeRawBufferPointer, escapes: Bool, into sink: inout S) {
         guard let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count > 0 else { return }
         let n = buffer.count
-        let maxWords = chunk / 64 + 1
         // Lowercased chunk bytes, padding to the last mask word, and 8 bytes of slack for loads.
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: maxWords * 64 + 8, alignment: 8)
         // The last chunk, copied and zero-padded so that its last token ends inside the masks.
         let tail = UnsafeMutableRawPointer.allocate(byteCount: maxWords * 64, alignment: 8)
         let wordBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
-        let escapeBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
+        let unusualBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
+        let dirtyBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
         defer {
             scratch.deallocate()
             tail.deallocate()
             wordBits.deallocate()
-            escapeBits.deallocate()
+            unusualBits.deallocate()
+            dirtyBits.deallocate()
         }
         (scratch + chunk).initializeMemory(as: UInt8.self, repeating: 0, count: (maxWords - chunk / 64) * 64 + 8)
         var pos = 0
@@ -47,14 +50,13 @@ enum BlockLexer {
                 source = UnsafeRawPointer(base + pos)
             }
 
-            var nonASCII: UInt64 = 0
+            var anyUnusual: UInt64 = 0
             for w in 0..<words {
-                var letters: UInt64 = 0, backslashes: UInt64 = 0
+                var letters: UInt64 = 0, unusual: UInt64 = 0
                 for g in 0..<8 {
                     let at = w &* 64 &+ g &* 8
                     let x = UInt64(littleEndian: source.loadUnaligned(fromByteOffset: at, as: UInt64.self))
                     let high = x & SWAR.highBits
-                    nonASCII |= high
                     let y = x & ~SWAR.highBits
                     let folded = y | SWAR.repeated(0x20)
                     let alpha = (folded &+ SWAR.repeated(0x1F)) & ~(folded &+ SWAR.repeated(0x05)) & ~high & SWAR.highBits
@@ -62,43 +64,16 @@ enum BlockLexer {
                     scratch.storeBytes(of: (x | (alpha &>> 2)).littleEndian, toByteOffset: at, as: UInt64.self)
                     let shift = UInt64(g &* 8)
                     letters |= SWAR.gather(alpha | digit) &<< shift
-                    if escapes { backslashes |= SWAR.gather(SWAR.zeroBytes(x ^ SWAR.repeated(0x5C))) &<< shift }
+                    let odd = escapes ? high | SWAR.zeroBytes(x ^ SWAR.repeated(0x5C)) : high
+                    unusual |= SWAR.gather(odd) &<< shift
                 }
                 wordBits[w] = letters
-                escapeBits[w] = backslashes
+                unusualBits[w] = unusual
+                anyUnusual |= unusual
             }
-
-            var special = nonASCII != 0
-            var skipNext = false
-            if escapes && !special {
-                // `\n` and its kind: the letter after the backslash separates. `\\` and `\u`
-                // depend on what came before or decode to a character: left to `Lexer`.
-                scan: for w in 0..<words {
-                    var b = escapeBits[w]
-                    while b != 0 {
-                        let j = w &* 64 &+ b.trailingZeroBitCount
-                        b &= b &- 1
-                        guard pos + j + 1 < n else { continue }
-                        switch base[pos + j + 1] {
-                        case UInt8(ascii: "\\"), UInt8(ascii: "u"):
-                            special = true
-                            break scan
-                        case UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "f"), UInt8(ascii: "b"):
-                            if j + 1 < len {
-                                wordBits[(j + 1) >> 6] &= ~(1 &<< UInt64((j + 1) & 63))
-                            } else {
-                                skipNext = true
-                            }
-                        default:
-                            break
-                        }
-                    }
-                }
-            }
-            if special {
-                pos = Lexer.run(base, n, from: pos, stopAt: pos + len, escapes: escapes, into: &sink)
-                continue
-            }
+            let dirty = anyUnusual != 0
+                && fixUp(base, n, pos: pos, len: len, words: words, escapes: escapes, scratch: scratch,
+                         wordBits: wordBits, unusualBits: unusualBits, dirtyBits: dirtyBits)
 
             // Token starts are 0→1 steps of the letter bits, ends (one past the last byte) 1→0.
             var sw = 0, ew = 0
@@ -125,6 +100,12 @@ enum BlockLexer {
                 let e = ew &<< 6 | ends.trailingZeroBitCount
                 ends &= ends &- 1
 
+                if dirty && Bits.any(dirtyBits, s, e) {
+                    var one = LastHashSink()
+                    _ = Lexer.run(base + pos + s, e - s, from: 0, stopAt: e - s, escapes: escapes, into: &one)
+                    sink.token(hash: one.hash, at: pos &+ s)
+                    continue
+                }
                 var h = TokenHash.seed
                 var at = s
                 while e &- at > 8 {
@@ -140,8 +121,112 @@ enum BlockLexer {
                 continue
             }
             pos &+= resume
-            if skipNext && resume == len { pos &+= 1 }
         }
+    }
+
+    /// Decodes the chunk's non-ASCII characters and escapes in order, as `Lexer` would, and
+    /// sets each one's bytes in `wordBits`; returns whether any token byte must be hashed from
+    /// the file (its bytes then marked in `dirtyBits`).
+    @inline(never)
+    static func fixUp(_ base: UnsafePointer<UInt8>, _ n: Int, pos: Int, len: Int, words: Int, escapes: Bool,
+                      scratch: UnsafeMutableRawPointer, wordBits: UnsafeMutablePointer<UInt64>,
+                      unusualBits: UnsafeMutablePointer<UInt64>, dirtyBits: UnsafeMutablePointer<UInt64>) -> Bool {
+        for w in 0..<words { dirtyBits[w] = 0 }
+        var dirty = false
+        var next = 0  // the first byte not consumed by an earlier character or escape
+        for w in 0..<words {
+            var b = unusualBits[w]
+            while true {
+                // Bytes inside characters and escapes already read are not starts of new ones.
+                let consumed = next &- w &<< 6
+                if consumed >= 64 { break }
+                if consumed > 0 { b &= ~((1 &<< UInt64(consumed)) &- 1) }
+                guard b != 0 else { break }
+                let j = w &<< 6 | b.trailingZeroBitCount
+                guard j < len else { break }
+                let i = pos + j
+                let isEscape = base[i] == UInt8(ascii: "\\")
+                let (scalar, end) = isEscape ? Lexer.unescape(base, n, i) : Lexer.decodeUTF8(base, n, i)
+                let k = end - i
+                next = j + k
+                if j + k > len {
+                    // Cut by the chunk's end: marking it as a word makes the token loop stop at
+                    // it (or at the token it continues) and the next chunk start there.
+                    Bits.set(wordBits, j, len, true)
+                    return dirty
+                }
+                guard let scalar, let word = Lexer.wordScalar(scalar) else {
+                    Bits.set(wordBits, j, j + k, false)
+                    continue
+                }
+                Bits.set(wordBits, j, j + k, true)
+                if isEscape {
+                    Bits.set(dirtyBits, j, j + k, true)
+                    dirty = true
+                    continue
+                }
+                if word == scalar && UTF8Length.of(scalar) == k {
+                    // The file's bytes are the normalised bytes; so are, in most non-Latin
+                    // text, the characters that follow: mark the whole run at once.
+                    var runEnd = j + k
+                    while runEnd < len && base[pos + runEnd] >= 0x80 {
+                        let (s2, e2) = Lexer.decodeUTF8(base, n, pos + runEnd)
+                        let k2 = e2 - (pos + runEnd)
+                        guard let s2, runEnd + k2 <= len, Lexer.wordScalar(s2) == s2, UTF8Length.of(s2) == k2 else { break }
+                        runEnd += k2
+                    }
+                    Bits.set(wordBits, j + k, runEnd, true)
+                    next = runEnd
+                    continue
+                }
+                if word != scalar && k == 2 && UTF8Length.of(word) == 2 {
+                    // Every lowercasing `Lexer.wordScalar` does maps a 2-byte character to a 2-byte one.
+                    scratch.storeBytes(of: UInt8(0xC0 | word >> 6), toByteOffset: j, as: UInt8.self)
+                    scratch.storeBytes(of: UInt8(0x80 | word & 0x3F), toByteOffset: j + 1, as: UInt8.self)
+                    continue
+                }
+                // Invalid UTF-8 (U+FFFD for one byte): the normalised bytes are longer.
+                Bits.set(dirtyBits, j, j + k, true)
+                dirty = true
+            }
+        }
+        return dirty
+    }
+}
+
+enum UTF8Length {
+    @inline(__always) static func of(_ s: UInt32) -> Int { s < 0x80 ? 1 : s < 0x800 ? 2 : s < 0x10000 ? 3 : 4 }
+}
+
+/// The hash of the (one) token a short run of `Lexer` finds.
+struct LastHashSink: TokenSink {
+    var hash: UInt64 = 0
+    mutating func token(hash: UInt64, at offset: Int) { self.hash = hash }
+}
+
+/// Ranges of bits in an array of UInt64 masks (bit k of word w is byte 64·w + k).
+enum Bits {
+    @inline(__always) static func mask(_ lo: Int, _ hi: Int) -> UInt64 {
+        (hi &- lo == 64 ? ~UInt64(0) : (1 &<< UInt64(hi &- lo)) &- 1) &<< UInt64(lo)
+    }
+
+    static func set(_ bits: UnsafeMutablePointer<UInt64>, _ from: Int, _ to: Int, _ on: Bool) {
+        var i = from
+        while i < to {
+            let lo = i & 63, hi = min(64, lo + (to - i))
+            if on { bits[i >> 6] |= mask(lo, hi) } else { bits[i >> 6] &= ~mask(lo, hi) }
+            i += hi - lo
+        }
+    }
+
+    static func any(_ bits: UnsafePointer<UInt64>, _ from: Int, _ to: Int) -> Bool {
+        var i = from
+        while i < to {
+            let lo = i & 63, hi = min(64, lo + (to - i))
+            if bits[i >> 6] & mask(lo, hi) != 0 { return true }
+            i += hi - lo
+        }
+        return false
     }
 }
 

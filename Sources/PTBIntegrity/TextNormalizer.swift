@@ -252,7 +252,10 @@ enum Lexer {
     }
 
     /// The lowercase scalar to hash, or nil when `s` separates tokens.
+    @inline(__always)
     static func wordScalar(_ s: UInt32) -> UInt32? {
+        // CJK, Hangul and most other scripts past the punctuation blocks: themselves.
+        if s >= 0x3040 && s < 0xFEFF { return s }
         switch s {
         case 0x30...0x39, 0x61...0x7A: return s
         case 0x41...0x5A: return s + 0x20
