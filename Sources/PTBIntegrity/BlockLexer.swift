@@ -170,6 +170,14 @@ enum BlockLexer {
                     // text, the characters that follow: mark the whole run at once.
                     var runEnd = j + k
                     while runEnd < len && base[pos + runEnd] >= 0x80 {
+                        // Most CJK: leads E4–EC and EE (U+4000–U+CFFF, U+E000–U+EFFF) are words
+                        // that are never lowercased; only the continuation bytes need checking.
+                        let lead = base[pos + runEnd]
+                        if (lead &- 0xE4 < 9 || lead == 0xEE) && runEnd + 3 <= len
+                            && base[pos + runEnd + 1] & 0xC0 == 0x80 && base[pos + runEnd + 2] & 0xC0 == 0x80 {
+                            runEnd += 3
+                            continue
+                        }
                         let (s2, e2) = Lexer.decodeUTF8(base, n, pos + runEnd)
                         let k2 = e2 - (pos + runEnd)
                         guard let s2, runEnd + k2 <= len, Lexer.wordScalar(s2) == s2, UTF8Length.of(s2) == k2 else { break }

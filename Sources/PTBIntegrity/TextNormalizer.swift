@@ -234,21 +234,19 @@ enum Lexer {
         }
     }
 
+    @inline(__always)
     static func hex4(_ p: UnsafePointer<UInt8>, _ n: Int, _ i: Int) -> UInt32? {
         guard i + 4 <= n else { return nil }
+        // Branch-free per digit (selects, not jumps): escapes hold digits and letters at random.
         var v: UInt32 = 0
+        var valid = true
         for k in 0..<4 {
             let c = p[i + k]
-            let d: UInt8
-            switch c {
-            case 0x30...0x39: d = c - 0x30
-            case 0x61...0x66: d = c - 0x61 + 10
-            case 0x41...0x46: d = c - 0x41 + 10
-            default: return nil
-            }
-            v = v << 4 | UInt32(d)
+            let digit = c &- 0x30, letter = (c | 0x20) &- 0x61
+            valid = valid && (digit < 10 || letter < 6)
+            v = v << 4 | UInt32(digit < 10 ? digit : letter &+ 10)
         }
-        return v
+        return valid ? v : nil
     }
 
     /// The lowercase scalar to hash, or nil when `s` separates tokens.

@@ -64,10 +64,11 @@ let scanSamples = [
                               #"\ud83d\ude00"#, #"\u00"#, #"\uZZZZ"#, #"\\u00e9"#, #"\q"#, #"\"#, #"\x"#, #"\/"#, #"\""#, #"\r\n"#]
         // Common ones weighted up, so many chunks hold only escapes the mask path handles.
         let pieces: [[UInt8]] = (["a", "Zq", "7", "hello", "WORLD", "x1y2z3", " ", "  ", ",", ".", "\n", "\n\n", "\t",
-                                  "é", "Ω", "😀", "—", "\u{00A0}", "ÉTÉ"]
+                                  "é", "Ω", "😀", "—", "\u{00A0}", "ÉTÉ", "中文字", "한국어", "\u{E000}", "。", "ПРИВЕТ"]
             + escapesInFiles + Array(repeating: #"\n"#, count: 12) + Array(repeating: #"\t"#, count: 6)
             + Array(repeating: "plain", count: 20)).map { Array($0.utf8) }
-            + [[0xFF], [0xC3], [0x7F], [0x40], [0x5B], [0x60], [0x7B], [0x2F], [0x3A], [0x5C]]
+            + [[0xFF], [0xC3], [0x7F], [0x40], [0x5B], [0x60], [0x7B], [0x2F], [0x3A], [0x5C],
+               [0xED, 0xA0, 0x80], [0xE4, 0xB8], [0xE4, 0x41, 0x42], [0xEE, 0x80], [0xC0, 0x80], [0xF4, 0x90, 0x80, 0x80]]
         let ascii = pieces.filter { $0.allSatisfy { $0 < 0x80 } }
         let maskable = ascii.filter { !String(decoding: $0, as: UTF8.self).contains(#"\"#) && !String(decoding: $0, as: UTF8.self).contains(#"\u"#) }
         var cases: [[UInt8]] = []
