@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
-        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge"], swiftSettings: settings),
         .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
     ]
 )

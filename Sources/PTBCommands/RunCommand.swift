@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PTBCore
+import PTBExecution
 import PTBRunner
 import PTBStore
 
@@ -32,6 +33,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Hours one integrity judge may run (default 1).") var judgeHours: Double?
     @Option(help: "When integrity results replace the score with the base model's: original (default), flags-only, strict, report.")
     var integrityPolicy: String?
+    @Option(help: "How HumanEval runs the model's programs: fresh (a new sandbox each, default) or fork-server (faster bulk scoring).")
+    var execMode: ExecMode?
+    @OptionGroup(title: "Scoring judge (judge-scored tasks: arenahardwriting, healthbench; stored with the run, the key excepted)")
+    var scoringJudge: JudgeOptions
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
     func spec(home: PTBHome) throws -> (RunSpec, URL) {
@@ -55,6 +60,8 @@ struct Run: AsyncParsableCommand {
         s.judges = noJudge ? [] : ((judgeList?.isEmpty ?? true) ? file.judges : judgeList)
         s.judgeHours = judgeHours ?? file.judgeHours
         s.integrityPolicy = integrityPolicy ?? file.integrityPolicy
+        s.execMode = execMode?.rawValue ?? file.execMode
+        s.scoringJudge = (file.scoringJudge ?? ScoringJudge()).overridden(by: scoringJudge.settings).nonEmpty
         s.evaluateBase = skipBase ? false : (file.evaluateBase ?? true)
         s.termGraceSeconds = file.termGraceSeconds ?? s.termGraceSeconds
         s.killAfterSeconds = file.killAfterSeconds ?? s.killAfterSeconds

@@ -44,6 +44,12 @@ public struct RunSpec: Codable, Sendable, Equatable {
     /// `original` (default), `flags-only`, `strict` or `report`: when integrity results replace the
     /// run's score with the base model's.
     public var integrityPolicy: String?
+    /// How execution-scored tasks (HumanEval) run the model's programs: `fresh` (default) or
+    /// `fork-server`.
+    public var execMode: String?
+    /// The judge of judge-scored tasks (Arena-Hard, HealthBench); unset fields come from the
+    /// PTB_JUDGE_* environment at evaluation time. Never holds the API key.
+    public var scoringJudge: ScoringJudge?
 
     public init(task: String, model: String, agent: String, agentConfig: String? = nil, hours: Double = 10, gpus: Int = 0,
                 gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,
@@ -81,5 +87,46 @@ public struct RunSpec: Codable, Sendable, Equatable {
         var s = String(format: "%.4f", h)
         while s.hasSuffix("0") { s.removeLast() }
         return s
+    }
+}
+
+/// Settings of the judge that scores judge-scored tasks, as given on the command line or in a
+/// run config. The key is not among them: it is read from the environment when the judge runs.
+public struct ScoringJudge: Codable, Sendable, Equatable {
+    public var endpoint: String?
+    public var model: String?
+    public var workers: Int?
+    public var budgetUSD: Double?
+    public var maxTokens: Int?
+    /// A JSON price table overriding the built-in one.
+    public var prices: String?
+    public var cache: String?
+
+    public init(endpoint: String? = nil, model: String? = nil, workers: Int? = nil, budgetUSD: Double? = nil,
+                maxTokens: Int? = nil, prices: String? = nil, cache: String? = nil) {
+        self.endpoint = endpoint
+        self.model = model
+        self.workers = workers
+        self.budgetUSD = budgetUSD
+        self.maxTokens = maxTokens
+        self.prices = prices
+        self.cache = cache
+    }
+
+    /// Nil when nothing is set, so that run.json stays as before for runs without these flags.
+    public var nonEmpty: ScoringJudge? { self == ScoringJudge() ? nil : self }
+
+    /// Field by field, `other`'s settings where it has them.
+    public func overridden(by other: ScoringJudge?) -> ScoringJudge {
+        guard let other else { return self }
+        return ScoringJudge(endpoint: other.endpoint ?? endpoint, model: other.model ?? model, workers: other.workers ?? workers,
+                            budgetUSD: other.budgetUSD ?? budgetUSD, maxTokens: other.maxTokens ?? maxTokens,
+                            prices: other.prices ?? prices, cache: other.cache ?? cache)
+    }
+
+    public func validate() throws {
+        if let w = workers, w < 1 { throw PTBError.invalidArgument("--judge-workers must be at least 1 (got \(w)).") }
+        if let b = budgetUSD, b <= 0 { throw PTBError.invalidArgument("--judge-budget-usd must be positive (got \(b)).") }
+        if let t = maxTokens, t < 1 { throw PTBError.invalidArgument("--judge-max-tokens must be at least 1 (got \(t)).") }
     }
 }

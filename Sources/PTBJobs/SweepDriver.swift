@@ -142,6 +142,8 @@ extension SweepManifest {
         if let v = spec.network { s.network = v }
         s.evalLimit = spec.evalLimit
         if let v = spec.evaluateBase { s.evaluateBase = v }
+        s.execMode = spec.execMode
+        s.scoringJudge = spec.scoringJudge
         return s
     }
 }

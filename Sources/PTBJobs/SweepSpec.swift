@@ -176,6 +176,11 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     public var network: NetworkPolicy?
     public var evalLimit: Int?
     public var evaluateBase: Bool?
+    /// HumanEval's program execution (`fresh` or `fork-server`) and the scoring judge of
+    /// judge-scored tasks (`judge_endpoint`, `judge_model`, … as in a run config; the key comes
+    /// from each job's environment).
+    public var execMode: String?
+    public var scoringJudge: ScoringJudge?
     /// The ptb executable and PTB_HOME the jobs use (default: the submitting ptb and its home);
     /// both must be reachable from the compute nodes.
     public var ptb: String?
@@ -221,6 +226,8 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         case experiment, agents, models, tasks, seeds, hours, gpus, backend, resources, throttle, sandbox, network, ptb, command
         case resultsDir = "results_dir", agentConfigs = "agent_configs", evalLimit = "eval_limit"
         case evaluateBase = "evaluate_base", ptbHome = "ptb_home", localGPUs = "local_gpus", maxArraySize = "max_array_size"
+        case execMode = "exec_mode", judgeEndpoint = "judge_endpoint", judgeModel = "judge_model", judgeWorkers = "judge_workers"
+        case judgeBudgetUSD = "judge_budget_usd", judgeMaxTokens = "judge_max_tokens"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -246,6 +253,43 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         command = try c.decodeIfPresent([String].self, forKey: .command)
         localGPUs = try c.decodeIfPresent([Int].self, forKey: .localGPUs)
         maxArraySize = try c.decodeIfPresent(Int.self, forKey: .maxArraySize) ?? 1000
+        execMode = try c.decodeIfPresent(String.self, forKey: .execMode)
+        scoringJudge = ScoringJudge(endpoint: try c.decodeIfPresent(String.self, forKey: .judgeEndpoint),
+                                    model: try c.decodeIfPresent(String.self, forKey: .judgeModel),
+                                    workers: try c.decodeIfPresent(Int.self, forKey: .judgeWorkers),
+                                    budgetUSD: try c.decodeIfPresent(Double.self, forKey: .judgeBudgetUSD),
+                                    maxTokens: try c.decodeIfPresent(Int.self, forKey: .judgeMaxTokens)).nonEmpty
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(experiment, forKey: .experiment)
+        try c.encode(agents, forKey: .agents)
+        try c.encode(models, forKey: .models)
+        try c.encode(tasks, forKey: .tasks)
+        try c.encode(seeds, forKey: .seeds)
+        try c.encode(hours, forKey: .hours)
+        try c.encode(gpus, forKey: .gpus)
+        try c.encode(backend, forKey: .backend)
+        try c.encode(resultsDir, forKey: .resultsDir)
+        try c.encode(resources, forKey: .resources)
+        try c.encode(throttle, forKey: .throttle)
+        try c.encode(agentConfigs, forKey: .agentConfigs)
+        try c.encodeIfPresent(sandbox, forKey: .sandbox)
+        try c.encodeIfPresent(network, forKey: .network)
+        try c.encodeIfPresent(evalLimit, forKey: .evalLimit)
+        try c.encodeIfPresent(evaluateBase, forKey: .evaluateBase)
+        try c.encodeIfPresent(ptb, forKey: .ptb)
+        try c.encodeIfPresent(ptbHome, forKey: .ptbHome)
+        try c.encodeIfPresent(command, forKey: .command)
+        try c.encodeIfPresent(localGPUs, forKey: .localGPUs)
+        try c.encode(maxArraySize, forKey: .maxArraySize)
+        try c.encodeIfPresent(execMode, forKey: .execMode)
+        try c.encodeIfPresent(scoringJudge?.endpoint, forKey: .judgeEndpoint)
+        try c.encodeIfPresent(scoringJudge?.model, forKey: .judgeModel)
+        try c.encodeIfPresent(scoringJudge?.workers, forKey: .judgeWorkers)
+        try c.encodeIfPresent(scoringJudge?.budgetUSD, forKey: .judgeBudgetUSD)
+        try c.encodeIfPresent(scoringJudge?.maxTokens, forKey: .judgeMaxTokens)
     }
 
     /// Reads and validates a sweep file; relative `results_dir` and agent configs are resolved
@@ -291,5 +335,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         if let c = command, c.isEmpty { throw fail("command is empty; remove it to run `ptb`, or give the program and its arguments.") }
         do { _ = try resources.memoryMiB() } catch { throw fail("\(error)") }
         if resultsDir.isEmpty { throw fail("results_dir is required (a shared filesystem path for cluster backends).") }
+        if let m = execMode, !["fresh", "fork-server"].contains(m) { throw fail("exec_mode '\(m)' is not one of: fresh, fork-server.") }
+        do { try scoringJudge?.validate() } catch { throw fail("\(error)") }
     }
 }

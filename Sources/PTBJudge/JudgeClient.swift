@@ -56,6 +56,21 @@ public struct JudgeConfig: Sendable, Equatable {
                     cacheDir: env["PTB_JUDGE_CACHE"].map { URL(fileURLWithPath: $0) } ?? home.root.appendingPathComponent("cache/judge"))
     }
 
+    /// The environment's judge with `settings` (flags or a run's `scoringJudge`) applied on top.
+    public static func from(_ settings: ScoringJudge?, home: PTBHome,
+                            env: [String: String] = ProcessInfo.processInfo.environment) throws -> JudgeConfig {
+        var c = try fromEnvironment(home: home, env: env)
+        guard let settings else { return c }
+        if let v = settings.endpoint { c.endpoint = v }
+        if let v = settings.model { c.model = v }
+        if let v = settings.workers { c.workers = max(1, v) }
+        if let v = settings.budgetUSD { c.budgetUSD = v }
+        if let v = settings.maxTokens { c.maxTokens = v }
+        if let v = settings.prices { c.prices = try JudgePrices.load(overrides: URL(fileURLWithPath: v)) }
+        if let v = settings.cache { c.cacheDir = URL(fileURLWithPath: v) }
+        return c
+    }
+
     var chatURL: String {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }

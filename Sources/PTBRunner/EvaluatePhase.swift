@@ -1,5 +1,7 @@
 import Foundation
 import PTBCore
+import PTBJudge
+import PTBExecution
 import PTBEval
 import PTBInference
 import PTBProcess
@@ -13,7 +15,7 @@ struct EvalStatus: Codable, Equatable {
 
 /// The sealed final evaluation: ptb's own task definition and templates, only the collected
 /// `final_model` from the run directory, outside the agent's sandbox, with the retry ladder.
-enum EvaluatePhase {
+public enum EvaluatePhase {
     static func run(_ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
         let p = ctx.paths
         let fm = FileManager.default
@@ -41,8 +43,11 @@ enum EvaluatePhase {
         }
         let template = try writeTemplate(ctx, into: p.evalRoot)
         let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: ctx.harness.engine, runner: ctx.harness.runner)
-        let options = EvalOptions(limit: m.spec.evalLimit, maxTokens: ctx.task.defaults.maxTokens,
-                                  maxConnections: ctx.task.defaults.maxConnections, outputDir: out)
+        let options: EvalOptions
+        do { options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment, outputDir: out) } catch {
+            try JSONIO.write(EvalStatus(state: "evaluation-failed", reason: "\(error)"), to: statusURL)
+            return .failed("cannot set up the evaluation: \(error)")
+        }
         let log = ctx.harness.log
         do {
             let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: m.spec.gpus,
@@ -58,6 +63,21 @@ enum EvaluatePhase {
         }
     }
 
+    /// The final evaluation's settings: the task's defaults and what the run spec chose (sample
+    /// limit, exec mode, scoring judge over the PTB_JUDGE_* environment).
+    public static func options(_ spec: RunSpec, task: any EvalTask, home: PTBHome, env: [String: String], outputDir: URL) throws -> EvalOptions {
+        var o = EvalOptions(limit: spec.evalLimit, maxTokens: task.defaults.maxTokens,
+                            maxConnections: task.defaults.maxConnections, outputDir: outputDir)
+        if let mode = spec.execMode {
+            guard let m = ExecMode(rawValue: mode) else {
+                throw PTBError.unknownChoice(kind: "exec mode", value: mode, valid: ExecMode.allCases.map(\.rawValue), hint: nil)
+            }
+            o.execMode = m
+        }
+        if spec.scoringJudge != nil, task is any JudgedTask { o.judge = try JudgeConfig.from(spec.scoringJudge, home: home, env: env) }
+        return o
+    }
+
     static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {
         let baseDir = try? ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
         guard let name = ChatTemplates.file(for: ctx.model, baseDir: baseDir), let text = ChatTemplates.all[name] else { return nil }
@@ -69,16 +89,19 @@ enum EvaluatePhase {
     /// The unchanged base model's score on the same samples, cached per task × model × limit.
     static func baseline(_ ctx: PhaseContext, _ m: RunManifest) async throws {
         guard m.spec.evaluateBase else { return }
-        let cache = BaselineCache(home: ctx.harness.home)
+        // A judge-scored baseline is only reused under the same judge model.
+        let judgeModel = ctx.task is any JudgedTask
+            ? (try? JudgeConfig.from(m.spec.scoringJudge, home: ctx.harness.home, env: ctx.harness.environment))?.model : nil
+        let cache = BaselineCache(home: ctx.harness.home, judgeModel: judgeModel)
         if let cached = cache.get(task: m.spec.task, model: m.spec.model, limit: m.spec.evalLimit) {
             try JSONIO.write(cached, to: ctx.paths.baseEval.appendingPathComponent("metrics.json"))
             return
         }
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
         let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: ctx.harness.engine, runner: ctx.harness.runner)
-        let options = EvalOptions(limit: m.spec.evalLimit, maxTokens: ctx.task.defaults.maxTokens,
-                                  maxConnections: ctx.task.defaults.maxConnections, outputDir: ctx.paths.baseEval)
         do {
+            let options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment,
+                                           outputDir: ctx.paths.baseEval)
             let metrics = try await eval.once(modelDir: baseDir, chatTemplate: try writeTemplate(ctx, into: ctx.paths.evalRoot),
                                               gpus: m.spec.gpus, options: options)
             try cache.put(metrics, task: m.spec.task, model: m.spec.model, limit: m.spec.evalLimit)
@@ -94,9 +117,13 @@ enum EvaluatePhase {
 /// Zero-shot scores of unchanged base models under PTB_HOME/baselines.
 struct BaselineCache {
     let home: PTBHome
+    /// Judge-scored tasks: the judge model, part of the key.
+    var judgeModel: String? = nil
 
     func url(task: String, model: String, limit: Int?) -> URL {
-        home.baselines.appendingPathComponent(task).appendingPathComponent("\(ModelCatalog.safe(model))_limit-\(limit.map(String.init) ?? "all").json")
+        let judge = judgeModel.map { "_judge-\(ModelCatalog.safe($0))" } ?? ""
+        return home.baselines.appendingPathComponent(task)
+            .appendingPathComponent("\(ModelCatalog.safe(model))_limit-\(limit.map(String.init) ?? "all")\(judge).json")
     }
 
     func get(task: String, model: String, limit: Int?) -> EvalMetrics? {

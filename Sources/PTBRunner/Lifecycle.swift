@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBExecution
 import PTBIntegrity
 import PTBProcess
 import PTBTasks
@@ -49,6 +50,10 @@ public struct Lifecycle: Sendable {
         for judge in spec.judges ?? [] { _ = try IntegrityJudge.resolve(judge, home: home) }
         if let h = spec.judgeHours, h <= 0 { throw PTBError.invalidArgument("--judge-hours must be positive (got \(h)).") }
         guard spec.gpus >= 0 else { throw PTBError.invalidArgument("--gpus must be 0 or more (got \(spec.gpus)).") }
+        if let mode = spec.execMode, ExecMode(rawValue: mode) == nil {
+            throw PTBError.unknownChoice(kind: "exec mode", value: mode, valid: ExecMode.allCases.map(\.rawValue), hint: nil)
+        }
+        try spec.scoringJudge?.validate()
     }
 
     @discardableResult

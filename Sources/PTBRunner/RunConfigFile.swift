@@ -24,13 +24,29 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
     public var judges: [String]?
     public var judgeHours: Double?
     public var integrityPolicy: String?
+    public var execMode: String?
+    public var judgeEndpoint: String?
+    public var judgeModel: String?
+    public var judgeWorkers: Int?
+    public var judgeBudgetUSD: Double?
+    public var judgeMaxTokens: Int?
+    public var judgePrices: String?
+    public var judgeCache: String?
+
+    /// The scoring-judge keys, as one value (nil when none is set).
+    public var scoringJudge: ScoringJudge? {
+        ScoringJudge(endpoint: judgeEndpoint, model: judgeModel, workers: judgeWorkers, budgetUSD: judgeBudgetUSD,
+                     maxTokens: judgeMaxTokens, prices: judgePrices, cache: judgeCache).nonEmpty
+    }
 
     enum CodingKeys: String, CodingKey {
         case task, model, agent, hours, gpus, sandbox, network, seed, name
         case agentConfig = "agent_config", gpuName = "gpu_name", runsDir = "runs_dir", evalLimit = "eval_limit"
         case evaluateBase = "evaluate_base", termGraceSeconds = "term_grace_seconds", killAfterSeconds = "kill_after_seconds"
         case monitorIntervalSeconds = "monitor_interval_seconds"
-        case judges, judgeHours = "judge_hours", integrityPolicy = "integrity_policy"
+        case judges, judgeHours = "judge_hours", integrityPolicy = "integrity_policy", execMode = "exec_mode"
+        case judgeEndpoint = "judge_endpoint", judgeModel = "judge_model", judgeWorkers = "judge_workers"
+        case judgeBudgetUSD = "judge_budget_usd", judgeMaxTokens = "judge_max_tokens", judgePrices = "judge_prices", judgeCache = "judge_cache"
     }
 
     public init() {}
@@ -48,9 +64,11 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
                 j.hasSuffix(".yaml") || j.hasSuffix(".yml") ? (j.hasPrefix("/") ? j : url.deletingLastPathComponent().appendingPathComponent(j).standardizedFileURL.path) : j
             }
             if let r = c.runsDir, !r.hasPrefix("/") { c.runsDir = url.deletingLastPathComponent().appendingPathComponent(r).standardizedFileURL.path }
+            if let r = c.judgePrices, !r.hasPrefix("/") { c.judgePrices = url.deletingLastPathComponent().appendingPathComponent(r).standardizedFileURL.path }
+            if let r = c.judgeCache, !r.hasPrefix("/") { c.judgeCache = url.deletingLastPathComponent().appendingPathComponent(r).standardizedFileURL.path }
             return c
         } catch {
-            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds, judges, judge_hours, integrity_policy.")
+            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds, judges, judge_hours, integrity_policy, exec_mode, judge_endpoint, judge_model, judge_workers, judge_budget_usd, judge_max_tokens, judge_prices, judge_cache.")
         }
     }
 }

@@ -122,4 +122,21 @@ import Testing
         #expect(rs.agentConfig == "/cfg/codex.yaml" && rs.hours == 10 && rs.gpus == 1 && rs.seed == 1)
         #expect(rs.sandbox == SandboxKind.none && rs.evalLimit == 50 && rs.evaluateBase == false && rs.name == "march")
     }
+
+    @Test func execModeAndScoringJudgeReachEveryRun() throws {
+        let text = "experiment: j\nagents: [a]\nmodels: [m]\ntasks: [healthbench]\nresults_dir: /r\nexec_mode: fork-server\n"
+            + "judge_model: grader\njudge_endpoint: http://judge:8000\njudge_budget_usd: 5\n"
+        let s = try SweepSpec.parse(text)
+        #expect(s.execMode == "fork-server")
+        #expect(s.scoringJudge == ScoringJudge(endpoint: "http://judge:8000", model: "grader", budgetUSD: 5))
+        // The sweep manifest stores the spec: the settings survive a round trip.
+        let back = try JSONDecoder().decode(SweepSpec.self, from: JSONEncoder().encode(s))
+        #expect(back == s)
+        let m = try SweepManifest(spec: s, createdAt: Date())
+        let rs = m.runSpec(for: m.runs[0])
+        #expect(rs.execMode == "fork-server" && rs.scoringJudge?.model == "grader")
+        #expect(throws: JobsError.self) { try SweepSpec.parse(text + "judge_workers: 0\n") }
+        #expect(throws: JobsError.self) { try SweepSpec.parse(text.replacingOccurrences(of: "fork-server", with: "forky")) }
+        #expect(try SweepSpec.parse("experiment: j\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n").scoringJudge == nil)
+    }
 }

@@ -1,5 +1,10 @@
 import Foundation
 import PTBCore
+import PTBEval
+import PTBExecution
+import PTBJudge
+import PTBRunner
+import PTBTasks
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -168,6 +173,13 @@ import Glibc
         #expect(model.stderr.contains("unknown model 'llama'. Valid models: tiny, Qwen/Qwen3-1.7B-Base"))
         let agent = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "gpt", "--runs-dir", h.runs.path], home: h)
         #expect(agent.stderr.contains("unknown agent 'gpt'. Valid agents: reference, none, command"))
+        let mode = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "reference", "--exec-mode", "forky", "--runs-dir", h.runs.path], home: h)
+        #expect(mode.stderr.contains("'forky'") && mode.stderr.contains("fork-server"))
+        let modeInFile = try ptb(["run", "--config", try h.config("task: arith\nmodel: tiny\nagent: reference\nexec_mode: forky\n").path,
+                                  "--runs-dir", h.runs.path], home: h)
+        #expect(modeInFile.stderr.contains("unknown exec mode 'forky'. Valid exec modes: fresh, fork-server."))
+        let workers = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "reference", "--judge-workers", "0", "--runs-dir", h.runs.path], home: h)
+        #expect(workers.stderr.contains("--judge-workers must be at least 1"))
         #expect(try h.manifests().isEmpty)
         let resume = try ptb(["resume", "nope", "--runs-dir", h.runs.path], home: h)
         #expect(resume.stderr.contains("no run 'nope' found"))
@@ -191,11 +203,21 @@ import Glibc
             name: fromfile
             runs_dir: \(h.runs.path)
             evaluate_base: false
+            exec_mode: fork-server
+            judge_model: grader-7b
+            judge_prices: prices.json
+            judge_workers: 8
             """)
-        let r = try ptb(["run", "--config", cfg.path], home: h)
+        // Flags override the file key by key; the scoring judge's key stays in the environment.
+        let r = try ptb(["run", "--config", cfg.path, "--judge-workers", "3", "--judge-endpoint", "http://127.0.0.1:9"], home: h,
+                        env: ["OPENAI_API_KEY": "sk-scoring-judge-secret-1234567890"])
         #expect(r.status == 0, "\(r.stderr)")
         let (paths, m) = try h.onlyRun()
         #expect(m.spec.hours == 2.5 && m.spec.seed == 7 && m.spec.sandbox == .none && !m.spec.evaluateBase)
+        #expect(m.spec.execMode == "fork-server")
+        #expect(m.spec.scoringJudge == ScoringJudge(endpoint: "http://127.0.0.1:9", model: "grader-7b", workers: 3,
+                                                   prices: cfg.deletingLastPathComponent().appendingPathComponent("prices.json").path))
+        #expect(!(try String(contentsOf: paths.dir.appendingPathComponent("run.json"), encoding: .utf8)).contains("sk-scoring-judge"))
         #expect(paths.id.hasPrefix("fromfile_arith_tiny_"))
         let timer = try String(contentsOf: paths.task.appendingPathComponent("timer.sh"), encoding: .utf8)
         #expect(timer.contains("DEADLINE=$((CREATION_DATE + 9000))"))
@@ -263,5 +285,26 @@ extension LifecycleTests {
             #expect(!text.contains(secret), "secret found in \(f.path)")
         }
         #expect(FileManager.default.fileExists(atPath: paths.events.path))
+    }
+}
+
+@Suite struct FinalEvaluationOptionsTests {
+    @Test func specChoosesExecModeAndScoringJudgeOverTheEnvironment() throws {
+        let home = PTBHome(root: URL(fileURLWithPath: "/tmp/ptb-options-test"))
+        var spec = RunSpec(task: "healthbench", model: "tiny", agent: "none")
+        spec.execMode = "fork-server"
+        spec.scoringJudge = ScoringJudge(model: "grader", workers: 2)
+        let env = ["PTB_JUDGE_ENDPOINT": "http://judge:8000", "PTB_JUDGE_MODEL": "env-model", "OPENAI_API_KEY": "sk-env"]
+        let out = URL(fileURLWithPath: "/tmp/out")
+        let judged = try EvaluatePhase.options(spec, task: try TaskRegistry.lookup("healthbench"), home: home, env: env, outputDir: out)
+        #expect(judged.execMode == .forkServer)
+        #expect(judged.judge?.model == "grader" && judged.judge?.workers == 2)
+        #expect(judged.judge?.endpoint == "http://judge:8000" && judged.judge?.apiKey == "sk-env")
+        // Tasks without a judge ignore the judge settings (a missing price file cannot fail them).
+        spec.scoringJudge?.prices = "/nonexistent/prices.json"
+        let plain = try EvaluatePhase.options(spec, task: try TaskRegistry.lookup("arith"), home: home, env: env, outputDir: out)
+        #expect(plain.judge == nil && plain.execMode == .forkServer)
+        spec.execMode = "forky"
+        #expect(throws: PTBError.self) { try EvaluatePhase.options(spec, task: try TaskRegistry.lookup("arith"), home: home, env: env, outputDir: out) }
     }
 }
