@@ -1,7 +1,6 @@
 import Foundation
 import PTBCore
 import PTBProcess
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -179,13 +178,13 @@ public struct BubblewrapExecutor: CodeExecutor {
         let child = try await runner.start(cmd, output: .file(log))
         // Set before the kill: the killed process's exit can reach the group before the timer's
         // own result does, and must still count as a timeout.
-        let fired = Flag()
+        let fired = OneWayFlag()
         let outcome: Outcome = await withTaskCancellationHandler {
             await withTaskGroup(of: Outcome?.self) { group in
                 group.addTask { .finished(await child.wait()) }
                 group.addTask {
                     do { try await Task.sleep(for: .seconds(timeoutSeconds)) } catch { return nil }
-                    fired.value.withLock { $0 = true }
+                    fired.set()
                     // Killing the outer bwrap kills the program, the namespace's init
                     // (--die-with-parent), and with it every process in its PID namespace.
                     child.signalGroup(SIGKILL)
@@ -194,7 +193,7 @@ public struct BubblewrapExecutor: CodeExecutor {
                 var result: Outcome = .timedOut
                 if let first = await group.next(), let first { result = first }
                 group.cancelAll()
-                return fired.value.withLock { $0 } ? .timedOut : result
+                return fired.isSet ? .timedOut : result
             }
         } onCancel: {
             child.signalGroup(SIGKILL)

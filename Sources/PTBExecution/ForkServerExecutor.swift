@@ -1,7 +1,6 @@
 import Foundation
 import PTBCore
 import PTBProcess
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -381,7 +380,7 @@ final class ForkServer: @unchecked Sendable {
     private var lines: AsyncStream<String>.Iterator
     /// What the server printed that was not a reply (Python's own errors, bwrap's).
     private var noise: [String] = []
-    private let killedByBackstop = Flag()
+    private let killedByBackstop = OneWayFlag()
 
     enum Outcome { case reply(ServerReply), backstop, serverFailed(String) }
 
@@ -401,7 +400,7 @@ final class ForkServer: @unchecked Sendable {
         let flag = killedByBackstop
         let watchdog = Task {
             try await Task.sleep(for: .seconds(backstop))
-            flag.value.withLock { $0 = true }
+            flag.set()
             child.signalGroup(SIGKILL)
         }
         defer { watchdog.cancel() }
@@ -424,7 +423,7 @@ final class ForkServer: @unchecked Sendable {
             }
             return .reply(r)
         }
-        if killedByBackstop.value.withLock({ $0 }) { return .backstop }
+        if killedByBackstop.isSet { return .backstop }
         // A cancelled wait ends the stream early with the server still running a program.
         if Task.isCancelled {
             child.signalGroup(SIGKILL)
@@ -477,7 +476,6 @@ final class ForkServer: @unchecked Sendable {
     }
 }
 
-final class Flag: Sendable { let value = Mutex(false) }
 
 actor ServerTable {
     private var servers: [ForkServer?]

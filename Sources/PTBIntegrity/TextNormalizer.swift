@@ -110,10 +110,8 @@ enum Lexer {
             let t = tb.baseAddress!
             var i = start
             var inToken = false
-            // The hash state stays in locals (registers), not in the inout sink.
-            var h = TokenHash.seed
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
+            // The hash state stays in a local (registers), not in the inout sink.
+            var packer = TokenHash.Packer()
             var tokenStart = 0
             while i < n {
                 if !inToken && i >= stopAt { return i }
@@ -121,20 +119,12 @@ enum Lexer {
                 if v >= 0x30 {
                     if !inToken {
                         inToken = true
-                        h = TokenHash.seed
-                        word = 0
-                        shift = 0
+                        packer = TokenHash.Packer()
                         tokenStart = i
                     }
-                    // The hot loop: a run of ASCII letters and digits, packed 8 to a word.
+                    // The hot loop: a run of ASCII letters and digits.
                     while true {
-                        word |= UInt64(v) &<< shift
-                        shift &+= 8
-                        if shift == 64 {
-                            h = TokenHash.mix(h, word)
-                            word = 0
-                            shift = 0
-                        }
+                        packer.add(v)
                         sink.byte(v)
                         i &+= 1
                         guard i < n else { break }
@@ -146,7 +136,7 @@ enum Lexer {
                 if v == ByteClass.separator {
                     if inToken {
                         inToken = false
-                        sink.token(hash: TokenHash.finish(h, word, shift), at: tokenStart)
+                        sink.token(hash: packer.hash, at: tokenStart)
                     }
                     i &+= 1
                     continue
@@ -162,30 +152,22 @@ enum Lexer {
                 guard let scalar, let wordScalar = wordScalar(scalar) else {
                     if inToken {
                         inToken = false
-                        sink.token(hash: TokenHash.finish(h, word, shift), at: tokenStart)
+                        sink.token(hash: packer.hash, at: tokenStart)
                     }
                     continue
                 }
                 if !inToken {
                     inToken = true
-                    h = TokenHash.seed
-                    word = 0
-                    shift = 0
+                    packer = TokenHash.Packer()
                     tokenStart = start0
                 }
                 guard let encoded = Unicode.Scalar(wordScalar).flatMap({ UTF8.encode($0) }) else { continue }
                 for u in encoded {
-                    word |= UInt64(u) &<< shift
-                    shift &+= 8
-                    if shift == 64 {
-                        h = TokenHash.mix(h, word)
-                        word = 0
-                        shift = 0
-                    }
+                    packer.add(u)
                     sink.byte(u)
                 }
             }
-            if inToken { sink.token(hash: TokenHash.finish(h, word, shift), at: tokenStart) }
+            if inToken { sink.token(hash: packer.hash, at: tokenStart) }
             return i
         }
     }
@@ -283,9 +265,23 @@ enum TokenHash {
     static let seed: UInt64 = 0xCBF2_9CE4_8422_2325
     @inline(__always) static func mix(_ h: UInt64, _ word: UInt64) -> UInt64 { (h ^ word) &* 0x9E37_79B9_7F4A_7C15 }
 
-    /// The hash of a token whose last `shift / 8` bytes are still in `word`.
-    @inline(__always) static func finish(_ h: UInt64, _ word: UInt64, _ shift: UInt64) -> UInt64 {
-        finish(shift == 0 ? h : mix(h, word))
+    /// A token's hash, fed one byte at a time.
+    struct Packer {
+        var h = TokenHash.seed
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+
+        @inline(__always) mutating func add(_ b: UInt8) {
+            word |= UInt64(b) &<< shift
+            shift &+= 8
+            if shift == 64 {
+                h = TokenHash.mix(h, word)
+                word = 0
+                shift = 0
+            }
+        }
+
+        @inline(__always) var hash: UInt64 { finish(shift == 0 ? h : mix(h, word)) }
     }
 
     /// One xorshift-multiply-xorshift round: bijective, so it adds no collisions.
@@ -297,17 +293,9 @@ enum TokenHash {
 
     /// The hash of a whole token's bytes.
     static func hash<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var h = seed, word: UInt64 = 0, shift: UInt64 = 0
-        for b in bytes {
-            word |= UInt64(b) &<< shift
-            shift &+= 8
-            if shift == 64 {
-                h = mix(h, word)
-                word = 0
-                shift = 0
-            }
-        }
-        return finish(h, word, shift)
+        var packer = Packer()
+        for b in bytes { packer.add(b) }
+        return packer.hash
     }
 }
 

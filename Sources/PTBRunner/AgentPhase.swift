@@ -4,7 +4,6 @@ import PTBCore
 import PTBProcess
 import PTBSandbox
 import PTBTasks
-import Synchronization
 
 /// One line of `trace.jsonl`: an agent output line, or an event of ptb's own.
 struct TraceLine: Codable {
@@ -101,7 +100,7 @@ enum AgentPhase {
         let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner)
         let start = Date()
         let killAfter = spec.killAfterSeconds
-        let fired = Flag()
+        let fired = OneWayFlag()
         let runID = p.id
         var leftovers: [pid_t] = []
         enum Event: Sendable { case exited(Termination), drained, other }
@@ -191,11 +190,4 @@ enum AgentPhase {
     static func resourceDirs() -> [URL] {
         [Bundle.main.bundleURL]
     }
-}
-
-/// A one-way flag shared between the watchdog and the phase.
-final class Flag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
 }

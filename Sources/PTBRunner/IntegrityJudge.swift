@@ -5,7 +5,6 @@ import PTBIntegrity
 import PTBProcess
 import PTBSandbox
 import PTBTasks
-import Synchronization
 
 /// What a judge must write: the field names of the original's later `judgement.json`.
 struct JudgeVerdict: Codable, Equatable {
@@ -116,7 +115,7 @@ enum IntegrityJudge {
         let trace = try LineAppender(url: jp.trace)
         let child = try await ctx.harness.runner.start(sandbox.wrap(command, policy: policy))
         let limit = (spec.judgeHours ?? 1) * 3600
-        let timedOut = TimedOut()
+        let timedOut = OneWayFlag()
         let termination: Termination = await withTaskGroup(of: Termination?.self) { group in
             group.addTask {
                 for await line in child.lines {
@@ -141,7 +140,7 @@ enum IntegrityJudge {
 
         let file = jp.task.appendingPathComponent(verdictFile)
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            let why = timedOut.value ? "the judge ran past its limit of \(RunSpec.formatHours(limit / 3600)) h" : "the judge exited (\(termination))"
+            let why = timedOut.isSet ? "the judge ran past its limit of \(RunSpec.formatHours(limit / 3600)) h" : "the judge exited (\(termination))"
             return .notRun(checkName, required: true, "\(why) without writing \(verdictFile); its output is in judges/\(name(judge))/trace.jsonl")
         }
         try? fm.copyItem(at: file, to: dir.appendingPathComponent(verdictFile))
@@ -154,12 +153,6 @@ enum IntegrityJudge {
             return v.contamination || v.disallowedModel ? .flagged(checkName, evidence) : .clean(checkName, evidence)
         }
     }
-}
-
-private final class TimedOut: Sendable {
-    private let flag = Mutex(false)
-    func set() { flag.withLock { $0 = true } }
-    var value: Bool { flag.withLock { $0 } }
 }
 
 /// The judge's instructions, written from the original's rules (§3): the trace first, then the
