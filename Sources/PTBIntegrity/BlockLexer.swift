@@ -10,9 +10,9 @@
 ///
 /// Non-ASCII characters and (in escaped formats) backslash escapes are rare positions in most
 /// files; `fixUp` decodes each one as `Lexer` does and sets its bytes' bits. A character that
-/// lowercases to the same length is rewritten in the scratch copy; a token holding an escape or
-/// invalid UTF-8, whose normalised bytes differ from the file's, is hashed by `Lexer` from the
-/// file's bytes. A token or character cut by the chunk's end is not emitted; the next chunk
+/// lowercases to the same length is rewritten in the scratch copy; an escape or invalid UTF-8,
+/// whose normalised bytes differ from the file's, is kept decoded beside it for the hash of its
+/// token. A token or character cut by the chunk's end is not emitted; the next chunk
 /// starts at it. Only a token longer than a whole chunk is left to `Lexer` entirely.
 enum BlockLexer {
     static let chunk = 256
@@ -28,7 +28,10 @@ enum BlockLexer {
         let wordBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
         let unusualBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
         let dirtyBits = UnsafeMutablePointer<UInt64>.allocate(capacity: maxWords)
+        // For each dirty unit (an escape, an invalid byte), at its first byte: what it decodes to.
+        let units = UnsafeMutablePointer<DecodedUnit>.allocate(capacity: maxWords * 64)
         defer {
+            units.deallocate()
             scratch.deallocate()
             tail.deallocate()
             wordBits.deallocate()
@@ -73,7 +76,7 @@ enum BlockLexer {
             }
             let dirty = anyUnusual != 0
                 && fixUp(base, n, pos: pos, len: len, words: words, escapes: escapes, scratch: scratch,
-                         wordBits: wordBits, unusualBits: unusualBits, dirtyBits: dirtyBits)
+                         wordBits: wordBits, unusualBits: unusualBits, dirtyBits: dirtyBits, units: units)
 
             // Token starts are 0→1 steps of the letter bits, ends (one past the last byte) 1→0.
             var sw = 0, ew = 0
@@ -101,9 +104,20 @@ enum BlockLexer {
                 ends &= ends &- 1
 
                 if dirty && Bits.any(dirtyBits, s, e) {
-                    var one = LastHashSink()
-                    _ = Lexer.run(base + pos + s, e - s, from: 0, stopAt: e - s, escapes: escapes, into: &one)
-                    sink.token(hash: one.hash, at: pos &+ s)
+                    // Normalised bytes from the scratch copy, and from `units` where the file's differ.
+                    var packer = TokenHash.Packer()
+                    var p = s
+                    while p < e {
+                        guard dirtyBits[p >> 6] & (1 &<< UInt64(p & 63)) != 0 else {
+                            packer.add(scratch.load(fromByteOffset: p, as: UInt8.self))
+                            p &+= 1
+                            continue
+                        }
+                        let (bytes, count) = UTF8Length.encode(units[p].scalar)
+                        for k in 0..<count { packer.add(UInt8(truncatingIfNeeded: bytes &>> UInt32(8 &* k))) }
+                        p &+= Int(units[p].length)
+                    }
+                    sink.token(hash: packer.hash, at: pos &+ s)
                     continue
                 }
                 var h = TokenHash.seed
@@ -130,7 +144,8 @@ enum BlockLexer {
     @inline(never)
     static func fixUp(_ base: UnsafePointer<UInt8>, _ n: Int, pos: Int, len: Int, words: Int, escapes: Bool,
                       scratch: UnsafeMutableRawPointer, wordBits: UnsafeMutablePointer<UInt64>,
-                      unusualBits: UnsafeMutablePointer<UInt64>, dirtyBits: UnsafeMutablePointer<UInt64>) -> Bool {
+                      unusualBits: UnsafeMutablePointer<UInt64>, dirtyBits: UnsafeMutablePointer<UInt64>,
+                      units: UnsafeMutablePointer<DecodedUnit>) -> Bool {
         for w in 0..<words { dirtyBits[w] = 0 }
         var dirty = false
         var next = 0  // the first byte not consumed by an earlier character or escape
@@ -162,6 +177,7 @@ enum BlockLexer {
                 Bits.set(wordBits, j, j + k, true)
                 if isEscape {
                     Bits.set(dirtyBits, j, j + k, true)
+                    units[j] = DecodedUnit(scalar: word, length: UInt8(k))
                     dirty = true
                     continue
                 }
@@ -189,12 +205,12 @@ enum BlockLexer {
                 }
                 if word != scalar && k == 2 && UTF8Length.of(word) == 2 {
                     // Every lowercasing `Lexer.wordScalar` does maps a 2-byte character to a 2-byte one.
-                    scratch.storeBytes(of: UInt8(0xC0 | word >> 6), toByteOffset: j, as: UInt8.self)
-                    scratch.storeBytes(of: UInt8(0x80 | word & 0x3F), toByteOffset: j + 1, as: UInt8.self)
+                    scratch.storeBytes(of: UInt16(truncatingIfNeeded: UTF8Length.encode(word).bytes).littleEndian, toByteOffset: j, as: UInt16.self)
                     continue
                 }
                 // Invalid UTF-8 (U+FFFD for one byte): the normalised bytes are longer.
                 Bits.set(dirtyBits, j, j + k, true)
+                units[j] = DecodedUnit(scalar: word, length: UInt8(k))
                 dirty = true
             }
         }
@@ -204,12 +220,23 @@ enum BlockLexer {
 
 enum UTF8Length {
     @inline(__always) static func of(_ s: UInt32) -> Int { s < 0x80 ? 1 : s < 0x800 ? 2 : s < 0x10000 ? 3 : 4 }
+
+    /// The UTF-8 bytes of scalar `s`, first byte lowest, and their count.
+    @inline(__always) static func encode(_ s: UInt32) -> (bytes: UInt32, count: Int) {
+        switch of(s) {
+        case 1: return (s, 1)
+        case 2: return ((0xC0 | s &>> 6) | (0x80 | s & 0x3F) &<< 8, 2)
+        case 3: return ((0xE0 | s &>> 12) | (0x80 | s &>> 6 & 0x3F) &<< 8 | (0x80 | s & 0x3F) &<< 16, 3)
+        default: return ((0xF0 | s &>> 18) | (0x80 | s &>> 12 & 0x3F) &<< 8 | (0x80 | s &>> 6 & 0x3F) &<< 16 | (0x80 | s & 0x3F) &<< 24, 4)
+        }
+    }
 }
 
-/// The hash of the (one) token a short run of `Lexer` finds.
-struct LastHashSink: TokenSink {
-    var hash: UInt64 = 0
-    mutating func token(hash: UInt64, at offset: Int) { self.hash = hash }
+/// What a character or escape whose normalised bytes differ from the file's decodes to, and how
+/// many bytes of the file it takes.
+struct DecodedUnit {
+    var scalar: UInt32
+    var length: UInt8
 }
 
 /// Ranges of bits in an array of UInt64 masks (bit k of word w is byte 64·w + k).

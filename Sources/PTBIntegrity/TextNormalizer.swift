@@ -161,8 +161,11 @@ enum Lexer {
                     packer = TokenHash.Packer()
                     tokenStart = start0
                 }
-                guard let encoded = Unicode.Scalar(wordScalar).flatMap({ UTF8.encode($0) }) else { continue }
-                for u in encoded {
+                // `wordScalar` only returns valid scalars (never a surrogate): encode by hand,
+                // without the optionals and buffer of the standard library's encoder.
+                let (bytes, count) = UTF8Length.encode(wordScalar)
+                for k in 0..<count {
+                    let u = UInt8(truncatingIfNeeded: bytes &>> UInt32(8 &* k))
                     packer.add(u)
                     sink.byte(u)
                 }
