@@ -113,6 +113,32 @@ let scanSamples = [
         #expect(checked > 100_000)
     }
 
+    /// The same agreement on real files: the Arena-Hard answers (raw UTF-8, CJK, markdown,
+    /// `\n` escapes) and HealthBench (`\uXXXX` everywhere) from `../shared/data`.
+    @Test func blockLexerAgreesOnRealBenchmarkFiles() throws {
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+        let files = ["arenahardwriting/baseline-Qwen3-1.7B.jsonl", "arenahardwriting/question.jsonl",
+                     "healthbench/healthbench-easy-245.jsonl"].map { shared.appendingPathComponent($0) }
+        guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else {
+            #expect(ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] != "1", "\(shared.path) must hold the benchmark data copies")
+            return
+        }
+        for file in files {
+            let bytes = try [UInt8](Data(contentsOf: file))
+            for escapes in [true, false] {
+                let slow = TextNormalizer.hashedTokens(bytes, escapes: escapes, blockwise: false)
+                let fast = TextNormalizer.hashedTokens(bytes, escapes: escapes, blockwise: true)
+                #expect(slow.count > 10_000)
+                let firstDifference = (0..<min(slow.count, fast.count)).first { slow[$0] != fast[$0] }
+                guard let k = firstDifference ?? (slow.count == fast.count ? nil : min(slow.count, fast.count)) else { continue }
+                let at = k < slow.count ? slow[k].offset : bytes.count
+                let context = String(decoding: bytes[max(0, at - 40)..<min(bytes.count, at + 40)], as: UTF8.self)
+                Issue.record("\(file.lastPathComponent) (escapes \(escapes)): token \(k) differs near byte \(at): \(context.debugDescription)")
+            }
+        }
+    }
+
     @Test func scannerHashesEqualHashesOfNormalisedTokens() {
         var rng = SplitMix64(seed: 42)
         let alphabet = Array("aZ9 ,.'\"\n\té€—“\\u00e9ÅΩ😀-_")
