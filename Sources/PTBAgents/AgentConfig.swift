@@ -71,6 +71,8 @@ public enum Scaffold: String, Codable, Sendable, CaseIterable {
 /// trace_format: claude-code          # parse the output as this scaffold's stream (default: detect)
 /// model: claude-opus-4-6             # for the price table when the stream reports no cost
 /// container_path: /usr/bin:/bin      # PATH inside podman/apptainer (default: ptb's image PATH)
+/// read_only_paths: [/opt/my-agent]   # host paths the sandbox also shows, read-only (it shows
+///                                    # nothing of the host beyond its allow-list otherwise)
 /// non_interactive_line: false
 /// ```
 ///
@@ -109,6 +111,8 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var traceFormat: String?
     /// PATH inside a container runtime (podman, apptainer) for this agent's image.
     public var containerPath: String?
+    /// Host paths the sandbox shows read-only besides its allow-list (the agent's own program).
+    public var readOnlyPaths: [String]?
 
     enum CodingKeys: String, CodingKey {
         case name, scaffold, command, script, env, model, effort, auth, credentials, reprompt, description, secrets
@@ -116,6 +120,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         case nonInteractiveLine = "non_interactive_line"
         case traceFormat = "trace_format"
         case containerPath = "container_path"
+        case readOnlyPaths = "read_only_paths"
     }
 
     public init(name: String, scaffold: String, command: [String] = [], script: String? = nil, env: [String: String]? = nil,
@@ -154,6 +159,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         secrets = try c.decodeIfPresent([String].self, forKey: .secrets)
         traceFormat = try c.decodeIfPresent(String.self, forKey: .traceFormat)
         containerPath = try c.decodeIfPresent(String.self, forKey: .containerPath)
+        readOnlyPaths = try c.decodeIfPresent([String].self, forKey: .readOnlyPaths)
     }
 
     /// The parser for this agent's trace: its scaffold's, or for a `command` agent the declared

@@ -37,6 +37,9 @@ struct Run: AsyncParsableCommand {
     var execMode: ExecMode?
     @OptionGroup(title: "Scoring judge (judge-scored tasks: arenahardwriting, healthbench; stored with the run, the key excepted)")
     var scoringJudge: JudgeOptions
+    @Option(help: "Stop the agent (recorded as disk-limit) when its workspace and cache layer exceed this many GB (default 500).") var workspaceLimitGb: Double?
+    @Option(help: "Size cap of the sandbox's private /tmp in GB (default: a quarter of the memory, at most 32).") var tmpSizeGb: Double?
+    @Option(help: "Size cap of the sandbox's /dev/shm in GB (default: a quarter of the memory, at most 32).") var shmSizeGb: Double?
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
     func spec(home: PTBHome) throws -> (RunSpec, URL) {
@@ -66,6 +69,9 @@ struct Run: AsyncParsableCommand {
         s.termGraceSeconds = file.termGraceSeconds ?? s.termGraceSeconds
         s.killAfterSeconds = file.killAfterSeconds ?? s.killAfterSeconds
         s.monitorIntervalSeconds = file.monitorIntervalSeconds ?? s.monitorIntervalSeconds
+        s.limits = (file.limits ?? SandboxLimits())
+            .overridden(by: SandboxLimits(workspaceGB: workspaceLimitGb, tmpGB: tmpSizeGb, shmGB: shmSizeGb)).nonEmpty
+        try s.limits?.validate()
         let runs = (runsDir ?? file.runsDir).map { URL(fileURLWithPath: $0) } ?? home.runs
         return (s, runs)
     }

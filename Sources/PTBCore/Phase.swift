@@ -41,6 +41,8 @@ public enum ExitClass: Codable, Sendable, Equatable, CustomStringConvertible {
     case error(Int32)
     case noGPU
     case launchFailed
+    /// Stopped by ptb because the workspace outgrew its limit or the disk was nearly full.
+    case diskLimit
 
     public var description: String {
         switch self {
@@ -50,6 +52,7 @@ public enum ExitClass: Codable, Sendable, Equatable, CustomStringConvertible {
         case .error(let c): "error \(c)"
         case .noGPU: "no-gpu"
         case .launchFailed: "launch-failed"
+        case .diskLimit: "disk-limit"
         }
     }
 
@@ -61,6 +64,7 @@ public enum ExitClass: Codable, Sendable, Equatable, CustomStringConvertible {
         case ("timeout", _): self = .timeout
         case ("no-gpu", _): self = .noGPU
         case ("launch-failed", _): self = .launchFailed
+        case ("disk-limit", _): self = .diskLimit
         case ("signal", let n?): self = .signal(n)
         case ("error", let n?): self = .error(n)
         default:

@@ -50,6 +50,8 @@ public struct RunSpec: Codable, Sendable, Equatable {
     /// The judge of judge-scored tasks (Arena-Hard, HealthBench); unset fields come from the
     /// PTB_JUDGE_* environment at evaluation time. Never holds the API key.
     public var scoringJudge: ScoringJudge?
+    /// Disk and tmpfs caps of the agent's sandbox (nil = the defaults of `SandboxLimits`).
+    public var limits: SandboxLimits?
 
     public init(task: String, model: String, agent: String, agentConfig: String? = nil, hours: Double = 10, gpus: Int = 0,
                 gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,

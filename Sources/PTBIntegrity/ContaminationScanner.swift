@@ -14,6 +14,10 @@ public struct ContaminationScanner: Sendable {
     public var maxFileBytes: Int
     /// Hits kept in the report (all are counted).
     public var maxHits: Int
+    /// When set, a link is followed only when its real path lies under one of these roots; the
+    /// others are reported as skipped, never read (the run's scan runs with the host's rights
+    /// over files an agent made).
+    public var confineLinksTo: [String]?
 
     /// String escapes in these formats are decoded (see `TextNormalizer`).
     static let escapedExtensions: Set<String> = ["json", "jsonl", "ndjson", "ipynb", "py"]
@@ -42,7 +46,7 @@ public struct ContaminationScanner: Sendable {
     }
 
     public func scan(paths: [String]) throws -> ScanReport {
-        let (files, missing) = Self.collect(paths)
+        let (files, missing, outside) = Self.collect(paths, confineLinksTo: confineLinksTo)
         guard !files.isEmpty || missing.count < paths.count else { throw IntegrityError.noScanTargets(paths) }
         let results = Mutex([FileResult?](repeating: nil, count: files.count))
         if jobs == 1 || files.count <= 1 {
@@ -65,6 +69,7 @@ public struct ContaminationScanner: Sendable {
 
         var hits: [ScanHit] = []
         var skipped = missing.map { SkippedFile(path: $0, reason: "does not exist") }
+        skipped += outside.map { SkippedFile(path: $0, reason: "a link to a path outside the workspace: not followed") }
         var scanned = 0, bytes = 0
         for r in all {
             if let reason = r.skipped {
@@ -86,10 +91,17 @@ public struct ContaminationScanner: Sendable {
 
     /// Regular files under `paths` (recursively, sorted, links to files followed once, `.git`
     /// skipped), and the paths that do not exist.
-    static func collect(_ paths: [String]) -> ([String], [String]) {
+    static func collect(_ paths: [String], confineLinksTo roots: [String]? = nil) -> ([String], [String], [String]) {
         let fm = FileManager.default
         var files: [String] = []
         var missing: [String] = []
+        var outside: [String] = []
+        let realRoots = roots?.map { Self.realPath($0) }
+        func allowed(_ link: String) -> Bool {
+            guard let realRoots else { return true }
+            let r = Self.realPath(link)
+            return realRoots.contains { r == $0 || r.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+        }
         var seen = Set<String>()
         func add(_ path: String) {
             let real = (try? fm.destinationOfSymbolicLink(atPath: path)).map {
@@ -119,7 +131,9 @@ public struct ContaminationScanner: Sendable {
                     if v?.isSymbolicLink == true {
                         // Hugging Face caches link snapshot files to blobs; follow links to files only.
                         var linkIsDir: ObjCBool = false
-                        if fm.fileExists(atPath: url.path, isDirectory: &linkIsDir), !linkIsDir.boolValue { found.append(Self.join(p, root, url)) }
+                        if fm.fileExists(atPath: url.path, isDirectory: &linkIsDir), !linkIsDir.boolValue {
+                            if allowed(url.path) { found.append(Self.join(p, root, url)) } else { outside.append(Self.join(p, root, url)) }
+                        }
                         continue
                     }
                     if v?.isRegularFile == true { found.append(Self.join(p, root, url)) }
@@ -127,7 +141,13 @@ public struct ContaminationScanner: Sendable {
             }
             for f in found.sorted() { add(f) }
         }
-        return (files, missing)
+        return (files, missing, outside)
+    }
+
+    static func realPath(_ path: String) -> String {
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
     }
 
     /// `url` spelled under the user's `arg`, so reports show the paths the user typed.

@@ -144,6 +144,7 @@ extension SweepManifest {
         if let v = spec.evaluateBase { s.evaluateBase = v }
         s.execMode = spec.execMode
         s.scoringJudge = spec.scoringJudge
+        s.limits = spec.limits
         return s
     }
 }

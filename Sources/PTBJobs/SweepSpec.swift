@@ -181,6 +181,8 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     /// from each job's environment).
     public var execMode: String?
     public var scoringJudge: ScoringJudge?
+    /// Disk and tmpfs caps of every run's sandbox (`workspace_limit_gb`, `tmp_size_gb`, `shm_size_gb`).
+    public var limits: SandboxLimits?
     /// The ptb executable and PTB_HOME the jobs use (default: the submitting ptb and its home);
     /// both must be reachable from the compute nodes.
     public var ptb: String?
@@ -228,6 +230,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         case evaluateBase = "evaluate_base", ptbHome = "ptb_home", localGPUs = "local_gpus", maxArraySize = "max_array_size"
         case execMode = "exec_mode", judgeEndpoint = "judge_endpoint", judgeModel = "judge_model", judgeWorkers = "judge_workers"
         case judgeBudgetUSD = "judge_budget_usd", judgeMaxTokens = "judge_max_tokens"
+        case workspaceLimitGB = "workspace_limit_gb", tmpSizeGB = "tmp_size_gb", shmSizeGB = "shm_size_gb"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -259,6 +262,9 @@ public struct SweepSpec: Codable, Sendable, Equatable {
                                     workers: try c.decodeIfPresent(Int.self, forKey: .judgeWorkers),
                                     budgetUSD: try c.decodeIfPresent(Double.self, forKey: .judgeBudgetUSD),
                                     maxTokens: try c.decodeIfPresent(Int.self, forKey: .judgeMaxTokens)).nonEmpty
+        limits = SandboxLimits(workspaceGB: try c.decodeIfPresent(Double.self, forKey: .workspaceLimitGB),
+                               tmpGB: try c.decodeIfPresent(Double.self, forKey: .tmpSizeGB),
+                               shmGB: try c.decodeIfPresent(Double.self, forKey: .shmSizeGB)).nonEmpty
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -290,6 +296,9 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(scoringJudge?.workers, forKey: .judgeWorkers)
         try c.encodeIfPresent(scoringJudge?.budgetUSD, forKey: .judgeBudgetUSD)
         try c.encodeIfPresent(scoringJudge?.maxTokens, forKey: .judgeMaxTokens)
+        try c.encodeIfPresent(limits?.workspaceGB, forKey: .workspaceLimitGB)
+        try c.encodeIfPresent(limits?.tmpGB, forKey: .tmpSizeGB)
+        try c.encodeIfPresent(limits?.shmGB, forKey: .shmSizeGB)
     }
 
     /// Reads and validates a sweep file; relative `results_dir` and agent configs are resolved

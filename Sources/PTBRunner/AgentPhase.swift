@@ -52,18 +52,21 @@ enum AgentPhase {
 
         let sandbox = Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
         try sandbox.check()
-        let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
-        let env = ctx.harness.agentEnvironment(spec: spec, paths: p, baseModelDir: baseDir)
+        let baseDir = URL(fileURLWithPath: SandboxView.real(try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment).path))
+        let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: def)
+        // The evaluation broker's socket lives in a short host directory (a socket path must fit
+        // in 108 bytes), shown read-only at /run/ptb inside the sandbox.
+        let brokerDir = try Self.brokerDirectory()
+        defer { try? FileManager.default.removeItem(at: brokerDir) }
+        let env = view.environment(paths: p, brokerSocket: AgentView.socketPath(sandbox: spec.sandbox, hostDirectory: brokerDir))
         let layer = FileManager.default.fileExists(atPath: p.cacheLayer.path)
         let sharedCache = layer ? HFCacheLayer.shared(env: ctx.harness.environment) : nil
-        let policy = SandboxPolicy(
+        let policy = view.policy(
             writable: [p.workspace] + (layer ? [p.cacheLayer] : []),
             readOnlyInsideWritable: [p.task.appendingPathComponent("evaluate.py"), p.task.appendingPathComponent("templates"),
                                      p.task.appendingPathComponent("timer.sh")]
                 + ((try? ctx.task.contextFiles().keys.sorted()) ?? []).map { p.task.appendingPathComponent($0) },
-            visible: [ctx.harness.home.root, ctx.harness.home.pythonEnv.resolvingSymlinksInPath(),
-                      ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir] + Self.resourceDirs() + (sharedCache.map { [$0] } ?? []),
-            network: spec.network, gpus: spec.gpus > 0, workingDirectory: p.task, secretNames: def?.declaredSecrets ?? [])
+            sharedCache: sharedCache, brokerDirectory: brokerDir, gpus: spec.gpus > 0, workingDirectory: p.task)
 
         if spec.gpus > 0 {
             let check = Command("python", [p.workspace.appendingPathComponent("check_cuda.py").path, "--gpus", String(spec.gpus),
@@ -79,6 +82,9 @@ enum AgentPhase {
         }
 
         let prompt = try String(contentsOf: p.prompt, encoding: .utf8)
+        let template = try EvaluatePhase.writeTemplate(ctx, into: p.dir.appendingPathComponent("broker"))
+        let broker = EvalBroker(harness: ctx.harness, task: ctx.task, runPaths: p, gpus: spec.gpus,
+                                socketPath: brokerDir.appendingPathComponent(AgentView.brokerSocketName), chatTemplate: template)
         let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
         redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,
@@ -103,7 +109,11 @@ enum AgentPhase {
         let fired = OneWayFlag()
         let runID = p.id
         var leftovers: [pid_t] = []
-        enum Event: Sendable { case exited(Termination), drained, other }
+        let limits = spec.limits ?? SandboxLimits()
+        let disk = DiskWatch(roots: [p.workspace] + (layer ? [p.cacheLayer] : []), limitBytes: limits.workspaceBytes)
+        let diskInterval = min(10, max(1, spec.monitorIntervalSeconds))
+        var breach: DiskWatch.Breach?
+        enum Event: Sendable { case exited(Termination), drained, disk(DiskWatch.Breach), other }
         let termination: Termination = await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 for await line in child.lines {
@@ -114,6 +124,12 @@ enum AgentPhase {
                 return .drained
             }
             group.addTask { await monitor.run(); return .other }
+            group.addTask {
+                // evaluate.py's requests, served outside the sandbox until the agent is gone.
+                do { try await broker.run() } catch { log("[agent] evaluation broker stopped: \(error)") }
+                return .other
+            }
+            group.addTask { await disk.watch(interval: diskInterval).map { .disk($0) } ?? .other }
             group.addTask {
                 // The budget watchdog: SIGTERM at the hard limit, SIGKILL after the grace.
                 let wait = hardLimit.timeIntervalSinceNow
@@ -138,6 +154,15 @@ enum AgentPhase {
                     leftovers = RunProcesses.killAll(runID: runID)
                     group.addTask { try? await Task.sleep(for: .seconds(5)); return .other }
                 case .drained: drained = true
+                case .disk(let b):
+                    // The same stop as at the deadline: TERM to the group, KILL after the grace.
+                    breach = b
+                    child.signalGroup(SIGTERM)
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(killAfter))
+                        if !Task.isCancelled { child.signalGroup(SIGKILL) }
+                        return .other
+                    }
                 case .other: break
                 }
                 // Done once the agent exited and its output drained (or the 5 s drain wait ran out).
@@ -152,12 +177,13 @@ enum AgentPhase {
         leftovers += RunProcesses.killAll(runID: p.id)
         if !leftovers.isEmpty { event("killed-leftovers", leftovers.map(String.init).joined(separator: " ")) }
         let seconds = Date().timeIntervalSince(start)
-        let exit = classify(termination, timedOut: timedOut)
+        let exit = breach != nil ? .diskLimit : classify(termination, timedOut: timedOut)
+        if let breach { event("disk-limit", breach.reason) }
         m.exit = exit
         m.live = nil
         event("exit", "\(exit) after \(Int(seconds)) s (\(termination))")
         if let cli = ctx.agent as? any CLIScaffoldAdapter { try? cli.removeCopiedCredentials(agentCtx) }
-        if let podman = sandbox as? PodmanSandbox { _ = try? await ctx.harness.runner.run(podman.cleanupCommand(policy: policy)) }
+        if let teardown = sandbox.teardown(policy: policy) { _ = try? await ctx.harness.runner.run(teardown) }
         // Secrets the agent wrote into its workspace (an `env` dump, a pasted key) are replaced
         // too, before anything copies or hashes those files.
         do {
@@ -185,9 +211,12 @@ enum AgentPhase {
         }
     }
 
-    /// ptb's resource bundles must stay readable in the sandbox (scripts are copied, but the
-    /// arith generator and friends come from there too).
-    static func resourceDirs() -> [URL] {
-        [Bundle.main.bundleURL]
+    /// A fresh, private, short host directory for the broker's socket.
+    static func brokerDirectory() throws -> URL {
+        var template = Array("/tmp/ptb-eval-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw PTBError.io("cannot create the evaluation broker's directory under /tmp: \(String(cString: strerror(errno))). Check that /tmp is writable.")
+        }
+        return URL(fileURLWithPath: String(cString: made))
     }
 }

@@ -30,6 +30,11 @@ public enum EvaluatePhase {
             if !killed.isEmpty { ctx.harness.log("[evaluate] killed leftover GPU processes of this run: \(killed)") }
         }
 
+        if let r = CollectPhase.record(p), r.state == SubmissionRecord.invalid {
+            try JSONIO.write(EvalStatus(state: SubmissionRecord.invalid, reason: r.reason), to: statusURL)
+            try await baseline(ctx, m)
+            return .done("invalid submission: nothing evaluated (\(r.reason ?? "see submission.json"))")
+        }
         guard fm.fileExists(atPath: p.finalModel.path) else {
             try JSONIO.write(EvalStatus(state: "no-final-model", reason: "the agent left no final_model/"), to: statusURL)
             try await baseline(ctx, m)

@@ -41,13 +41,13 @@ public struct Harness: Sendable {
         return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
     }
 
-    /// The environment an agent starts from: nothing from the host but what is declared here.
+    /// The environment an agent starts from: nothing from the host but what is declared here (no
+    /// PTB_HOME: the sandbox hides it, and its path alone tells where the test data lives).
     func agentEnvironment(spec: RunSpec, paths: RunPaths, baseModelDir: URL) -> [String: String] {
         let hostPath = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         var env: [String: String] = [
             "PATH": home.pythonEnv.appendingPathComponent("bin").path + ":" + hostPath,
             "HOME": paths.workspace.path,
-            "PTB_HOME": home.root.path,
             "PTB_TASK": spec.task,
             "PTB_RUN_ID": paths.id,
             "PTB_MODEL_ID": spec.model,

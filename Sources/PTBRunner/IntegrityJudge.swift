@@ -95,7 +95,8 @@ enum IntegrityJudge {
         try prompt.write(to: jp.prompt, atomically: true, encoding: .utf8)
 
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
-        var env = ctx.harness.agentEnvironment(spec: spec, paths: jp, baseModelDir: baseDir)
+        let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: nil)
+        var env = view.environment(paths: jp, brokerSocket: nil)
         env["PTB_RUN_ID"] = "\(ctx.paths.id).judge-\(name(judge))"
         env["PTB_JUDGED_WORKSPACE"] = ctx.paths.task.path
         let agentCtx = AgentContext(spec: spec, paths: jp, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
@@ -105,12 +106,9 @@ enum IntegrityJudge {
         let redactor = adapter.redactor(environment: command.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home)
         let sandbox = Sandboxes.runtime(spec.sandbox)
         try sandbox.check()
-        let policy = SandboxPolicy(
-            writable: [jp.workspace],
-            visible: [ctx.harness.home.root, ctx.harness.home.pythonEnv.resolvingSymlinksInPath(),
-                      ctx.harness.ptbExecutable.deletingLastPathComponent(), baseDir, ctx.paths.workspace, ctx.paths.trace]
-                + AgentPhase.resourceDirs(),
-            network: spec.network, gpus: false, workingDirectory: jp.task)
+        // The agent's view, plus its workspace and trace read-only: what the judge must read.
+        let policy = view.policy(writable: [jp.workspace], extraReadOnly: [ctx.paths.workspace, ctx.paths.trace],
+                                 sharedCache: nil, brokerDirectory: nil, gpus: false, workingDirectory: jp.task)
 
         let trace = try LineAppender(url: jp.trace)
         let child = try await ctx.harness.runner.start(sandbox.wrap(command, policy: policy))
@@ -136,7 +134,7 @@ enum IntegrityJudge {
             }
             return result
         }
-        if let podman = sandbox as? PodmanSandbox { _ = try? await ctx.harness.runner.run(podman.cleanupCommand(policy: policy)) }
+        if let teardown = sandbox.teardown(policy: policy) { _ = try? await ctx.harness.runner.run(teardown) }
 
         let file = jp.task.appendingPathComponent(verdictFile)
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {

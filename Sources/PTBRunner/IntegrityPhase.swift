@@ -17,7 +17,7 @@ enum IntegrityPhase {
 
     static func check(_ ctx: PhaseContext, _ m: RunManifest) async throws -> IntegrityReport {
         let policy = try policy(m.spec)
-        var checks = [tamper(ctx), provenance(ctx), contamination(ctx), traceRules(ctx, m)]
+        var checks = [submission(ctx), tamper(ctx), provenance(ctx), contamination(ctx), traceRules(ctx, m)]
         for judge in IntegrityJudge.judges(for: m.spec, agent: ctx.agent) {
             checks.append(await IntegrityJudge.run(judge: judge, ctx: ctx, spec: m.spec))
         }
@@ -30,6 +30,16 @@ enum IntegrityPhase {
             throw PTBError.unknownChoice(kind: "integrity policy", value: raw, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
         }
         return p
+    }
+
+    /// Collect refused a final_model that was not the agent's own (a link out of the workspace).
+    static func submission(_ ctx: PhaseContext) -> IntegrityReport.Check {
+        let name = "submission-files"
+        guard let r = CollectPhase.record(ctx.paths) else {
+            return .notRun(name, required: false, "collect recorded nothing (a run from before submission.json)")
+        }
+        if r.state == SubmissionRecord.invalid { return .flagged(name, [r.reason ?? "invalid submission"]) }
+        return .clean(name, [r.state + (r.files.map { ": \($0) regular files inside the workspace" } ?? "")])
     }
 
     /// The evaluator, task files and the ptb binary are hashed at prepare time; any change is a flag
@@ -100,7 +110,11 @@ enum IntegrityPhase {
         let downloads = HFCacheLayer.downloads(ctx.paths)
         let roots = [ctx.paths.workspace.path] + downloads
         do {
-            let report = try ContaminationScanner(index: index, task: ctx.task.id).scan(paths: roots)
+            var scanner = ContaminationScanner(index: index, task: ctx.task.id)
+            // Links out of the workspace are reported, never read: ptb runs with the host's rights.
+            scanner.confineLinksTo = [ctx.paths.workspace.path, ctx.paths.cacheLayer.path]
+                + (HFCacheLayer.shared(env: ctx.harness.environment).map { [$0.path] } ?? [])
+            let report = try scanner.scan(paths: roots)
             try JSONIO.write(report, to: ctx.paths.dir.appendingPathComponent("contamination.json"))
             let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes) in the workspace and \(downloads.count) file(s) downloaded into the cache layer"
             // The agent's own `evaluate.py` runs log the test prompts they sent (allowed: "for

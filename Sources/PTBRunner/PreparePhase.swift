@@ -50,31 +50,121 @@ enum PreparePhase {
     }
 }
 
-/// The agent's `evaluate.py`: a thin launcher for `ptb eval` on this task. The final
-/// evaluation never runs it; it uses ptb's own task definition.
+/// The agent's `evaluate.py`: a client of the run's evaluation broker (`EvalBroker`), which
+/// evaluates outside the sandbox and answers with the score only. The final evaluation never runs
+/// it; it uses ptb's own task definition.
 enum EvaluateScript {
+    /// The socket evaluate.py talks to when `PTB_EVAL_SOCKET` is not set (where the sandbox shows it).
+    static let defaultSocket = "/run/ptb/eval.sock"
+
+    /// The agent's evaluate.py: a client of the evaluation broker (`EvalBroker`) that needs only
+    /// the Python standard library. `ptb` and `template` are no longer used (the broker serves the
+    /// model with the run's chat template); they stay for the callers' sake.
     static func render(task: any EvalTask, ptb: URL, template: String?) -> String {
-        let templateArgs = template.map { #", "--chat-template", os.path.join(HERE, "templates", "\#($0)")"# } ?? ""
+        let defaultLimit = task.defaults.limit.map(String.init) ?? "all"
         return #"""
         #!/usr/bin/env python3
         """Evaluate a model on \#(task.benchmarkName) (ptb task `\#(task.id)`).
 
         Usage: python evaluate.py [--model-path final_model] [--limit N] [--max-tokens N]
                                   [--max-connections N] [--json-output-file FILE] [--help]
-        --limit -1 evaluates the whole test split (default: \#(task.defaults.limit.map(String.init) ?? "all") samples).
+        --limit -1 evaluates the whole test split (default: \#(defaultLimit) samples).
+
+        The evaluation does not run here: this script sends the request over a Unix socket
+        ($PTB_EVAL_SOCKET, default \#(defaultSocket)) to ptb, outside the sandbox. ptb takes a
+        snapshot of the model directory (it must lie in the workspace; symlinks out of it are
+        refused), serves it with the task's inference engine, scores it on ptb's own copy of the
+        test data, and returns only the score (accuracy, stderr, n) and per-sample diagnostics that
+        reveal no answer (whether an answer could be parsed, finish reason, token counts).
+        Evaluations run one at a time (requests queue), and every request is recorded in the run.
         Do not modify this file or templates/: the final evaluation uses ptb's own copy.
         """
+        import argparse
+        import json
         import os
+        import socket
         import sys
 
-        HERE = os.path.dirname(os.path.abspath(__file__))
-        # Inside ptb's container images, the image's own ptb (PTB_EXECUTABLE, set by the image).
-        PTB = os.environ.get("PTB_EXECUTABLE") or "\#(ptb.path)"
-        argv = sys.argv[1:]
-        args = [PTB, "eval", "--task", "\#(task.id)"\#(templateArgs)]
-        if not any(a == "--model-path" or a.startswith("--model-path=") for a in argv):
-            args += ["--model-path", "final_model"]
-        os.execv(PTB, args + argv)
+        TASK = "\#(task.id)"
+        SOCKET = os.environ.get("PTB_EVAL_SOCKET") or "\#(defaultSocket)"
+
+
+        def fail(message):
+            print("evaluate.py: " + message, file=sys.stderr)
+            sys.exit(1)
+
+
+        def main():
+            p = argparse.ArgumentParser(
+                description="Evaluate a model on \#(task.benchmarkName) (ptb task `\#(task.id)`): ptb scores it outside "
+                            "the sandbox on its own copy of the test data and returns only the score.")
+            p.add_argument("--model-path", default="final_model", help="model directory in the workspace (default: final_model)")
+            p.add_argument("--limit", type=int, default=None,
+                           help="number of test samples; -1 = all (default: \#(defaultLimit))")
+            p.add_argument("--max-tokens", type=int, default=None, help="max generated tokens per sample (default: the task's)")
+            p.add_argument("--max-connections", type=int, default=None, help="concurrent requests to the engine (default: the task's)")
+            p.add_argument("--json-output-file", default=None, help='also write {"accuracy", "stderr"} to this file')
+            p.add_argument("--gpu-memory-utilization", type=float, default=None, help=argparse.SUPPRESS)
+            args = p.parse_args()
+
+            request = {"model_path": os.path.abspath(args.model_path)}
+            for key in ("limit", "max_tokens", "max_connections"):
+                value = getattr(args, key)
+                if value is not None:
+                    request[key] = value
+
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(SOCKET)
+            except (FileNotFoundError, ConnectionRefusedError, PermissionError, OSError) as e:
+                fail("cannot reach the evaluator at %s (%s). The evaluator is only reachable inside a ptb run: "
+                     "ptb serves it while the agent works (set PTB_EVAL_SOCKET if it listens elsewhere)." % (SOCKET, e.strerror or e))
+            result = None
+            try:
+                sock.sendall((json.dumps(request) + "\n").encode("utf-8"))
+                for raw in sock.makefile("rb"):
+                    try:
+                        message = json.loads(raw.decode("utf-8"))
+                    except ValueError:
+                        continue
+                    if "log" in message:
+                        print(message["log"], file=sys.stderr, flush=True)
+                    elif "error" in message:
+                        fail(str(message["error"]))
+                    elif "result" in message:
+                        result = message["result"]
+                        break
+            except KeyboardInterrupt:
+                print("evaluate.py: interrupted; the evaluation is cancelled.", file=sys.stderr)
+                sys.exit(130)
+            except OSError as e:
+                fail("lost the connection to the evaluator (%s)." % e)
+            finally:
+                sock.close()
+            if result is None:
+                fail("the evaluator closed the connection without a result (did the agent phase end?).")
+
+            samples = result.get("samples") or []
+            if samples:
+                parsed = sum(1 for s in samples if s.get("parsed"))
+                reasons = {}
+                for s in samples:
+                    r = s.get("finish_reason") or "unknown"
+                    reasons[r] = reasons.get(r, 0) + 1
+                errors = sum(1 for s in samples if s.get("error"))
+                line = "answers parsed: %d/%d; finish reasons: %s" % (
+                    parsed, len(samples), ", ".join("%s %d" % kv for kv in sorted(reasons.items())))
+                if errors:
+                    line += "; %d sample error(s)" % errors
+                print(line)
+            if args.json_output_file:
+                with open(args.json_output_file, "w") as f:
+                    json.dump({"accuracy": result["accuracy"], "stderr": result["stderr"]}, f, indent=2)
+            print("%s: accuracy %.4f \u00b1 %.4f (n=%d)" % (result.get("task", TASK), result["accuracy"], result["stderr"], result["n"]))
+
+
+        if __name__ == "__main__":
+            main()
 
         """#
     }

@@ -51,6 +51,9 @@ public struct ApptainerSandbox: SandboxRuntime {
         for v in policy.visible where !writable.contains(v.path) { a += ["--bind", "\(v.path):\(v.path):ro"] }
         for w in policy.writable where w.path != home { a += ["--bind", "\(w.path):\(w.path)"] }
         for r in policy.readOnlyInsideWritable { a += ["--bind", "\(r.path):\(r.path):ro"] }
+        for m in policy.mounts { a += ["--bind", "\(m.source.path):\(m.target)" + (m.readOnly ? ":ro" : "")] }
+        // /tmp and /dev/shm caps: apptainer has no per-run flag; `--containall` gives a private
+        // /tmp from the session directory, whose size `sessiondir max size` in apptainer.conf caps.
         a += ["--pwd", policy.workingDirectory.path]
         // --nv exposes every GPU; CUDA_VISIBLE_DEVICES (passed below) selects among them.
         for k in env.keys.sorted() where !policy.isSecret(k) { a += ["--env", "\(k)=\(env[k]!)"] }

@@ -64,6 +64,9 @@ public struct PodmanSandbox: SandboxRuntime {
         for v in policy.visible where !writable.contains(v.path) { a += ["-v", "\(v.path):\(v.path):ro"] }
         for w in policy.writable { a += ["-v", "\(w.path):\(w.path)"] }
         for r in policy.readOnlyInsideWritable { a += ["-v", "\(r.path):\(r.path):ro"] }
+        for m in policy.mounts { a += ["-v", "\(m.source.path):\(m.target)" + (m.readOnly ? ":ro" : "")] }
+        if let n = policy.tmpSizeBytes { a += ["--tmpfs", "/tmp:rw,size=\(n),mode=1777"] }
+        if let n = policy.shmSizeBytes { a += ["--shm-size", "\(n)b"] }
         var env = command.environment
         if let path { env["PATH"] = path }
         if policy.gpus {
@@ -87,6 +90,8 @@ public struct PodmanSandbox: SandboxRuntime {
 
     /// Removes the run's container if it is still there (the podman client was SIGKILLed: conmon
     /// keeps the container running). Meant to run after the agent phase.
+    public func teardown(policy: SandboxPolicy) -> Command? { cleanupCommand(policy: policy) }
+
     public func cleanupCommand(policy: SandboxPolicy) -> Command {
         Command(podmanPath, ["--runtime", runtime, "rm", "--force", "--ignore", "--time", "0", Self.containerName(policy: policy)],
                 environment: clientEnvironment)

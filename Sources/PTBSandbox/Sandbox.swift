@@ -8,8 +8,16 @@ public struct SandboxPolicy: Sendable, Equatable {
     public var writable: [URL]
     /// Inside a writable path but protected: the evaluator entry point, templates, task data.
     public var readOnlyInsideWritable: [URL]
-    /// Must stay visible even though a private /tmp hides the host's (e.g. PTB_HOME in tests).
+    /// The host paths the sandbox shows read-only at their own paths (the allow-list: the base
+    /// model, the Python environment and its interpreter prefix, the shared HF cache). bubblewrap
+    /// adds the system directories (`SandboxPolicy.systemDirectories`); container runtimes bring
+    /// their image. Nothing else of the host is visible.
     public var visible: [URL]
+    /// Host directories shown at another path (the evaluation broker's socket at /run/ptb).
+    public var mounts: [Mount]
+    /// Size caps of the private /tmp and /dev/shm (bytes); nil = the runtime's default.
+    public var tmpSizeBytes: Int64?
+    public var shmSizeBytes: Int64?
     public var network: NetworkPolicy
     /// Expose the GPU device nodes (`/dev/nvidia*`).
     public var gpus: Bool
@@ -18,11 +26,15 @@ public struct SandboxPolicy: Sendable, Equatable {
     /// container runtimes keep their values out of argv as they do for the others.
     public var secretNames: Set<String>
 
-    public init(writable: [URL], readOnlyInsideWritable: [URL] = [], visible: [URL] = [], network: NetworkPolicy,
-                gpus: Bool, workingDirectory: URL, secretNames: Set<String> = []) {
+    public init(writable: [URL], readOnlyInsideWritable: [URL] = [], visible: [URL] = [], mounts: [Mount] = [],
+                network: NetworkPolicy, gpus: Bool, workingDirectory: URL, secretNames: Set<String> = [],
+                tmpSizeBytes: Int64? = nil, shmSizeBytes: Int64? = nil) {
         self.writable = writable
         self.readOnlyInsideWritable = readOnlyInsideWritable
         self.visible = visible
+        self.mounts = mounts
+        self.tmpSizeBytes = tmpSizeBytes
+        self.shmSizeBytes = shmSizeBytes
         self.network = network
         self.gpus = gpus
         self.workingDirectory = workingDirectory
@@ -30,6 +42,23 @@ public struct SandboxPolicy: Sendable, Equatable {
     }
 
     public func isSecret(_ name: String) -> Bool { secretNames.contains(name) || SandboxSupport.isSecretName(name) }
+
+    /// What a program needs from the host's root besides the allow-list: binaries, libraries and
+    /// /etc (users, certificates, resolver). Homes, /root, /var, /srv, /mnt, /media, /opt, /run
+    /// and every other top-level directory stay out.
+    public static let systemDirectories = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys"]
+
+    /// A host directory (or socket file) shown at `target` inside the sandbox.
+    public struct Mount: Sendable, Equatable {
+        public var source: URL
+        public var target: String
+        public var readOnly: Bool
+        public init(source: URL, target: String, readOnly: Bool) {
+            self.source = source
+            self.target = target
+            self.readOnly = readOnly
+        }
+    }
 }
 
 /// A way to run an agent command in isolation. One file per runtime.
@@ -39,6 +68,9 @@ public protocol SandboxRuntime: Sendable {
     func check() throws
     /// The command that runs `command` inside the sandbox. Environment passes only as given.
     func wrap(_ command: Command, policy: SandboxPolicy) -> Command
+    /// What to run after the sandboxed command ended (a container a killed client left behind);
+    /// nil when the runtime leaves nothing.
+    func teardown(policy: SandboxPolicy) -> Command?
 }
 
 public enum Sandboxes {
@@ -75,4 +107,8 @@ public enum Sandboxes {
     /// pinned venv first, then the system directories where the CLI agents (npm -g) and a
     /// minimal image's shell live. A test keeps the three equal.
     public static let imagePath = "/opt/ptb/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+}
+
+extension SandboxRuntime {
+    public func teardown(policy: SandboxPolicy) -> Command? { nil }
 }

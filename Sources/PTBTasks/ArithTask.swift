@@ -12,7 +12,6 @@ public struct ArithTask: EvalTask {
                                        retryMaxTokens: [24, 16], maxModelLen: 256)
     public let inspectNote = false
     public static let testSize = 200
-    public static let testSeed: UInt64 = 2025
 
     public init() {}
 
@@ -29,8 +28,19 @@ public struct ArithTask: EvalTask {
         "{name} asks: what is {a} minus {b}?",
     ]
 
-    public static func testSplit() -> [Sample] {
-        var rng = SplitMix64(seed: testSeed)
+    /// The installation's test split: its seed is made once per `$PTB_HOME` (`secrets/arith-test-seed`,
+    /// a file the agent's sandbox never shows), so neither the generator's source nor the ptb
+    /// binary can regenerate it.
+    public static func testSplit(home: PTBHome) throws -> [Sample] {
+        testSplit(seed: try testSeed(home: home))
+    }
+
+    public static func testSeed(home: PTBHome) throws -> UInt64 {
+        try InstallationSecret.value(named: "arith-test-seed", home: home)
+    }
+
+    public static func testSplit(seed: UInt64) -> [Sample] {
+        var rng = SplitMix64(seed: seed)
         var seen = Set<String>()
         var out: [Sample] = []
         while out.count < testSize {
@@ -53,7 +63,7 @@ public struct ArithTask: EvalTask {
         return out
     }
 
-    public func samples(home: PTBHome) throws -> [Sample] { Self.testSplit() }
+    public func samples(home: PTBHome) throws -> [Sample] { try Self.testSplit(home: home) }
 
     public func score(_ sample: Sample, completion: String) -> Score {
         let (answer, correct) = NumericMatch.match(completion: completion, target: sample.target)

@@ -114,7 +114,7 @@ enum Checkpoints {
         #expect(unchanged.check("model-provenance")?.evidence.contains { $0.contains("unchanged") } == true)
 
         // Its evaluate.py runs log the test prompts under eval_logs/ (allowed: evaluation).
-        let logged = ArithTask.testSplit().prefix(5).map { "{\"prompt\": \(jsonString($0.messages[0].content))}" }.joined(separator: "\n")
+        let logged = try ArithTask.testSplit(home: t.home.home).prefix(5).map { "{\"prompt\": \(jsonString($0.messages[0].content))}" }.joined(separator: "\n")
         let trainer = """
             mkdir -p eval_logs/run1 && cat > eval_logs/run1/samples.jsonl <<'EOF'
             \(logged)
@@ -157,7 +157,7 @@ enum Checkpoints {
     @Test func trainingOnTheTestSplitIsCaughtByTheScanner() throws {
         let t = try Trial()
         defer { t.home.cleanup() }
-        let items = ArithTask.testSplit().prefix(40).map { "{\"prompt\": \(jsonString($0.messages[0].content)), \"answer\": \"\($0.target)\"}" }
+        let items = try ArithTask.testSplit(home: t.home.home).prefix(40).map { "{\"prompt\": \(jsonString($0.messages[0].content)), \"answer\": \"\($0.target)\"}" }
         let script = "mkdir -p data\ncat > data/train.jsonl <<'EOF'\n" + items.joined(separator: "\n") + "\nEOF\n" + Self.finetune
         let (r, _) = try t.run("test-split", script)
         let scan = try #require(r.check("contamination-scan"))
@@ -176,7 +176,7 @@ enum Checkpoints {
         #expect(prov.evidence.contains { $0.hasPrefix("not-descended-from-base") })
         #expect(other.check("trace-rules")?.evidence.contains { $0.hasPrefix("other-model (Qwen/Qwen3-1.7B)") } == true)
 
-        let (copy, _) = try t.run("reference-copy", "cp -r \"$PTB_HOME/references/tiny/tiny-instruct\" final_model")
+        let (copy, _) = try t.run("reference-copy", "cp -r \(t.reference.path) final_model")
         let p2 = try #require(copy.check("model-provenance"))
         #expect(p2.verdict == "flagged")
         #expect(p2.evidence.contains { $0.hasPrefix("identical-to-reference") })
@@ -295,7 +295,7 @@ extension CheatTrialTests {
         let snapshot = shared.appendingPathComponent("hub/models--org--m/snapshots/abc")
         try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
         try "shared-config".write(to: snapshot.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
-        let items = ArithTask.testSplit().prefix(10).map { "{\"q\": \(jsonString($0.messages[0].content))}" }.joined(separator: "\n")
+        let items = try ArithTask.testSplit(home: t.home.home).prefix(10).map { "{\"q\": \(jsonString($0.messages[0].content))}" }.joined(separator: "\n")
         let script = """
             cat "$HF_HOME/hub/models--org--m/snapshots/abc/config.json"; echo
             echo changed > "$HF_HOME/hub/models--org--m/snapshots/abc/config.json" || echo BLOCKED-SHARED

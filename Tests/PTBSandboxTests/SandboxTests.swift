@@ -15,9 +15,13 @@ let hasBwrap = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
     @Test func commandLineGolden() throws {
         let ws = URL(fileURLWithPath: "/runs/r1/workspace")
         let policy = SandboxPolicy(writable: [ws], readOnlyInsideWritable: [ws.appendingPathComponent("task/evaluate.py")],
-                                   visible: [URL(fileURLWithPath: "/tmp/ptbhome"), URL(fileURLWithPath: "/opt/ptb")],
-                                   network: .none, gpus: true, workingDirectory: ws.appendingPathComponent("task"))
-        let sb = BubblewrapSandbox(deviceNodes: ["/dev/nvidia0", "/dev/nvidiactl"])
+                                   visible: [URL(fileURLWithPath: "/tmp/ptbenv"), URL(fileURLWithPath: "/opt/ptb/models/tiny")],
+                                   mounts: [.init(source: URL(fileURLWithPath: "/tmp/ptb-eval-abc"), target: "/run/ptb", readOnly: true)],
+                                   network: .none, gpus: true, workingDirectory: ws.appendingPathComponent("task"),
+                                   tmpSizeBytes: 1_000_000_000, shmSizeBytes: 2_000_000_000)
+        let sb = BubblewrapSandbox(deviceNodes: ["/dev/nvidia0", "/dev/nvidiactl"],
+                                   system: [.init(path: "/usr"), .init(path: "/bin", link: "usr/bin"), .init(path: "/lib", link: "usr/lib"),
+                                            .init(path: "/etc"), .init(path: "/sys")])
         let cmd = sb.wrap(Command("python", ["agent.py"], environment: ["HOME": ws.path]), policy: policy)
         let golden = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/bwrap-gpu-nonet.txt"), encoding: .utf8)
         #expect(cmd.display + "\n" == golden)
@@ -113,4 +117,61 @@ func countProcesses(named marker: String) throws -> Int {
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
         return String(decoding: data, as: UTF8.self).contains(marker)
     }.count
+}
+
+/// The allow-list view: a live bubblewrap shows the system directories, the policy's paths and
+/// nothing else of the host.
+@Suite(.serialized) struct BubblewrapViewTests {
+    @Test func rootShowsOnlyTheAllowList() async throws {
+        guard hasBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        let d = URL(fileURLWithPath: "/var/tmp/ptb-view-\(UUID().uuidString)")
+        let fm = FileManager.default
+        let ws = d.appendingPathComponent("home/runs/r1/workspace")
+        let model = d.appendingPathComponent("home/models/tiny")
+        let secret = d.appendingPathComponent("home/credentials/key")
+        let other = d.appendingPathComponent("home/runs/r0/final_model/model.safetensors")
+        for dir in [ws, model, secret.deletingLastPathComponent(), other.deletingLastPathComponent()] {
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        }
+        try "weights".write(to: model.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        try "CANARY-KEY".write(to: secret, atomically: true, encoding: .utf8)
+        try "other-run".write(to: other, atomically: true, encoding: .utf8)
+        defer { try? fm.removeItem(at: d) }
+        let policy = SandboxPolicy(writable: [ws], visible: [model], network: .none, gpus: false, workingDirectory: ws,
+                                   tmpSizeBytes: 8 << 20, shmSizeBytes: 8 << 20)
+        let script = """
+            ls / | tr '\\n' ' '; echo
+            ls \(d.path)/home | tr '\\n' ' '; echo
+            ls \(d.path)/home/runs | tr '\\n' ' '; echo
+            cat \(model.path)/config.json; echo
+            cat \(secret.path) 2>/dev/null || echo NO_SECRET
+            cat \(other.path) 2>/dev/null || echo NO_OTHER_RUN
+            ls /root 2>/dev/null | head -1; ls /home 2>/dev/null | head -1; echo HOMES_CHECKED
+            head -c 16000000 /dev/zero > /tmp/big 2>/dev/null && echo TMP_UNCAPPED || echo TMP_CAPPED
+            head -c 16000000 /dev/zero > /dev/shm/big 2>/dev/null && echo SHM_UNCAPPED || echo SHM_CAPPED
+            """
+        let cmd = BubblewrapSandbox().wrap(Command("/bin/sh", ["-c", script], environment: ["PATH": "/usr/bin:/bin"]), policy: policy)
+        let (t, lines) = try await ProcessRunner().run(cmd)
+        #expect(t == .exited(0), "\(lines)")
+        let root = Set((lines.first ?? "").split(separator: " ").map(String.init))
+        let allowed: Set<String> = ["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "sys", "dev", "proc", "tmp", "var"]
+        #expect(root.isSubset(of: allowed), "unexpected entries in /: \(root.subtracting(allowed))")
+        #expect(!root.contains("home") && !root.contains("root") && !root.contains("opt") && !root.contains("work"))
+        #expect(lines.dropFirst().first?.trimmingCharacters(in: .whitespaces) == "models runs", "only the bound paths' parents exist: \(lines)")
+        #expect(lines.dropFirst(2).first?.trimmingCharacters(in: .whitespaces) == "r1")
+        #expect(lines.contains("weights"))
+        #expect(lines.contains("NO_SECRET"))
+        #expect(lines.contains("NO_OTHER_RUN"))
+        #expect(!lines.contains("CANARY-KEY"))
+        #expect(lines.contains("HOMES_CHECKED") && lines.firstIndex(of: "HOMES_CHECKED") == lines.firstIndex(of: "NO_OTHER_RUN")! + 1)
+        #expect(lines.contains("TMP_CAPPED"))
+        #expect(lines.contains("SHM_CAPPED"))
+    }
+
+    @Test func policyWithoutSizesKeepsTheKernelDefault() {
+        let ws = URL(fileURLWithPath: "/w")
+        let a = BubblewrapSandbox(system: []).arguments(policy: SandboxPolicy(writable: [ws], network: .none, gpus: false, workingDirectory: ws))
+        #expect(!a.contains("--size"))
+        #expect(!a.contains("/") || !a.joined(separator: " ").contains("--ro-bind / /"))
+    }
 }

@@ -29,8 +29,8 @@ import Testing
     }
 
     @Test func arithTestSplitIsFixedAndDisjointFromTrainNames() {
-        let a = ArithTask.testSplit()
-        let b = ArithTask.testSplit()
+        let a = ArithTask.testSplit(seed: 2025)
+        let b = ArithTask.testSplit(seed: 2025)
         #expect(a == b)
         #expect(a.count == 200)
         #expect(Set(a.map { $0.messages[0].content }).count == 200)

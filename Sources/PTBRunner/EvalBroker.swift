@@ -1,0 +1,662 @@
+import Foundation
+import Glibc
+import NIOCore
+import NIOPosix
+import PTBCore
+import PTBEval
+import PTBTasks
+import Synchronization
+
+/// The evaluation broker: the sealed sandbox's only way to evaluate a model. The agent's
+/// `task/evaluate.py` sends one JSON line over a Unix socket, ptb (outside the sandbox) snapshots
+/// the model directory, evaluates the snapshot with the same code as `ptb eval` on ptb's copy of
+/// the test data, and answers with the score only: no prompts, completions, targets or per-sample
+/// verdicts reach the workspace. The full samples stay in `<run>/broker/<n>/eval`.
+///
+/// Protocol (one request per connection):
+///   client → `{"model_path": ABS_PATH, "limit": Int?, "max_tokens": Int?, "max_connections": Int?}\n`
+///   broker → `{"log": "..."}\n` … then `{"result": {...}}\n` or `{"error": "..."}\n`, then closes.
+public struct EvalBroker: Sendable {
+    public let harness: Harness
+    public let task: any EvalTask
+    public let runPaths: RunPaths
+    public let gpus: Int
+    public let socketPath: URL
+    public let chatTemplate: URL?
+    /// Seconds between `{"log"}` lines while a request waits or evaluates.
+    var heartbeatSeconds: Double = 5
+    private let state = BrokerState()
+
+    public init(harness: Harness, task: any EvalTask, runPaths: RunPaths, gpus: Int, socketPath: URL, chatTemplate: URL?) {
+        self.harness = harness
+        self.task = task
+        self.runPaths = runPaths
+        self.gpus = gpus
+        self.socketPath = socketPath
+        self.chatTemplate = chatTemplate
+    }
+
+    /// Where each request's snapshot (`model`, removed after the evaluation) and evaluation
+    /// output (`eval`: samples.jsonl with targets, metrics.json, engine logs) go.
+    public var brokerDir: URL { runPaths.dir.appendingPathComponent("broker") }
+    /// One line per request: time, model path and hash, limit, score, duration, error.
+    public var requestLog: URL { runPaths.dir.appendingPathComponent("broker.jsonl") }
+
+    /// Serves until the surrounding task is cancelled. Requests are evaluated one at a time, in
+    /// arrival order; a request in flight is cancelled with the broker (its engine is stopped),
+    /// and so is one whose client disconnects. Removes the socket file at the end.
+    public func run() async throws {
+        let path = socketPath.path
+        guard path.utf8.count < 104 else {
+            throw PTBError.invalidArgument("the broker socket path \(path) is too long for a Unix socket (at most 103 bytes).")
+        }
+        try FileManager.default.createDirectory(at: socketPath.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: brokerDir, withIntermediateDirectories: true)
+        state.setNextRequest(Self.firstFreeRequestNumber(in: brokerDir))
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 64)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    // Half-closure: finishing the writer shuts the output down after pending writes.
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel,
+                                                                configuration: .init(isOutboundHalfClosureEnabled: true))
+                }
+            }
+        // Only the broker's user may connect (the sandboxed agent runs as that user).
+        chmod(path, 0o600)
+        defer { Self.removeSocket(path) }
+        harness.log("evaluation broker listening on \(path)")
+        try await withTaskCancellationHandler {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await self.handle(connection) }
+                    }
+                }
+            }
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    // MARK: - One connection
+
+    private func handle(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+        let channel = connection.channel
+        await withTaskCancellationHandler {
+            try? await connection.executeThenClose { inbound, outbound in
+                let reply = BrokerReply(outbound: outbound, channel: channel)
+                var input = inbound.makeAsyncIterator()
+                let request: BrokerRequest
+                do {
+                    request = try BrokerRequest.parse(try await Self.readLine(&input))
+                } catch {
+                    let message = "\(error)"
+                    self.appendLog(BrokerLogLine(ts: Date(), request: nil, modelPath: nil, modelHash: nil, limit: nil, accuracy: nil,
+                                                 stderr: nil, n: nil, seconds: 0, error: message))
+                    await reply.send(["error": message])
+                    reply.finish()
+                    while (try? await input.next()) != nil {}
+                    return
+                }
+                // The evaluation runs in its own task; the client hanging up (the end of its
+                // input) cancels it. After the answer, the client closes (or is closed after 10 s).
+                let work = Task {
+                    await self.serve(request, reply: reply)
+                    reply.finish()
+                }
+                while (try? await input.next()) != nil {}
+                work.cancel()
+                await work.value
+            }
+        } onCancel: {
+            channel.close(promise: nil)
+        }
+    }
+
+    /// Reads bytes up to the first newline (or the end of the stream).
+    private static func readLine(_ input: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) async throws -> String {
+        var bytes: [UInt8] = []
+        while var chunk = try await input.next() {
+            if let view = chunk.readBytes(length: chunk.readableBytes) { bytes += view }
+            if let nl = bytes.firstIndex(of: 0x0A) { return String(decoding: bytes[..<nl], as: UTF8.self) }
+            if bytes.count > 1 << 16 { throw BrokerError("the request is longer than 64 KiB; send one JSON object on one line.") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: - One request
+
+    private func serve(_ request: BrokerRequest, reply: BrokerReply) async {
+        let started = Date()
+        let number = state.takeRequestNumber()
+        let dir = brokerDir.appendingPathComponent(String(number))
+        let snapshotDir = dir.appendingPathComponent("model")
+        var logLine = BrokerLogLine(ts: started, request: number, modelPath: request.modelPath, modelHash: nil, limit: request.limit,
+                                    accuracy: nil, stderr: nil, n: nil, seconds: 0, error: nil)
+        var hashing: Task<String?, Never>?
+        do {
+            // Snapshot at request time: the model the agent asked about, even if it keeps training.
+            let snapshot = try ModelSnapshot.take(modelPath: request.modelPath, workspace: runPaths.workspace, into: snapshotDir)
+            await reply.log("request \(number): snapshot of \(request.modelPath) taken (\(snapshot.files.count) files, \(Self.bytes(snapshot.totalBytes)))")
+            hashing = Task.detached(priority: .utility) { try? ModelSnapshot.hash(snapshotDir) }
+
+            let ahead = state.pendingCount
+            if ahead > 0 { await reply.log("request \(number): waiting for \(ahead) earlier evaluation(s) to finish") }
+            try await state.gate.acquire(every: heartbeatSeconds) { waited in
+                await reply.log("request \(number): still waiting for an earlier evaluation (\(Int(waited)) s)")
+            }
+            defer { state.gate.release() }
+            try Task.checkCancellation()
+
+            await reply.log("request \(number): evaluating on \(task.id)\(request.limit.map { " (limit \($0))" } ?? ""); starting the engine")
+            let metrics = try await withHeartbeat(every: heartbeatSeconds, { elapsed in
+                await reply.log("request \(number): evaluating (\(Int(elapsed)) s)")
+            }) {
+                try await self.evaluate(snapshotDir, request: request, outputDir: dir.appendingPathComponent("eval"))
+            }
+            logLine.modelHash = await hashing?.value
+            if let changed = snapshot.changedFiles().first {
+                throw BrokerError("\(changed) in \(request.modelPath) was modified while it was being evaluated (the snapshot shares its files with the workspace), so the score may belong to a half-written model. Write new checkpoints to a new directory, or wait for evaluate.py to return before saving over the model, and evaluate again.")
+            }
+            logLine.accuracy = metrics.accuracy
+            logLine.stderr = metrics.stderr
+            logLine.n = metrics.n
+            let result = Self.result(metrics, samples: dir.appendingPathComponent("eval/samples.jsonl"), modelHash: logLine.modelHash)
+            await reply.send(["result": result])
+        } catch let error where error is CancellationError || Task.isCancelled {
+            logLine.error = "cancelled (the client disconnected or the agent phase ended)"
+            await reply.send(["error": "the evaluation was cancelled (the agent phase ended or the client disconnected)."])
+        } catch {
+            let message = Self.message(for: error, snapshot: snapshotDir.path, modelPath: request.modelPath)
+            logLine.error = message
+            await reply.send(["error": message])
+        }
+        if logLine.modelHash == nil, let hashing { logLine.modelHash = await hashing.value }
+        // The scores stay in eval/; the snapshot would keep every evaluated checkpoint on disk.
+        try? FileManager.default.removeItem(at: snapshotDir)
+        logLine.seconds = (Date().timeIntervalSince(started) * 10).rounded() / 10
+        appendLog(logLine)
+    }
+
+    private func evaluate(_ modelDir: URL, request: BrokerRequest, outputDir: URL) async throws -> EvalMetrics {
+        try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
+        let eval = StandaloneEval(taskID: task.id, modelPath: modelDir, endpoint: nil, servedModel: nil, apiKey: nil,
+                                  chatTemplate: chatTemplate, limit: request.limit, maxTokens: request.maxTokens,
+                                  maxConnections: request.maxConnections, temperature: nil, seed: nil, epochs: 1, gpus: gpus,
+                                  outputDir: outputDir, jsonOutputFile: nil, retryLadder: false)
+        return try await eval.run(harness: harness)
+    }
+
+    /// What the agent learns: the score and, per sample, diagnostics that reveal no answer.
+    static func result(_ m: EvalMetrics, samples url: URL, modelHash: String?) -> [String: Any] {
+        var samples: [[String: Any]] = []
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            for (i, line) in text.split(separator: "\n").enumerated() {
+                guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { continue }
+                var s: [String: Any] = ["index": i]
+                var error: String?
+                if let judged = o["judged"] as? [String: Any] {
+                    s["parsed"] = o["completion"] as? String != ""
+                    if judged["score"] == nil || judged["score"] is NSNull { error = "not judged (no verdict)" }
+                } else {
+                    s["parsed"] = o["answer"] != nil && !(o["answer"] is NSNull)
+                }
+                s["error"] = error ?? NSNull()
+                s["finish_reason"] = o["finishReason"] ?? NSNull()
+                s["prompt_tokens"] = o["promptTokens"] ?? NSNull()
+                s["completion_tokens"] = o["completionTokens"] ?? NSNull()
+                samples.append(s)
+            }
+        }
+        return ["task": m.task, "accuracy": m.accuracy, "stderr": m.stderr, "n": m.n, "samples": samples,
+                "model_hash": modelHash ?? NSNull()]
+    }
+
+    static func message(for error: any Error, snapshot: String, modelPath: String) -> String {
+        var s = "\(error)"
+        s = s.replacingOccurrences(of: snapshot, with: modelPath)
+        if s.contains("engine") { s += " (engine logs stay in the run directory, outside the sandbox)" }
+        return s
+    }
+
+    private func appendLog(_ line: BrokerLogLine) {
+        guard let text = try? JSONIO.line(line), let appender = try? LineAppender(url: requestLog) else {
+            harness.log("evaluation broker: cannot write \(requestLog.path)")
+            return
+        }
+        appender.append(text)
+    }
+
+    static func firstFreeRequestNumber(in dir: URL) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return (names.compactMap(Int.init).max() ?? 0) + 1
+    }
+
+    static func removeSocket(_ path: String) {
+        var st = stat()
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK { unlink(path) }
+    }
+
+    static func bytes(_ n: Int64) -> String {
+        n >= 1 << 30 ? String(format: "%.1f GiB", Double(n) / Double(1 << 30))
+            : n >= 1 << 20 ? String(format: "%.1f MiB", Double(n) / Double(1 << 20)) : "\(n) bytes"
+    }
+}
+
+/// Runs `body`, calling `tick` with the elapsed seconds every `interval` until it returns.
+private func withHeartbeat<T: Sendable>(every interval: Double, _ tick: @escaping @Sendable (Double) async -> Void,
+                                        _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let start = Date()
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            while true {
+                try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                await tick(Date().timeIntervalSince(start))
+            }
+        }
+        defer { group.cancelAll() }
+        while let r = try await group.next() {
+            if let r { return r }
+        }
+        throw CancellationError()
+    }
+}
+
+// MARK: - Request, reply, log line
+
+struct BrokerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+struct BrokerRequest: Sendable, Equatable {
+    var modelPath: String
+    var limit: Int?
+    var maxTokens: Int?
+    var maxConnections: Int?
+
+    static let usage = #"send one JSON line: {"model_path": "/absolute/path/in/the/workspace", "limit": N, "max_tokens": N, "max_connections": N} (all but model_path optional)"#
+
+    static func parse(_ line: String) throws -> BrokerRequest {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw BrokerError("empty request; \(usage).") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) else {
+            throw BrokerError("the request is not valid JSON; \(usage).")
+        }
+        guard let o = object as? [String: Any] else { throw BrokerError("the request must be a JSON object; \(usage).") }
+        let known: Set<String> = ["model_path", "limit", "max_tokens", "max_connections"]
+        if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
+            throw BrokerError("unknown request field \"\(unknown)\"; \(usage).")
+        }
+        struct Fields: Decodable {
+            var model_path: String?
+            var limit: Int?
+            var max_tokens: Int?
+            var max_connections: Int?
+        }
+        let f: Fields
+        do { f = try JSONDecoder().decode(Fields.self, from: Data(trimmed.utf8)) } catch {
+            throw BrokerError("model_path must be a string and limit, max_tokens, max_connections integers; \(usage).")
+        }
+        guard let path = f.model_path, !path.isEmpty else { throw BrokerError("model_path is missing; \(usage).") }
+        guard path.hasPrefix("/") else { throw BrokerError("model_path must be an absolute path (got \(path)).") }
+        if let l = f.limit, l == 0 || l < -1 { throw BrokerError("limit must be positive, or -1 for the whole test split (got \(l)).") }
+        if let m = f.max_tokens, m < 1 { throw BrokerError("max_tokens must be positive (got \(m)).") }
+        if let m = f.max_connections, m < 1 { throw BrokerError("max_connections must be positive (got \(m)).") }
+        return BrokerRequest(modelPath: path, limit: f.limit, maxTokens: f.max_tokens, maxConnections: f.max_connections)
+    }
+}
+
+/// Writes JSON lines to the client; a client that has gone away is ignored.
+struct BrokerReply: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    let channel: any Channel
+
+    func log(_ text: String) async { await send(["log": text]) }
+
+    func send(_ object: [String: Any]) async {
+        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
+        try? await outbound.write(ByteBuffer(bytes: data))
+    }
+
+    /// Ends the answer: the socket's output is shut down once everything is written; a client
+    /// that does not close its end within 10 s is disconnected.
+    func finish() {
+        outbound.finish()
+        let channel = self.channel
+        channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+    }
+}
+
+/// One line of `broker.jsonl`. Every key is written (null when unknown).
+struct BrokerLogLine: Encodable {
+    var ts: Date
+    var request: Int?
+    var modelPath: String?
+    var modelHash: String?
+    var limit: Int?
+    var accuracy: Double?
+    var stderr: Double?
+    var n: Int?
+    var seconds: Double
+    var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case ts, request, limit, accuracy, stderr, n, seconds, error
+        case modelPath = "model_path"
+        case modelHash = "model_hash"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Timestamps.isoMillis(ts), forKey: .ts)
+        try c.encode(request, forKey: .request)
+        try c.encode(modelPath, forKey: .modelPath)
+        try c.encode(modelHash, forKey: .modelHash)
+        try c.encode(limit, forKey: .limit)
+        try c.encode(accuracy, forKey: .accuracy)
+        try c.encode(stderr, forKey: .stderr)
+        try c.encode(n, forKey: .n)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(error, forKey: .error)
+    }
+}
+
+// MARK: - Queue
+
+/// Request numbering and the one-at-a-time gate.
+final class BrokerState: Sendable {
+    let gate = AsyncGate()
+    private let next = Mutex(1)
+
+    func setNextRequest(_ n: Int) { next.withLock { $0 = n } }
+    func takeRequestNumber() -> Int { next.withLock { v in defer { v += 1 }; return v } }
+    /// Requests holding or waiting for the gate.
+    var pendingCount: Int { gate.count }
+}
+
+/// A FIFO async mutex whose waiters can be cancelled.
+final class AsyncGate: Sendable {
+    private struct State {
+        var busy = false
+        var nextID = 0
+        var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    }
+    private let state = Mutex(State())
+
+    var count: Int { state.withLock { ($0.busy ? 1 : 0) + $0.waiters.count } }
+
+    /// Waits for the gate, calling `waiting` with the seconds waited every `interval` meanwhile.
+    func acquire(every interval: Double, _ waiting: @escaping @Sendable (Double) async -> Void) async throws {
+        let id = state.withLock { s in defer { s.nextID += 1 }; return s.nextID }
+        let start = Date()
+        let ticker = Task {
+            while !Task.isCancelled {
+                try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                await waiting(Date().timeIntervalSince(start))
+            }
+        }
+        defer { ticker.cancel() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let resume: Bool? = state.withLock { s in
+                    if Task.isCancelled { return false }
+                    if !s.busy { s.busy = true; return true }
+                    s.waiters.append((id, c))
+                    return nil
+                }
+                switch resume {
+                case true?: c.resume()
+                case false?: c.resume(throwing: CancellationError())
+                case nil: break
+                }
+            }
+        } onCancel: {
+            let w = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: i).continuation
+            }
+            w?.resume(throwing: CancellationError())
+        }
+    }
+
+    func release() {
+        let w = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+            if s.waiters.isEmpty { s.busy = false; return nil }
+            return s.waiters.removeFirst().continuation
+        }
+        w?.resume()
+    }
+}
+
+// MARK: - Snapshot
+
+/// A copy of a model directory of the workspace, made of hard links (copies across file systems),
+/// taken without following any symlink that leaves the workspace.
+struct ModelSnapshot: Sendable {
+    struct File: Sendable {
+        var path: String
+        var size: Int64
+        var mtimeSec: Int
+        var mtimeNsec: Int
+    }
+    var root: URL
+    var files: [File]
+    var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
+
+    static let maxFiles = 100_000
+    static let maxDepth = 32
+
+    /// Validates `modelPath` (absolute, resolving inside `workspace`) and materialises it in `dest`.
+    static func take(modelPath: String, workspace: URL, into dest: URL) throws -> ModelSnapshot {
+        guard let wsReal = realPath(workspace.path) else { throw BrokerError("the workspace \(workspace.path) is missing.") }
+        guard let real = realPath(modelPath) else {
+            throw BrokerError("\(modelPath) does not exist (\(String(cString: strerror(errno)))). Save the model there first (e.g. final_model in the task directory).")
+        }
+        guard real.hasPrefix(wsReal + "/") else {
+            if real == wsReal { throw BrokerError("\(modelPath) is the workspace itself; give the model directory (e.g. final_model).") }
+            throw BrokerError("\(modelPath) resolves to \(real), outside the workspace \(wsReal): ptb only evaluates models stored in the workspace.")
+        }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dest.path) { try fm.removeItem(at: dest) }
+        try fm.createDirectory(at: dest, withIntermediateDirectories: true)
+        let rootFD = open(wsReal, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootFD >= 0 else { throw BrokerError("cannot open the workspace: \(String(cString: strerror(errno)))") }
+        defer { close(rootFD) }
+        var walker = Walker(rootFD: rootFD, wsReal: wsReal, modelPath: modelPath, dest: dest)
+        let comps = real.dropFirst(wsReal.count + 1).split(separator: "/").map(String.init)
+        let top = try walker.openDir(comps, display: modelPath)
+        var st = stat()
+        guard fstat(top, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            close(top)
+            throw BrokerError("\(modelPath) is not a directory; give a model directory (config.json, weights, tokenizer).")
+        }
+        let destFD = open(dest.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard destFD >= 0 else { close(top); throw BrokerError("cannot open \(dest.path): \(String(cString: strerror(errno)))") }
+        defer { close(destFD) }
+        do {
+            try walker.copyDir(fd: top, realComps: comps, relOut: "", destFD: destFD, depth: 0, visiting: [real])
+        } catch {
+            try? fm.removeItem(at: dest)
+            throw error
+        }
+        return ModelSnapshot(root: dest, files: walker.files)
+    }
+
+    /// The snapshot's files whose size or modification time changed since it was taken.
+    func changedFiles() -> [String] {
+        files.compactMap { f in
+            var st = stat()
+            guard lstat(root.appendingPathComponent(f.path).path, &st) == 0 else { return f.path }
+            return st.st_size == f.size && st.st_mtim.tv_sec == f.mtimeSec && st.st_mtim.tv_nsec == f.mtimeNsec ? nil : f.path
+        }
+    }
+
+    /// sha256 over the sorted `path\thash\n` lines of the snapshot's files.
+    static func hash(_ dir: URL) throws -> String {
+        let tree = try Hashing.tree(dir)
+        return Hashing.sha256(Data(tree.keys.sorted().map { "\($0)\t\(tree[$0]!)\n" }.joined().utf8))
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    private struct Walker {
+        let rootFD: Int32
+        let wsReal: String
+        let modelPath: String
+        let dest: URL
+        var files: [File] = []
+
+        init(rootFD: Int32, wsReal: String, modelPath: String, dest: URL) {
+            self.rootFD = rootFD
+            self.wsReal = wsReal
+            self.modelPath = modelPath
+            self.dest = dest
+        }
+
+        func display(_ rel: String) -> String { rel.isEmpty ? modelPath : "\(modelPath)/\(rel)" }
+
+        /// Opens the directory at `comps` below the workspace, refusing symlinks on the way.
+        func openDir(_ comps: [String], display: String) throws -> Int32 {
+            var fd = dup(rootFD)
+            guard fd >= 0 else { throw BrokerError("out of file descriptors") }
+            for c in comps {
+                let n = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                let e = errno
+                close(fd)
+                guard n >= 0 else {
+                    throw BrokerError("\(display) changed while ptb was taking its snapshot (\(String(cString: strerror(e)))); evaluate again once it is written.")
+                }
+                fd = n
+            }
+            return fd
+        }
+
+        mutating func copyDir(fd: Int32, realComps: [String], relOut: String, destFD: Int32, depth: Int, visiting: Set<String>) throws {
+            defer { close(fd) }
+            guard depth <= ModelSnapshot.maxDepth else { throw BrokerError("\(display(relOut)) is nested too deeply (more than \(ModelSnapshot.maxDepth) levels).") }
+            for name in try Self.entries(fd, display: display(relOut)) {
+                let rel = relOut.isEmpty ? name : "\(relOut)/\(name)"
+                var st = stat()
+                guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                    throw BrokerError("\(display(rel)) disappeared while ptb was taking its snapshot; evaluate again once the model is written.")
+                }
+                switch st.st_mode & S_IFMT {
+                case S_IFREG:
+                    try link(fromDir: fd, name: name, toDir: destFD, rel: rel)
+                case S_IFDIR:
+                    let sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    guard sub >= 0 else { throw BrokerError("\(display(rel)) changed while ptb was taking its snapshot; evaluate again.") }
+                    let subDest = try makeDir(destFD, name, rel: rel)
+                    defer { close(subDest) }
+                    try copyDir(fd: sub, realComps: realComps + [name], relOut: rel, destFD: subDest, depth: depth + 1, visiting: visiting)
+                case S_IFLNK:
+                    let hostPath = "/" + ([String](wsReal.split(separator: "/").map(String.init)) + realComps + [name]).joined(separator: "/")
+                    let target = Self.readLink(fd, name) ?? "?"
+                    guard let real = ModelSnapshot.realPath(hostPath) else {
+                        throw BrokerError("\(display(rel)) is a broken symlink (to \(target)); remove it or replace it with the file.")
+                    }
+                    guard real.hasPrefix(wsReal + "/") else {
+                        throw BrokerError("\(display(rel)) is a symlink to \(target), outside the workspace: every file of the model must be stored in the workspace. Copy the file in instead of linking it.")
+                    }
+                    let comps = real.dropFirst(wsReal.count + 1).split(separator: "/").map(String.init)
+                    var tst = stat()
+                    guard stat(real, &tst) == 0 else { throw BrokerError("\(display(rel)) changed while ptb was taking its snapshot; evaluate again.") }
+                    if (tst.st_mode & S_IFMT) == S_IFDIR {
+                        guard !visiting.contains(real) else { throw BrokerError("\(display(rel)) is a symlink loop (to \(target)).") }
+                        let sub = try openDir(comps, display: display(rel))
+                        let subDest = try makeDir(destFD, name, rel: rel)
+                        defer { close(subDest) }
+                        try copyDir(fd: sub, realComps: comps, relOut: rel, destFD: subDest, depth: depth + 1, visiting: visiting.union([real]))
+                    } else if (tst.st_mode & S_IFMT) == S_IFREG {
+                        let parent = try openDir(Array(comps.dropLast()), display: display(rel))
+                        defer { close(parent) }
+                        try link(fromDir: parent, name: comps.last!, toDir: destFD, destName: name, rel: rel)
+                    } else {
+                        throw BrokerError("\(display(rel)) links to something that is neither a regular file nor a directory.")
+                    }
+                default:
+                    throw BrokerError("\(display(rel)) is not a regular file or directory (a device, FIFO or socket); remove it from the model directory.")
+                }
+            }
+        }
+
+        func makeDir(_ destFD: Int32, _ name: String, rel: String) throws -> Int32 {
+            guard mkdirat(destFD, name, 0o755) == 0 else { throw BrokerError("cannot create \(rel) in the snapshot: \(String(cString: strerror(errno)))") }
+            let fd = openat(destFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw BrokerError("cannot open \(rel) in the snapshot: \(String(cString: strerror(errno)))") }
+            return fd
+        }
+
+        /// Hard-links (or, across file systems, copies) one regular file, then confirms that what
+        /// landed in the snapshot is a regular file: a symlink swapped in meanwhile is refused.
+        mutating func link(fromDir: Int32, name: String, toDir: Int32, destName: String? = nil, rel: String) throws {
+            guard files.count < ModelSnapshot.maxFiles else { throw BrokerError("\(modelPath) holds more than \(ModelSnapshot.maxFiles) files.") }
+            let destName = destName ?? name
+            if linkat(fromDir, name, toDir, destName, 0) != 0 {
+                let e = errno
+                guard e == EXDEV || e == EPERM || e == EMLINK else {
+                    throw BrokerError("cannot snapshot \(display(rel)): \(String(cString: strerror(e)))")
+                }
+                try copy(fromDir: fromDir, name: name, toDir: toDir, destName: destName, rel: rel)
+            }
+            var st = stat()
+            guard fstatat(toDir, destName, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                unlinkat(toDir, destName, 0)
+                throw BrokerError("\(display(rel)) changed into something other than a regular file while ptb was taking its snapshot (a symlink?); every file of the model must be a regular file in the workspace.")
+            }
+            files.append(File(path: rel, size: Int64(st.st_size), mtimeSec: st.st_mtim.tv_sec, mtimeNsec: st.st_mtim.tv_nsec))
+        }
+
+        func copy(fromDir: Int32, name: String, toDir: Int32, destName: String, rel: String) throws {
+            let src = openat(fromDir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard src >= 0 else { throw BrokerError("cannot read \(display(rel)): \(String(cString: strerror(errno)))") }
+            defer { close(src) }
+            var st = stat()
+            guard fstat(src, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                throw BrokerError("\(display(rel)) is not a regular file.")
+            }
+            let dst = openat(toDir, destName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard dst >= 0 else { throw BrokerError("cannot write the snapshot of \(rel): \(String(cString: strerror(errno)))") }
+            defer { close(dst) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+                if n == 0 { break }
+                if n < 0 { if errno == EINTR { continue }; throw BrokerError("cannot read \(display(rel)): \(String(cString: strerror(errno)))") }
+                var off = 0
+                while off < n {
+                    let w = buffer.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) }
+                    if w < 0 { if errno == EINTR { continue }; throw BrokerError("cannot write the snapshot of \(rel): \(String(cString: strerror(errno)))") }
+                    off += w
+                }
+            }
+        }
+
+        static func entries(_ fd: Int32, display: String) throws -> [String] {
+            let d = dup(fd)
+            guard d >= 0, let dir = fdopendir(d) else { throw BrokerError("cannot list \(display): \(String(cString: strerror(errno)))") }
+            defer { closedir(dir) }
+            var names: [String] = []
+            while let e = readdir(dir) {
+                let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            return names.sorted()
+        }
+
+        static func readLink(_ fd: Int32, _ name: String) -> String? {
+            var buf = [CChar](repeating: 0, count: 4097)
+            let n = readlinkat(fd, name, &buf, 4096)
+            guard n >= 0 else { return nil }
+            return String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+}
