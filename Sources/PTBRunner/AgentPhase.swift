@@ -126,7 +126,7 @@ enum AgentPhase {
             group.addTask { await monitor.run(); return .other }
             group.addTask {
                 // evaluate.py's requests, served outside the sandbox until the agent is gone.
-                do { try await broker.run() } catch { log("[agent] evaluation broker stopped: \(error)") }
+                do { try await broker.run() } catch is CancellationError {} catch { log("[agent] evaluation broker stopped: \(error)") }
                 return .other
             }
             group.addTask { await disk.watch(interval: diskInterval).map { .disk($0) } ?? .other }
