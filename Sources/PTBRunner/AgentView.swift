@@ -25,6 +25,15 @@ struct AgentView {
         let env = harness.home.pythonEnv
         out.append(URL(fileURLWithPath: SandboxView.real(env.path)))
         if let prefix = SandboxView.pythonPrefix(ofEnvironment: env) { out.append(prefix) }
+        if let wrapped = Self.wrappedInterpreter(harness.home.python) {
+            // `ptb setup --use-python X` leaves a wrapper that execs X: show X's prefix.
+            // X may itself be a venv's interpreter linking elsewhere (/opt/torch/.venv/bin/python3 →
+            // /usr/bin/python3.12): the venv, its pyvenv.cfg home and the link's target all count.
+            let venv = URL(fileURLWithPath: wrapped).deletingLastPathComponent().deletingLastPathComponent()
+            out.append(URL(fileURLWithPath: SandboxView.real(venv.path)))
+            if let home = SandboxView.pythonPrefix(ofEnvironment: venv) { out.append(home) }
+            out.append(URL(fileURLWithPath: SandboxView.real(wrapped)).deletingLastPathComponent().deletingLastPathComponent())
+        }
         if let py = harness.environment["PTB_PYTHON"], !py.isEmpty {
             // An interpreter given by path (ptb's images, `setup --use-python`): its prefix.
             out.append(URL(fileURLWithPath: SandboxView.real(py)).deletingLastPathComponent().deletingLastPathComponent())
@@ -34,6 +43,19 @@ struct AgentView {
         out += (agentDefinition?.readOnlyPaths ?? []).map { URL(fileURLWithPath: SandboxView.real(($0 as NSString).expandingTildeInPath)) }
         out += extra
         return Self.prune(out)
+    }
+
+    /// The interpreter a `setup --use-python` wrapper script runs (`exec 'X' "$@"`).
+    static func wrappedInterpreter(_ python: URL) -> String? {
+        guard let text = try? String(contentsOf: python, encoding: .utf8), text.hasPrefix("#!") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("exec ") {
+            let rest = line.dropFirst(5)
+            if rest.hasPrefix("'") {
+                return rest.dropFirst().split(separator: "'", maxSplits: 1).first.map(String.init)
+            }
+            return rest.split(separator: " ").first.map(String.init)
+        }
+        return nil
     }
 
     /// Drops duplicates, paths inside a system directory (already shown) and paths inside

@@ -37,33 +37,34 @@ import Testing
 /// Inside ptb's images the agent's evaluate.py runs the image's ptb (PTB_EXECUTABLE) and that ptb
 /// serves with the image's venv (PTB_PYTHON); elsewhere both stay the host's.
 @Suite struct ContainerEntryPointTests {
-    @Test func evaluateScriptPrefersTheImagesPTB() throws {
+    /// The agent's evaluate.py no longer runs any ptb (host's or image's): it only asks the
+    /// evaluation broker over its socket, so a ptb binary planted as PTB_EXECUTABLE never runs.
+    @Test func evaluateScriptRunsNoPTBAndOnlyAsksTheBroker() throws {
         let dir = URL(fileURLWithPath: "/var/tmp/ptb-evalpy-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        // Two stand-in ptb executables that print which one ran and with what.
-        for name in ["host-ptb", "image-ptb"] {
-            let url = dir.appendingPathComponent(name)
-            try "#!/bin/sh\necho \(name) \"$@\"\n".write(to: url, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
-        }
+        let planted = dir.appendingPathComponent("image-ptb")
+        try "#!/bin/sh\necho RAN-PTB \"$@\"\n".write(to: planted, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: planted.path)
         let script = dir.appendingPathComponent("evaluate.py")
-        try EvaluateScript.render(task: try TaskRegistry.lookup("arith"), ptb: dir.appendingPathComponent("host-ptb"), template: nil)
+        try EvaluateScript.render(task: try TaskRegistry.lookup("arith"), ptb: planted, template: nil)
             .write(to: script, atomically: true, encoding: .utf8)
-        func run(_ env: [String: String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", script.path, "--limit", "3"]
-            p.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(env) { $1 }
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            p.waitUntilExit()
-            return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        }
-        #expect(try run([:]) == "host-ptb eval --task arith --model-path final_model --limit 3\n")
-        #expect(try run(["PTB_EXECUTABLE": dir.appendingPathComponent("image-ptb").path])
-            == "image-ptb eval --task arith --model-path final_model --limit 3\n")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script.path, "--limit", "3"]
+        p.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "PTB_EXECUTABLE": planted.path,
+                         "PTB_EVAL_SOCKET": dir.appendingPathComponent("missing.sock").path]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        p.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 1)
+        #expect(!stdout.contains("RAN-PTB") && !stderr.contains("RAN-PTB"))
+        #expect(stderr.contains("cannot reach the evaluator"), "\(stderr)")
+        #expect(!(try String(contentsOf: script, encoding: .utf8)).contains(planted.path), "no ptb path is baked into the script")
     }
 
     @Test func enginePythonFromTheImage() {

@@ -131,7 +131,8 @@ import Testing
         if c.sandbox == "podman" {
             #expect(trace.contains("PATH=/opt/ptb/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\""), "container PATH")
         } else {
-            #expect(trace.contains("PATH=\(h.home.pythonEnv.path)/bin:"), "bwrap PATH")
+            // The real path: the sandbox binds the environment at its real location only.
+            #expect(trace.contains("PATH=\(h.home.pythonEnv.resolvingSymlinksInPath().path)/bin:"), "bwrap PATH")
         }
         let files = FileManager.default.enumerator(at: paths.dir, includingPropertiesForKeys: [.isRegularFileKey])!
             .compactMap { $0 as? URL }.filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }

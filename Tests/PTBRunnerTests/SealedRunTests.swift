@@ -152,3 +152,26 @@ import Testing
         #expect(throws: PTBError.self) { try ArithTask.testSplit(home: a.home) }
     }
 }
+
+@testable import PTBRunner
+
+@Suite struct AgentViewTests {
+    @Test func setupWrapperInterpretersAreFound() throws {
+        let d = URL(fileURLWithPath: "/var/tmp/ptb-wrap-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: d) }
+        let f = d.appendingPathComponent("python")
+        try "#!/bin/sh\nexec /opt/conda/bin/python3 \"$@\"\n".write(to: f, atomically: true, encoding: .utf8)
+        #expect(AgentView.wrappedInterpreter(f) == "/opt/conda/bin/python3")
+        try "#!/bin/sh\nexec '/opt/my env/bin/python' \"$@\"\n".write(to: f, atomically: true, encoding: .utf8)
+        #expect(AgentView.wrappedInterpreter(f) == "/opt/my env/bin/python")
+        try Data([0x7f, 0x45, 0x4c, 0x46]).write(to: f)
+        #expect(AgentView.wrappedInterpreter(f) == nil, "a real interpreter binary is not a wrapper")
+    }
+
+    @Test func theAllowListIsPruned() {
+        let urls = ["/data/models/tiny", "/data/models/tiny/blobs", "/usr/lib/python3", "/root/.pyenv/versions/3.11.7",
+                    "/data/models/tiny"].map { URL(fileURLWithPath: $0) }
+        #expect(AgentView.prune(urls).map(\.path) == ["/data/models/tiny", "/root/.pyenv/versions/3.11.7"])
+    }
+}
