@@ -67,7 +67,7 @@ let package = Package(
         ], swiftSettings: settings),
         .target(name: "PTBRunner", dependencies: [
             "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBExecution", "PTBAgents", "PTBStore", "PTBIntegrity", "PTBJudge",
-            .product(name: "Yams", package: "Yams"),
+            .product(name: "Yams", package: "Yams"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         ], resources: [.copy("Templates")], swiftSettings: settings),
         .target(name: "PTBCommands", dependencies: [
             "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore", "PTBWeb", "PTBJudge",

@@ -83,8 +83,10 @@ public struct EvalBroker: Sendable {
 
     private func handle(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let channel = connection.channel
-        await withTaskCancellationHandler {
-            try? await connection.executeThenClose { inbound, outbound in
+        // Cancellation (the broker stopping) ends the wait on the input below, which cancels the
+        // evaluation; its error line still goes out before the connection closes.
+        do {
+            try await connection.executeThenClose { inbound, outbound in
                 let reply = BrokerReply(outbound: outbound, channel: channel)
                 var input = inbound.makeAsyncIterator()
                 let request: BrokerRequest
@@ -109,7 +111,7 @@ public struct EvalBroker: Sendable {
                 work.cancel()
                 await work.value
             }
-        } onCancel: {
+        } catch {
             channel.close(promise: nil)
         }
     }
@@ -319,7 +321,11 @@ struct BrokerReply: Sendable {
     func send(_ object: [String: Any]) async {
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(0x0A)
-        try? await outbound.write(ByteBuffer(bytes: data))
+        let buffer = ByteBuffer(bytes: data)
+        // In a task of its own: a cancelled request still tells its client that it was cancelled
+        // (the writer refuses writes from a cancelled task).
+        let outbound = self.outbound
+        await Task { try? await outbound.write(buffer) }.value
     }
 
     /// Ends the answer: the socket's output is shut down once everything is written; a client
