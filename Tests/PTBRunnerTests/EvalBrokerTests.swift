@@ -324,7 +324,7 @@ import Glibc
 
     /// The whole path with a stand-in engine: the score and diagnostics come back, the answers stay
     /// in the run directory.
-    @Test func evaluatesThroughAStandInEngine() async throws {
+    @Test(.timeLimit(.minutes(3))) func evaluatesThroughAStandInEngine() async throws {
         let f = try Fixture()
         try await f.start(engineEnvironment: try f.fakeEngine())
         let model = f.paths.task.appendingPathComponent("final_model")
@@ -362,19 +362,21 @@ import Glibc
 
     /// One evaluation at a time: a second request waits; a client that hangs up cancels its
     /// request (and its engine), and stopping the broker cancels the one in flight.
-    @Test(.disabled("issue 15, in progress: a broker stopped mid-request does not yet answer its client with `cancelled` (in a run the agent is gone by then)"))
-    func requestsQueueAndAreCancelled() async throws {
+    @Test(.timeLimit(.minutes(3))) func requestsQueueAndAreCancelled() async throws {
         let f = try Fixture()
         try await f.start(engineEnvironment: try f.fakeEngine(hang: true))
         try f.servableModel(at: f.paths.task.appendingPathComponent("final_model"))
         let first = try f.startEvaluate([])
         func waitUntil(_ seconds: Double, _ condition: () -> Bool) async throws -> Bool {
             let end = Date().addingTimeInterval(seconds)
-            while !condition(), Date() < end { try await Task.sleep(nanoseconds: 100_000_000) }
+            while Date() < end {
+                if condition() { return true }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
             return condition()
         }
         #expect(try await waitUntil(30) { first.stderr().contains("request 1: evaluating on arith") }, "\(first.stderr())")
-        #expect(try await waitUntil(30) { countProcesses(containing: f.root.path + "/fake-python") == 1 }, "the stand-in engine did not start")
+        #expect(try await waitUntil(30) { countProcesses(containing: f.root.path + "/fake-python") >= 1 }, "the stand-in engine did not start")
         let second = try f.startEvaluate(["--limit", "2"])
         #expect(try await waitUntil(30) { second.stderr().contains("request 2: waiting for 1 earlier evaluation(s) to finish") }, "\(second.stderr())")
         // Still waiting after a heartbeat (the first holds the engine).
@@ -388,7 +390,7 @@ import Glibc
         #expect((try f.logLines().first?["error"] as? String)?.contains("cancelled") == true)
         // Stopping the broker cancels the request in flight: the client gets an error, the
         // engine is gone.
-        #expect(try await waitUntil(30) { countProcesses(containing: f.root.path + "/fake-python") == 1 })
+        #expect(try await waitUntil(30) { countProcesses(containing: f.root.path + "/fake-python") >= 1 })
         f.broker?.cancel()
         let r = try await second.wait(timeout: 60)
         #expect(r.status == 1)
