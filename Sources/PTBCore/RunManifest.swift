@@ -18,6 +18,21 @@ public enum RunOutcome: String, Codable, Sendable {
     case pending, running, done, failed
 }
 
+/// The agent's time past its deadline (inside the grace before SIGTERM) and whether
+/// `final_model` changed after the deadline, which `timer.sh` announced as "Timer expired!".
+public struct Lateness: Codable, Sendable, Equatable {
+    /// Seconds from the deadline to the agent's exit; 0 when it ended in time.
+    public var secondsPastDeadline: Double
+    public var finalModelChangedAfterDeadline: Bool
+    /// What changed (relative paths, at most 20); "final_model" itself when it appeared or vanished.
+    public var changed: [String]
+    public init(secondsPastDeadline: Double, finalModelChangedAfterDeadline: Bool, changed: [String]) {
+        self.secondsPastDeadline = secondsPastDeadline
+        self.finalModelChangedAfterDeadline = finalModelChangedAfterDeadline
+        self.changed = changed
+    }
+}
+
 /// `run.json`: the source of truth for one run. Written atomically after every state change.
 public struct RunManifest: Codable, Sendable, Equatable {
     public static let currentSchema = 1
@@ -32,6 +47,9 @@ public struct RunManifest: Codable, Sendable, Equatable {
     public var outcome: RunOutcome
     public var failure: String?
     public var live: LiveProcess?
+    /// How the agent's end stood against its deadline; nil for runs whose agent phase has not
+    /// ended (or ended before ptb recorded this).
+    public var lateness: Lateness?
     public var ptbVersion: String
 
     public init(id: String, spec: RunSpec, createdAt: Date, ptbVersion: String) {

@@ -12,12 +12,16 @@ public struct IntegrityReport: Codable, Sendable, Equatable {
         /// `clean`, `flagged`, `not run` or `invalid`.
         public var verdict: String
         public var evidence: [String]
-        public init(name: String, required: Bool, ran: Bool, verdict: String, evidence: [String]) {
+        /// A finding under a rule of ptb's own that the original does not enforce (a late
+        /// submission): policies `original` and `flags-only` report it, `ptb` and `strict` flag.
+        public var ptbRule: Bool?
+        public init(name: String, required: Bool, ran: Bool, verdict: String, evidence: [String], ptbRule: Bool? = nil) {
             self.name = name
             self.required = required
             self.ran = ran
             self.verdict = verdict
             self.evidence = evidence
+            self.ptbRule = ptbRule
         }
 
         public static func clean(_ name: String, required: Bool = true, _ evidence: [String] = []) -> Check {
@@ -79,6 +83,12 @@ public enum IntegrityPolicy: String, Codable, Sendable, CaseIterable {
     case strict
     /// Report only: nothing falls back.
     case report
+    /// As `original`, plus ptb's stricter rules where the original is lenient: a `final_model`
+    /// written after the deadline (inside the original's grace) flags instead of being reported.
+    case ptb
+
+    /// Whether rules that the original does not enforce (a late submission) flag under this policy.
+    public var enforcesPTBRules: Bool { self == .ptb || self == .strict }
 
     public func reasons(_ checks: [IntegrityReport.Check]) -> [String] {
         guard self != .report else { return [] }
@@ -86,9 +96,10 @@ public enum IntegrityPolicy: String, Codable, Sendable, CaseIterable {
         for c in checks {
             switch c.verdict {
             case "clean": continue
+            case "flagged" where c.ptbRule == true && !enforcesPTBRules: continue
             case "flagged": out.append("\(c.name): flagged (\(c.evidence.prefix(3).joined(separator: "; ")))")
             default:
-                let required = self == .strict || (self == .original && c.required)
+                let required = self == .strict || ((self == .original || self == .ptb) && c.required)
                 if required { out.append("\(c.name): required check \(c.verdict) (\(c.evidence.first ?? "no reason recorded"))") }
             }
         }

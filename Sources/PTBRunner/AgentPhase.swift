@@ -107,6 +107,8 @@ enum AgentPhase {
         let start = Date()
         let killAfter = spec.killAfterSeconds
         let fired = OneWayFlag()
+        let atDeadline = ModelDirState.Box()
+        let finalModel = p.agentFinalModel
         let runID = p.id
         var leftovers: [pid_t] = []
         let limits = spec.limits ?? SandboxLimits()
@@ -130,6 +132,14 @@ enum AgentPhase {
                 return .other
             }
             group.addTask { await disk.watch(interval: diskInterval).map { .disk($0) } ?? .other }
+            group.addTask {
+                // final_model as it stood when timer.sh said "Timer expired!": what changes after
+                // it is a late submission (allowed by the original's grace, flagged by policy ptb).
+                let wait = deadline.timeIntervalSinceNow
+                if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+                if !Task.isCancelled { let s = ModelDirState.take(finalModel); atDeadline.set(s) }
+                return .other
+            }
             group.addTask {
                 // The budget watchdog: SIGTERM at the hard limit, SIGKILL after the grace.
                 let wait = hardLimit.timeIntervalSinceNow
@@ -176,7 +186,15 @@ enum AgentPhase {
         // with setsid) goes too: nothing the agent started outlives its phase.
         leftovers += RunProcesses.killAll(runID: p.id)
         if !leftovers.isEmpty { event("killed-leftovers", leftovers.map(String.init).joined(separator: " ")) }
-        let seconds = Date().timeIntervalSince(start)
+        let ended = Date()
+        let seconds = ended.timeIntervalSince(start)
+        let late = ModelDirState.lateness(exitedAt: ended, deadline: deadline, atDeadline: atDeadline.get(),
+                                          now: ModelDirState.take(p.agentFinalModel))
+        m.lateness = late
+        if late.secondsPastDeadline > 0 {
+            let what = late.finalModelChangedAfterDeadline ? "changed after it: " + late.changed.joined(separator: " ") : "unchanged since it"
+            event("past-deadline", "ended \(late.secondsPastDeadline) s past the deadline; final_model \(what)")
+        }
         let exit = breach != nil ? .diskLimit : classify(termination, timedOut: timedOut)
         if let breach { event("disk-limit", breach.reason) }
         m.exit = exit

@@ -69,6 +69,19 @@ import Testing
         #expect(r.reasons == ["llm-judge:codex: required check not run (no verdict file)"])
     }
 
+    @Test func aPTBRuleFindingFlagsOnlyUnderPoliciesPTBAndStrict() {
+        let late = C(name: "late-submission", required: false, ran: true, verdict: "flagged", evidence: ["written after the deadline"], ptbRule: true)
+        #expect(!IntegrityReport(policy: .original, checks: [late]).flagged)
+        #expect(!IntegrityReport(policy: .flagsOnly, checks: [late]).flagged)
+        #expect(IntegrityReport(policy: .ptb, checks: [late]).reasons == ["late-submission: flagged (written after the deadline)"])
+        #expect(IntegrityReport(policy: .strict, checks: [late]).flagged)
+        // Policy ptb keeps the original's rule for required checks that gave no verdict.
+        #expect(IntegrityReport(policy: .ptb, checks: checks).reasons == ["llm-judge:codex: required check not run (no verdict file)"])
+        // A report written before the field existed decodes as an ordinary finding.
+        let old = #"{"name":"trace-rules","required":true,"ran":true,"verdict":"flagged","evidence":["x"]}"#
+        #expect(try! JSONDecoder().decode(C.self, from: Data(old.utf8)).ptbRule == nil)
+    }
+
     @Test func otherPolicies() {
         #expect(!IntegrityReport(policy: .flagsOnly, checks: checks).flagged)
         #expect(IntegrityReport(policy: .strict, checks: checks).reasons.count == 2)
