@@ -52,6 +52,21 @@ public protocol InferenceEngine: Sendable {
     func command(_ config: EngineConfig, port: Int) throws -> Command
 }
 
+/// The engines ptb can serve models with, chosen by name (`PTB_ENGINE`; default `vllm`).
+public enum EngineRegistry {
+    public static let names = ["vllm", "transformers"]
+
+    public static func engine(named name: String?, python: URL) throws -> any InferenceEngine {
+        switch name ?? "vllm" {
+        case "", "vllm": return VLLMEngine(python: python)
+        case "transformers": return TransformersEngine(python: python)
+        case let other:
+            throw PTBError.unknownChoice(kind: "inference engine", value: other, valid: names,
+                                         hint: "Set PTB_ENGINE to one of them (unset = vllm, the original's engine; transformers serves where vLLM is not installed).")
+        }
+    }
+}
+
 public enum EngineError: Error, CustomStringConvertible {
     case exitedEarly(Termination, logTail: String, log: String)
     case notHealthy(seconds: Double, log: String)

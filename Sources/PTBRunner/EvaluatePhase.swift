@@ -47,7 +47,7 @@ public enum EvaluatePhase {
             return .done("invalid final_model: \(problems.joined(separator: "; "))")
         }
         let template = try writeTemplate(ctx, into: p.evalRoot)
-        let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: ctx.harness.engine, runner: ctx.harness.runner)
+        let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: try ctx.harness.engine, runner: ctx.harness.runner)
         let options: EvalOptions
         do { options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment, outputDir: out) } catch {
             try JSONIO.write(EvalStatus(state: "evaluation-failed", reason: "\(error)"), to: statusURL)
@@ -103,7 +103,7 @@ public enum EvaluatePhase {
             return
         }
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
-        let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: ctx.harness.engine, runner: ctx.harness.runner)
+        let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: try ctx.harness.engine, runner: ctx.harness.runner)
         do {
             let options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment,
                                            outputDir: ctx.paths.baseEval)

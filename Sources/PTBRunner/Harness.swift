@@ -26,7 +26,10 @@ public struct Harness: Sendable {
         self.log = log
     }
 
-    public var engine: any InferenceEngine { VLLMEngine(python: enginePython) }
+    /// vLLM unless `PTB_ENGINE` names another engine (transformers, where vLLM is not installed).
+    public var engine: any InferenceEngine {
+        get throws { try EngineRegistry.engine(named: environment["PTB_ENGINE"], python: enginePython) }
+    }
 
     /// The interpreter that serves models: `$PTB_HOME/envs/py`, or PTB_PYTHON where it is set. ptb's
     /// images set it to their pinned venv, because inside a container the host home's env (bound

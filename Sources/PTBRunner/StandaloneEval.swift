@@ -54,6 +54,8 @@ public struct StandaloneEval: Sendable {
 
     public func run(harness: Harness) async throws -> EvalMetrics {
         let task = try TaskRegistry.lookup(taskID)
+        // A mistyped PTB_ENGINE is reported before the model is read or anything is started.
+        if modelPath != nil { _ = try harness.engine }
         // `--limit -1` means all samples, as in the original evaluate.py; no flag = the task default.
         let effectiveLimit: Int? = limit.map { $0 < 0 ? nil : $0 } ?? task.defaults.limit
         var options = EvalOptions(limit: effectiveLimit, maxTokens: maxTokens ?? task.defaults.maxTokens,
@@ -82,7 +84,7 @@ public struct StandaloneEval: Sendable {
             }
             // No --chat-template: the template of the model's family, from its config.json.
             let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir)
-            let eval = ModelEvaluation(task: task, home: harness.home, engine: harness.engine, runner: harness.runner)
+            let eval = ModelEvaluation(task: task, home: harness.home, engine: try harness.engine, runner: harness.runner)
             if retryLadder {
                 let log = harness.log
                 metrics = try await eval.withRetries(modelDir: modelPath, chatTemplate: chatTemplate, gpus: gpus, options: options) { log($0) }
