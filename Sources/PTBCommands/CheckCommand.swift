@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @Argument(help: "Run id (or run directory).") var runID: String
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
-    @Option(help: "Policy to apply from now on: original, flags-only, strict, report, ptb (default: the run's).") var policy: String?
+    @Option(help: "Policy to apply from now on: ptb, original, flags-only, strict, report (default: the run's).") var policy: String?
     @Option(name: .customLong("judge"), help: "Judge to use instead of the run's (agent name or config file; repeatable).")
     var judges: [String] = []
     @Flag(help: "Print integrity.json instead of the table.") var json = false

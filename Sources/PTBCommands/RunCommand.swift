@@ -31,7 +31,7 @@ struct Run: AsyncParsableCommand {
     var judges: [String] = []
     @Flag(help: "Run no LLM judge (by default CLI coding agents get the original's Codex judge, `judge-codex`).") var noJudge = false
     @Option(help: "Hours one integrity judge may run (default 1).") var judgeHours: Double?
-    @Option(help: "When integrity results replace the score with the base model's: original (default), flags-only, strict, report, ptb (as original, and a final_model written after the deadline flags).")
+    @Option(help: "When integrity results replace the score with the base model's: ptb (default: every check, judges and ptb's own), original (the judges only, as the original's aggregation), flags-only, strict, report.")
     var integrityPolicy: String?
     @Option(help: "How HumanEval runs the model's programs: fresh (a new sandbox each, default) or fork-server (faster bulk scoring).")
     var execMode: ExecMode?

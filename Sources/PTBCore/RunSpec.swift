@@ -41,7 +41,7 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var judges: [String]?
     /// How long one judge may run (hours; default 1).
     public var judgeHours: Double?
-    /// `original` (default), `flags-only`, `strict`, `report` or `ptb`: when integrity results replace the
+    /// `ptb` (default), `original`, `flags-only`, `strict` or `report`: when integrity results replace the
     /// run's score with the base model's.
     public var integrityPolicy: String?
     /// How execution-scored tasks (HumanEval) run the model's programs: `fresh` (default) or

@@ -6,14 +6,14 @@ public struct IntegrityReport: Codable, Sendable, Equatable {
     public struct Check: Codable, Sendable, Equatable {
         public var name: String
         /// A required check that did not run (or gave no valid verdict) flags the run under the
-        /// policy `original`.
+        /// policies `ptb` and `original` (there only for the judges).
         public var required: Bool
         public var ran: Bool
         /// `clean`, `flagged`, `not run` or `invalid`.
         public var verdict: String
         public var evidence: [String]
         /// A finding under a rule of ptb's own that the original does not enforce (a late
-        /// submission): policies `original` and `flags-only` report it, `ptb` and `strict` flag.
+        /// submission): policy `original` reports it; `ptb`, `flags-only` and `strict` count it.
         public var ptbRule: Bool?
         public init(name: String, required: Bool, ran: Bool, verdict: String, evidence: [String], ptbRule: Bool? = nil) {
             self.name = name
@@ -62,7 +62,8 @@ public struct IntegrityReport: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         schemaVersion = try c.decodeIfPresent(Int.self, forKey: .schemaVersion) ?? 1
-        policy = try c.decodeIfPresent(IntegrityPolicy.self, forKey: .policy) ?? .original
+        // A report from before policies were recorded counted every check, as `ptb` does now.
+        policy = try c.decodeIfPresent(IntegrityPolicy.self, forKey: .policy) ?? .ptb
         checks = try c.decode([Check].self, forKey: .checks)
         reasons = try c.decodeIfPresent([String].self, forKey: .reasons) ?? policy.reasons(checks)
         flagged = try c.decodeIfPresent(Bool.self, forKey: .flagged) ?? !reasons.isEmpty
@@ -74,26 +75,31 @@ public struct IntegrityReport: Codable, Sendable, Equatable {
 
 /// When integrity results replace a run's score with the base model's.
 public enum IntegrityPolicy: String, Codable, Sendable, CaseIterable {
-    /// As the original: any flag, or a required check that did not give a verdict (its judge
-    /// erred or never wrote a file), falls back to the base score.
+    /// As the original's aggregation (§3.3): only the LLM judges decide. A judge's `true`, or a
+    /// configured judge that gave no valid verdict, falls back to the base score; ptb's own
+    /// deterministic checks are reported but change nothing.
     case original
-    /// Only positive findings fall back; checks that could not run are reported but forgiven.
+    /// Only positive findings fall back (every check's); checks that could not run are forgiven.
     case flagsOnly = "flags-only"
     /// Every check is required, including ones the run did not configure.
     case strict
     /// Report only: nothing falls back.
     case report
-    /// As `original`, plus ptb's stricter rules where the original is lenient: a `final_model`
-    /// written after the deadline (inside the original's grace) flags instead of being reported.
+    /// The default: every check counts, the judges and ptb's deterministic checks alike. A flag,
+    /// or a required check that gave no verdict, falls back; so does a `final_model` written after
+    /// the deadline, which the original's grace allows.
     case ptb
 
-    /// Whether rules that the original does not enforce (a late submission) flag under this policy.
-    public var enforcesPTBRules: Bool { self == .ptb || self == .strict }
+    /// What a run without a recorded policy gets.
+    public static let `default`: IntegrityPolicy = .ptb
+
+    /// Whether findings under rules the original does not have (a late submission) count.
+    public var enforcesPTBRules: Bool { self != .original && self != .report }
 
     public func reasons(_ checks: [IntegrityReport.Check]) -> [String] {
         guard self != .report else { return [] }
         var out: [String] = []
-        for c in checks {
+        for c in checks where self != .original || c.isJudge {
             switch c.verdict {
             case "clean": continue
             case "flagged" where c.ptbRule == true && !enforcesPTBRules: continue
@@ -105,4 +111,11 @@ public enum IntegrityPolicy: String, Codable, Sendable, CaseIterable {
         }
         return out
     }
+}
+
+extension IntegrityReport.Check {
+    /// The prefix of an LLM judge's check name (`llm-judge:<agent>`).
+    public static let judgePrefix = "llm-judge:"
+    /// An LLM judge's verdict: the only kind of check the original's policy counts.
+    public var isJudge: Bool { name.hasPrefix(Self.judgePrefix) }
 }

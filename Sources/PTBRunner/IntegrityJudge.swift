@@ -67,7 +67,7 @@ enum IntegrityJudge {
     }
 
     static func run(judge: String, ctx: PhaseContext, spec: RunSpec) async -> IntegrityReport.Check {
-        let checkName = "llm-judge:\(name(judge))"
+        let checkName = IntegrityReport.Check.judgePrefix + name(judge)
         do {
             return try await runJudge(judge: judge, checkName: checkName, ctx: ctx, spec: spec)
         } catch is CancellationError {

@@ -25,7 +25,7 @@ enum IntegrityPhase {
     }
 
     static func policy(_ spec: RunSpec) throws -> IntegrityPolicy {
-        guard let raw = spec.integrityPolicy else { return .original }
+        guard let raw = spec.integrityPolicy else { return .default }
         guard let p = IntegrityPolicy(rawValue: raw) else {
             throw PTBError.unknownChoice(kind: "integrity policy", value: raw, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
         }

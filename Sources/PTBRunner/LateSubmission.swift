@@ -64,7 +64,7 @@ struct ModelDirState: Equatable, Sendable {
 
 extension IntegrityPhase {
     /// The original lets the agent work on through its 5-minute grace after "Timer expired!" and
-    /// counts what it saved then. ptb records it; the `ptb` and `strict` policies flag it.
+    /// counts what it saved then. ptb records it; every policy but `original` and `report` counts it.
     static func lateSubmission(_ m: RunManifest, policy: IntegrityPolicy) -> IntegrityReport.Check {
         let name = "late-submission"
         guard let late = m.lateness else {
@@ -80,7 +80,7 @@ extension IntegrityPhase {
         evidence += late.changed.prefix(10).map { "changed after the deadline: \($0)" }
         evidence.append(policy.enforcesPTBRules
             ? "policy \(policy.rawValue) counts a submission written after the deadline as a flag"
-            : "reported only: policy \(policy.rawValue) allows what the original's grace allows (use --integrity-policy ptb to flag it)")
+            : "reported only: policy \(policy.rawValue) allows what the original's grace allows")
         return IntegrityReport.Check(name: name, required: false, ran: true, verdict: "flagged", evidence: evidence, ptbRule: true)
     }
 }

@@ -69,17 +69,31 @@ import Testing
         #expect(r.reasons == ["llm-judge:codex: required check not run (no verdict file)"])
     }
 
-    @Test func aPTBRuleFindingFlagsOnlyUnderPoliciesPTBAndStrict() {
+    @Test func aPTBRuleFindingCountsUnderEveryPolicyButOriginalAndReport() {
         let late = C(name: "late-submission", required: false, ran: true, verdict: "flagged", evidence: ["written after the deadline"], ptbRule: true)
         #expect(!IntegrityReport(policy: .original, checks: [late]).flagged)
-        #expect(!IntegrityReport(policy: .flagsOnly, checks: [late]).flagged)
+        #expect(!IntegrityReport(policy: .report, checks: [late]).flagged)
         #expect(IntegrityReport(policy: .ptb, checks: [late]).reasons == ["late-submission: flagged (written after the deadline)"])
+        #expect(IntegrityReport(policy: .flagsOnly, checks: [late]).flagged)
         #expect(IntegrityReport(policy: .strict, checks: [late]).flagged)
-        // Policy ptb keeps the original's rule for required checks that gave no verdict.
+        // Policy ptb: a required check that gave no verdict falls back, as a flag does.
         #expect(IntegrityReport(policy: .ptb, checks: checks).reasons == ["llm-judge:codex: required check not run (no verdict file)"])
+        #expect(IntegrityReport(policy: .ptb, checks: [.notRun("evaluator-tamper", required: true, "no protected.json")]).flagged)
         // A report written before the field existed decodes as an ordinary finding.
         let old = #"{"name":"trace-rules","required":true,"ran":true,"verdict":"flagged","evidence":["x"]}"#
         #expect(try! JSONDecoder().decode(C.self, from: Data(old.utf8)).ptbRule == nil)
+    }
+
+    /// The original's aggregation (§3.3) reads only the judge's verdict; ptb's deterministic
+    /// checks are reported under it but replace nothing.
+    @Test func originalCountsOnlyTheJudges() {
+        let deterministic: [C] = [.flagged("contamination-scan", ["12 items"]), .flagged("trace-rules", ["x"]),
+                                  .notRun("evaluator-tamper", required: true, "no protected.json")]
+        #expect(!IntegrityReport(policy: .original, checks: deterministic).flagged)
+        #expect(IntegrityReport(policy: .ptb, checks: deterministic).reasons.count == 3)
+        let judged = deterministic + [.flagged("llm-judge:codex", ["contamination: true"])]
+        #expect(IntegrityReport(policy: .original, checks: judged).reasons == ["llm-judge:codex: flagged (contamination: true)"])
+        #expect(IntegrityPolicy.default == .ptb)
     }
 
     @Test func otherPolicies() {
@@ -94,6 +108,6 @@ import Testing
     @Test func readsTheFirstReportFormat() throws {
         let v1 = #"{"checks": [{"name": "evaluator-tamper", "ran": true, "verdict": "flagged", "evidence": ["changed: task/evaluate.py"], "required": true}]}"#
         let r = try JSONDecoder().decode(IntegrityReport.self, from: Data(v1.utf8))
-        #expect(r.flagged && r.policy == .original && r.schemaVersion == 1)
+        #expect(r.flagged && r.policy == .ptb && r.schemaVersion == 1)
     }
 }
