@@ -148,8 +148,13 @@ public struct SampleRecord: Codable, Sendable {
 public enum EvalError: Error, CustomStringConvertible {
     case sampleFailures(count: Int, first: String)
     case noSamples(String)
+    /// The first request showed that no request can succeed (404, 401/403, connection refused).
+    case endpointUnusable(url: String, error: String)
     public var description: String {
         switch self {
+        case let .endpointUnusable(url, e):
+            "the endpoint \(url) cannot serve this evaluation: \(e). Check the URL (ptb adds /v1/chat/completions; "
+                + "http://host:port and http://host:port/v1 both work), the API key, and that the server is running."
         case let .sampleFailures(n, first): "\(n) sample(s) could not be generated (first error: \(first))"
         case .noSamples(let t): "task \(t) has no samples to evaluate"
         }
@@ -223,7 +228,12 @@ public struct Evaluator: Sendable {
             while let (i, result) = try await group.next() {
                 switch result {
                 case .success(let r): records[i] = r; progress.step(correct: r.correct)
-                case .failure(let e): failures.append("\(jobs[i].1.id): \(e)"); progress.step(correct: false)
+                case .failure(let e):
+                    if let c = e as? ChatClientError, c.endpointUnusable {
+                        group.cancelAll()
+                        throw EvalError.endpointUnusable(url: client.baseURL, error: "\(c)")
+                    }
+                    failures.append("\(jobs[i].1.id): \(e)"); progress.step(correct: false)
                 }
                 launch()
             }

@@ -26,6 +26,15 @@ public enum ChatClientError: Error, CustomStringConvertible {
         case .transport(let m): "transport error: \(m)"
         }
     }
+    /// An answer that every other request to the same endpoint would get too: wrong URL, wrong
+    /// key, nothing listening. Evaluations stop at the first one instead of failing every sample.
+    public var endpointUnusable: Bool {
+        switch self {
+        case .http(let s, _): s == 401 || s == 403 || s == 404
+        case .transport(let m): m.localizedCaseInsensitiveContains("connection refused") || m.localizedCaseInsensitiveContains("connectTimeout")
+        case .malformed: false
+        }
+    }
     var retryable: Bool {
         switch self {
         case .http(let s, _): s == 429 || s >= 500
@@ -56,8 +65,12 @@ public struct ChatClient: Sendable {
     public var timeout: TimeAmount = .seconds(3600)
     public var retries = 3
 
+    /// `baseURL` with or without the trailing `/v1` that the OpenAI SDK, vLLM and inspect write.
     public init(baseURL: String, apiKey: String?, model: String) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        var url = baseURL
+        while url.hasSuffix("/") { url.removeLast() }
+        if url.hasSuffix("/v1") { url.removeLast(3) }
+        self.baseURL = url
         self.apiKey = apiKey
         self.model = model
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PTBCore
 import PTBEval
 import PTBExecution
@@ -73,6 +74,11 @@ public struct StandaloneEval: Sendable {
         } else if let endpoint {
             guard let servedModel else { throw PTBError.invalidArgument("--endpoint needs --served-model NAME (the model name the server knows).") }
             let client = ChatClient(baseURL: endpoint, apiKey: apiKey, model: servedModel)
+            // The HTTP client retries a refused connection until each request's (hour-long)
+            // deadline; one quick GET tells "nothing listens there" at once instead.
+            if await ChatClient.probe(client.baseURL + "/v1/models", timeout: .seconds(10)) == nil {
+                throw EvalError.endpointUnusable(url: client.baseURL, error: "nothing answered at \(client.baseURL) within 10 s (connection refused or no route)")
+            }
             let executor = try await Evaluator.executor(for: task, runner: harness.runner, mode: execMode)
             metrics = try await Evaluator(task: task, home: harness.home, executor: executor)
                 .run(client: client, options: options, engineName: "endpoint", modelLabel: servedModel)
