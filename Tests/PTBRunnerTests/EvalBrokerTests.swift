@@ -16,26 +16,30 @@ import Glibc
         let paths: RunPaths
         let socket: URL
         let home: PTBHome
+        let taskID: String
         var broker: Task<Void, any Error>?
 
-        init(home: PTBHome? = nil) throws {
+        init(home: PTBHome? = nil, taskID: String = "arith") throws {
+            self.taskID = taskID
             root = URL(fileURLWithPath: "/var/tmp/ptb-broker-\(UUID().uuidString.prefix(8))")
             paths = RunPaths(dir: root.appendingPathComponent("runs/run-1"))
             socket = root.appendingPathComponent("eval.sock")
             self.home = home ?? PTBHome(root: root.appendingPathComponent("home"))
             let fm = FileManager.default
             try fm.createDirectory(at: paths.task, withIntermediateDirectories: true)
-            let task = try TaskRegistry.lookup("arith")
+            let task = try TaskRegistry.lookup(taskID)
             try EvaluateScript.render(task: task, ptb: URL(fileURLWithPath: "/nonexistent/ptb"), template: nil)
                 .write(to: paths.task.appendingPathComponent("evaluate.py"), atomically: true, encoding: .utf8)
         }
 
-        func start(gpus: Int = 0, engineEnvironment: [String: String] = [:]) async throws {
+        func start(gpus: Int = 0, engineEnvironment: [String: String] = [:], feedback: EvalFeedback = .sealed,
+                   heartbeatSeconds: Double? = nil) async throws {
             let env = ProcessInfo.processInfo.environment.merging(engineEnvironment) { $1 }
             let harness = Harness(home: home, runner: ProcessRunner(), ptbExecutable: URL(fileURLWithPath: "/nonexistent/ptb"),
                                   environment: env, echoAgent: false) { _ in }
-            let broker = EvalBroker(harness: harness, task: try TaskRegistry.lookup("arith"), runPaths: paths, gpus: gpus,
-                                    socketPath: socket, chatTemplate: nil)
+            var broker = EvalBroker(harness: harness, task: try TaskRegistry.lookup(taskID), runPaths: paths, gpus: gpus,
+                                    socketPath: socket, chatTemplate: nil, feedback: feedback)
+            if let heartbeatSeconds { broker.heartbeatSeconds = heartbeatSeconds }
             self.broker = Task { try await broker.run() }
             // Poll without blocking a thread: the broker's tasks share the cooperative pool.
             let deadline = Date().addingTimeInterval(20)
@@ -129,8 +133,9 @@ import Glibc
         }
 
         /// A stand-in for the engine's interpreter (PTB_PYTHON): an OpenAI-compatible server that
-        /// answers every prompt with "The answer is 42.", or (`hang`) one that never becomes healthy.
-        func fakeEngine(hang: Bool = false) throws -> [String: String] {
+        /// answers every prompt with "The answer is 42." (after `delay` seconds), or (`hang`) one
+        /// that never becomes healthy.
+        func fakeEngine(hang: Bool = false, delay: Double = 0) throws -> [String: String] {
             let url = root.appendingPathComponent("fake-python")
             let script = """
                 #!/usr/bin/env python3
@@ -148,6 +153,7 @@ import Glibc
                         self.wfile.write(b"ok")
                     def do_POST(self):
                         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                        time.sleep(\(delay))
                         body = json.dumps({"id": "x", "object": "chat.completion", "model": "final_model",
                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "The answer is 42."}, "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}).encode()
