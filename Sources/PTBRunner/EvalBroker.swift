@@ -195,7 +195,7 @@ public struct EvalBroker: Sendable {
                 ? Self.devResult(metrics, samples: evalDir.appendingPathComponent("samples.jsonl"), modelHash: logLine.modelHash)
                 : Self.result(metrics, samples: evalDir.appendingPathComponent("samples.jsonl"), modelHash: logLine.modelHash)
             // Relative to task/, where evaluate.py lives: the sandbox may show the workspace elsewhere.
-            result["eval_log"] = logLine.evalLog.map { String($0.dropFirst("task/".count)) } ?? NSNull()
+            result["eval_log"] = logLine.evalLog.map { String($0.dropFirst("task/".count)) as Any } ?? NSNull()
             await reply.send(["result": result])
         } catch let error where error is CancellationError || Task.isCancelled {
             logLine.error = "cancelled (the client disconnected or the agent phase ended)"
@@ -374,7 +374,7 @@ struct BrokerRequest: Sendable, Equatable {
         guard path.hasPrefix("/") else { throw BrokerError("model_path must be an absolute path (got \(path)).") }
         if let m = f.max_tokens, m < 1 { throw BrokerError("max_tokens must be positive (got \(m)).") }
         if let m = f.max_connections, m < 1 { throw BrokerError("max_connections must be positive (got \(m)).") }
-        let split = try f.split.map { s in
+        let split = try f.split.map { (s: String) throws -> Split in
             guard let v = Split(rawValue: s) else { throw BrokerError("split must be \"test\" or \"dev\" (got \"\(s)\").") }
             return v
         } ?? .test

@@ -265,10 +265,11 @@ import Glibc
         _ = try await f.evaluate(["--model-path", "/etc"])
         let lines = try f.logLines()
         #expect(lines.count == 3)
-        let keys: Set<String> = ["ts", "request", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "error"]
+        let keys: Set<String> = ["ts", "request", "split", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "eval_log", "error"]
         for line in lines { #expect(Set(line.keys) == keys, "\(line)") }
         #expect((lines[0]["error"] as? String)?.contains("not valid JSON") == true)
         #expect(lines[1]["model_path"] as? String == model.path)
+        #expect(lines[0]["split"] is NSNull && lines[1]["split"] as? String == "test")
         #expect(lines[1]["limit"] as? Int == 7)
         let hash = try #require(lines[1]["model_hash"] as? String)
         #expect(hash == (try ModelSnapshot.hash(model)))
@@ -287,7 +288,7 @@ import Glibc
         #expect(r.stderr.contains("only reachable inside a ptb run"), "\(r.stderr)")
         let help = try await f.evaluate(["--help"])
         #expect(help.status == 0)
-        for flag in ["--model-path", "--limit", "--max-tokens", "--max-connections", "--json-output-file"] {
+        for flag in ["--model-path", "--limit", "--max-tokens", "--max-connections", "--json-output-file", "--split"] {
             #expect(help.stdout.contains(flag), "\(flag) missing from --help")
         }
     }
@@ -348,7 +349,7 @@ import Glibc
         // What a raw client sees: the score and per-sample diagnostics, nothing else.
         let raw = try await f.raw(#"{"model_path": "\#(model.path)", "limit": 3}"#)
         let result = try #require((try JSONSerialization.jsonObject(with: Data((raw.last ?? "").utf8)) as? [String: Any])?["result"] as? [String: Any])
-        #expect(Set(result.keys) == ["task", "accuracy", "stderr", "n", "samples", "model_hash"])
+        #expect(Set(result.keys) == ["task", "split", "accuracy", "stderr", "n", "samples", "model_hash", "eval_log"])
         let samples = try #require(result["samples"] as? [[String: Any]])
         #expect(samples.count == 3)
         #expect(Set(samples[0].keys) == ["index", "parsed", "error", "finish_reason", "prompt_tokens", "completion_tokens"])
