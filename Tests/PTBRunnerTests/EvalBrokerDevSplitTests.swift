@@ -205,6 +205,44 @@ extension EvalBrokerTests {
         await f.stop()
     }
 
+    /// evaluate.py, for every task and both feedback modes, is valid Python whose --help names the
+    /// task's dev split; its docstring says what a test evaluation leaves in the workspace.
+    @Test func evaluateScriptRendersForEveryTaskAndMode() async throws {
+        let dir = URL(fileURLWithPath: "/var/tmp/ptb-render-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var scripts: [URL] = []
+        for task in TaskRegistry.all {
+            for mode in EvalFeedback.allCases {
+                let text = EvaluateScript.render(task: task, ptb: URL(fileURLWithPath: "/nonexistent/ptb"), template: nil, feedback: mode)
+                #expect(text.contains(task.devSplitNote))
+                #expect(text.contains("eval_logs/<time>/samples.jsonl") == (mode == .original), "\(task.id) \(mode)")
+                let url = dir.appendingPathComponent("\(task.id)-\(mode.rawValue).py")
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                scripts.append(url)
+            }
+        }
+        // One interpreter checks them all: each must compile and print --help.
+        let code = """
+            import subprocess, sys
+            for path in sys.argv[1:]:
+                compile(open(path, encoding="utf-8").read(), path, "exec")
+                out = subprocess.run([sys.executable, path, "--help"], capture_output=True, text=True)
+                if out.returncode != 0 or "--split {test,dev}" not in out.stdout or "Dev split:" not in " ".join(out.stdout.split()):
+                    print("FAIL", path, out.returncode, out.stdout, out.stderr)
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-W", "error", "-c", code] + scripts.map(\.path)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && out.isEmpty, "\(out)")
+    }
+
     /// `eval_feedback` in a run config reaches the run's spec (the sweep's: SweepSpecTests).
     @Test func evalFeedbackIsARunSetting() throws {
         let dir = URL(fileURLWithPath: "/var/tmp/ptb-feedback-\(UUID().uuidString.prefix(8))")
