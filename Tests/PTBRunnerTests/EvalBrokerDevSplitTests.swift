@@ -226,7 +226,8 @@ extension EvalBrokerTests {
         let code = """
             import subprocess, sys
             for path in sys.argv[1:]:
-                compile(open(path, encoding="utf-8").read(), path, "exec")
+                with open(path, encoding="utf-8") as f:
+                    compile(f.read(), path, "exec")
                 out = subprocess.run([sys.executable, path, "--help"], capture_output=True, text=True)
                 if out.returncode != 0 or "--split {test,dev}" not in out.stdout or "Dev split:" not in " ".join(out.stdout.split()):
                     print("FAIL", path, out.returncode, out.stdout, out.stderr)

@@ -63,11 +63,12 @@ import Testing
     @Test func gsm8kDevSplitIsTheTrainSplitPromptedLikeTheTest() throws {
         let t = TempHome()
         defer { t.cleanup() }
-        var train = GSM8KTaskTests.trainRows + ["Oz", "Pia"].enumerated().map { i, n in
+        // Row 13 is also a test question (upstream has none; the filter must hold anyway). With 15
+        // rows the few-shot picks are rows 1, 3, 4, 6, 7, 8, 10, 11, 12, 15, so the filter drops it.
+        let duplicate = 12
+        let train = GSM8KTaskTests.trainRows + [GSM8KTaskTests.testRows[1]] + ["Oz", "Pia"].enumerated().map { i, n in
             GSM8KTask.Row(question: "\(n) reads \(i + 3) pages a day for 4 days. How many pages?", answer: "\(i + 3) * 4 = \(4 * (i + 3))\n#### \(4 * (i + 3))")
         }
-        // A train row that is also a test question (upstream has none; the filter must hold anyway).
-        train.append(GSM8KTaskTests.testRows[1])
         let store = TaskDataStore(home: t.home)
         _ = try store.importFile(try t.file("train.jsonl", try jsonl(train)), task: GSM8KTask(), split: "train")
         _ = try store.importFile(try t.file("test.jsonl", try jsonl(GSM8KTaskTests.testRows)), task: GSM8KTask(), split: "test")
@@ -79,7 +80,7 @@ import Testing
         let expectedRows = (0..<train.count).filter { !fewshot.contains($0) && train[$0] != GSM8KTaskTests.testRows[1] }
         #expect(dev.map(\.id) == expectedRows.map { "train-\($0 + 1)" })
         // The duplicate is not a few-shot pick, so the test-question filter is what drops it.
-        #expect(!fewshot.contains(train.count - 1))
+        #expect(!fewshot.contains(duplicate))
         #expect(dev.count == train.count - 10 - 1)
         let testPrompts = Set(test.map { $0.messages.map(\.content) })
         #expect(dev.allSatisfy { !testPrompts.contains($0.messages.map(\.content)) })
