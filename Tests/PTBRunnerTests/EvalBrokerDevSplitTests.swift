@@ -48,9 +48,12 @@ extension EvalBrokerTests {
         let r = try await f.evaluate(["--split", "dev", "--limit", "4"], timeout: 120)
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.last == "arith (dev split): accuracy 0.0000 \u{00b1} 0.0000 (n=4)", "\(r.stdout)")
-        for s in dev {
-            #expect(lines.contains { $0.hasPrefix("[\(s.id)] wrong: ") && $0.contains("target \"\(s.target)\"") }, "\(s.id): \(r.stdout)")
+        // The verdicts the task gives the stand-in's answer (the original's suffix match: "42" is right for 2).
+        let verdicts = dev.map { ArithTask().score($0, completion: "The answer is 42.").correct }
+        let accuracy = String(format: "%.4f", Double(verdicts.filter { $0 }.count) / 4)
+        #expect(lines.last?.hasPrefix("arith (dev split): accuracy \(accuracy) \u{00b1} ") == true && lines.last?.hasSuffix("(n=4)") == true, "\(r.stdout)")
+        for (s, ok) in zip(dev, verdicts) {
+            #expect(lines.contains { $0.hasPrefix("[\(s.id)] \(ok ? "correct" : "wrong"): ") && $0.contains("target \"\(s.target)\"") }, "\(s.id): \(r.stdout)")
         }
         #expect(r.stderr.contains("evaluating on arith's dev split (limit 4)"), "\(r.stderr)")
         // The raw answer: every sample in full.
@@ -64,7 +67,7 @@ extension EvalBrokerTests {
             #expect(s["id"] as? String == dev[i].id)
             #expect(s["target"] as? String == dev[i].target)
             #expect(s["completion"] as? String == "The answer is 42.")
-            #expect(s["correct"] as? Bool == false)
+            #expect(s["correct"] as? Bool == verdicts[i])
             let prompt = try #require(s["prompt"] as? [[String: Any]])
             #expect(prompt.first?["content"] as? String == dev[i].messages[0].content)
         }
@@ -242,6 +245,41 @@ extension EvalBrokerTests {
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0 && out.isEmpty, "\(out)")
+    }
+
+    /// A whole `ptb run --eval-feedback original` in the bubblewrap sandbox, with the stand-in
+    /// engine: the agent's evaluate.py reaches the broker for both splits, the mode is in run.json,
+    /// and both evaluations left their samples in task/eval_logs/.
+    @Test(.enabled(if: CheatTrialTests.haveBwrap), .timeLimit(.minutes(3))) func originalFeedbackThroughARealRun() throws {
+        let t = try CheatTrialTests.Trial()
+        defer { t.home.cleanup() }
+        let engine = try Fixture()
+        defer { try? FileManager.default.removeItem(at: engine.root) }
+        try FileManager.default.createDirectory(at: engine.root, withIntermediateDirectories: true)
+        let env = try engine.fakeEngine()
+        let script = """
+            mkdir -p final_model
+            echo '{"model_type": "llama"}' > final_model/config.json
+            echo '{}' > final_model/tokenizer.json
+            python3 -c 'import struct, sys; h = b"{\\"__metadata__\\":{\\"format\\":\\"pt\\"}}"; open("final_model/model.safetensors", "wb").write(struct.pack("<Q", len(h)) + h)'
+            python3 evaluate.py --split dev --limit 2 > dev.txt 2>&1
+            python3 evaluate.py --limit 2 > test.txt 2>&1
+            """
+        let (_, paths) = try t.run("feedback-original", script, sandbox: "bwrap", extra: ["--eval-feedback", "original"], env: env)
+        let m = try JSONSerialization.jsonObject(with: Data(contentsOf: paths.dir.appendingPathComponent("run.json"))) as? [String: Any]
+        #expect((m?["spec"] as? [String: Any])?["evalFeedback"] as? String == "original", "\(String(describing: m))")
+        let dev = (try? String(contentsOf: paths.task.appendingPathComponent("dev.txt"), encoding: .utf8)) ?? ""
+        let test = (try? String(contentsOf: paths.task.appendingPathComponent("test.txt"), encoding: .utf8)) ?? ""
+        #expect(dev.contains("arith (dev split): accuracy "), "\(dev)")
+        #expect(test.contains("arith: accuracy "), "\(test)")
+        let dirs = ((try? FileManager.default.contentsOfDirectory(atPath: paths.task.appendingPathComponent("eval_logs").path)) ?? []).sorted()
+        #expect(dirs.count == 2 && dirs.filter { $0.hasSuffix("-dev") }.count == 1, "\(dirs)")
+        for d in dirs {
+            let text = (try? String(contentsOf: paths.task.appendingPathComponent("eval_logs/\(d)/samples.jsonl"), encoding: .utf8)) ?? ""
+            #expect(text.split(separator: "\n").count == 2 && text.contains("\"target\""), "\(d): \(text)")
+        }
+        let log = try String(contentsOf: paths.dir.appendingPathComponent("broker.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"split\":\"dev\"") && log.contains("\"split\":\"test\""), "\(log)")
     }
 
     /// `eval_feedback` in a run config reaches the run's spec (the sweep's: SweepSpecTests).
