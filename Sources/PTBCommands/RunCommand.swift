@@ -40,6 +40,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Stop the agent (recorded as disk-limit) when its workspace and cache layer exceed this many GB (default 500).") var workspaceLimitGb: Double?
     @Option(help: "Size cap of the sandbox's private /tmp in GB (default: a quarter of the memory, at most 32).") var tmpSizeGb: Double?
     @Option(help: "Size cap of the sandbox's /dev/shm in GB (default: a quarter of the memory, at most 32).") var shmSizeGb: Double?
+    @Option(help: "What evaluate.py's test-split evaluations leave in the workspace: sealed (the score only, default) or original (also the full samples with targets in task/eval_logs/, as the original harness).")
+    var evalFeedback: EvalFeedback?
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
     func spec(home: PTBHome) throws -> (RunSpec, URL) {
@@ -64,6 +66,7 @@ struct Run: AsyncParsableCommand {
         s.judgeHours = judgeHours ?? file.judgeHours
         s.integrityPolicy = integrityPolicy ?? file.integrityPolicy
         s.execMode = execMode?.rawValue ?? file.execMode
+        s.evalFeedback = evalFeedback ?? file.evalFeedback
         s.scoringJudge = (file.scoringJudge ?? ScoringJudge()).overridden(by: scoringJudge.settings).nonEmpty
         s.evaluateBase = skipBase ? false : (file.evaluateBase ?? true)
         s.termGraceSeconds = file.termGraceSeconds ?? s.termGraceSeconds
@@ -133,3 +136,4 @@ struct Resume: AsyncParsableCommand {
 
 extension SandboxKind: ExpressibleByArgument {}
 extension NetworkPolicy: ExpressibleByArgument {}
+extension EvalFeedback: ExpressibleByArgument {}

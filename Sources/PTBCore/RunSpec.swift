@@ -52,6 +52,8 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var scoringJudge: ScoringJudge?
     /// Disk and tmpfs caps of the agent's sandbox (nil = the defaults of `SandboxLimits`).
     public var limits: SandboxLimits?
+    /// What evaluate.py's test-split evaluations leave in the workspace (nil = `sealed`).
+    public var evalFeedback: EvalFeedback?
 
     public init(task: String, model: String, agent: String, agentConfig: String? = nil, hours: Double = 10, gpus: Int = 0,
                 gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,

@@ -24,6 +24,10 @@ public struct EvalOptions: Sendable {
     public var skipGeneration: Bool
     /// Execution-scored tasks: a fresh sandbox per program, or a per-slot fork server.
     public var execMode: ExecMode = .fresh
+    /// The items to evaluate instead of the task's test split (the broker's dev split); nil = the test split.
+    public var samples: [Sample]?
+    /// Called after each scored sample with (done, total): the broker's progress lines.
+    public var onProgress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     public init(limit: Int?, maxTokens: Int, maxConnections: Int, temperature: Double? = nil, seed: Int? = nil,
                 epochs: Int = 1, outputDir: URL, showProgress: Bool = true, generationConfig: URL? = nil,
@@ -187,14 +191,14 @@ public struct Evaluator: Sendable {
         }
         guard let client else { throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).") }
         let started = Date()
-        var samples = try task.samples(home: home)
+        var samples = try options.samples ?? task.samples(home: home)
         if let l = options.limit, l >= 0 { samples = Array(samples.prefix(l)) }
         guard !samples.isEmpty else { throw EvalError.noSamples(task.id) }
         let jobs = (0..<max(1, options.epochs)).flatMap { e in samples.map { (e, $0) } }
         let params = SamplingParams(maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed)
 
         try FileManager.default.createDirectory(at: options.outputDir, withIntermediateDirectories: true)
-        let progress = Progress(total: jobs.count, label: task.id, enabled: options.showProgress)
+        let progress = Progress(total: jobs.count, label: task.id, enabled: options.showProgress, onStep: options.onProgress)
 
         var records = [SampleRecord?](repeating: nil, count: jobs.count)
         var failures: [String] = []
@@ -299,17 +303,20 @@ final class Progress: @unchecked Sendable {
     private var correct = 0
     private var lastPrint = Date.distantPast
     private let lock = NSLock()
+    private let onStep: (@Sendable (Int, Int) -> Void)?
 
-    init(total: Int, label: String, enabled: Bool) {
+    init(total: Int, label: String, enabled: Bool, onStep: (@Sendable (Int, Int) -> Void)? = nil) {
         self.total = total
         self.label = label
         self.enabled = enabled
+        self.onStep = onStep
     }
 
     func step(correct ok: Bool) {
         lock.lock(); defer { lock.unlock() }
         done += 1
         if ok { correct += 1 }
+        onStep?(done, total)
         guard enabled, Date().timeIntervalSince(lastPrint) >= 1 || done == total else { return }
         lastPrint = Date()
         let elapsed = Date().timeIntervalSince(start)

@@ -34,7 +34,7 @@ public struct JudgedEvaluation: Sendable {
 
     public func run(client: ChatClient?, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
         let started = Date()
-        var samples = try task.samples(home: home)
+        var samples = try options.samples ?? task.samples(home: home)
         if let l = options.limit, l >= 0 { samples = Array(samples.prefix(l)) }
         guard !samples.isEmpty else { throw EvalError.noSamples(task.id) }
         let judgeConfig = try options.judge ?? JudgeConfig.fromEnvironment(home: home)

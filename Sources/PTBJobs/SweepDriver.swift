@@ -145,6 +145,7 @@ extension SweepManifest {
         s.execMode = spec.execMode
         s.scoringJudge = spec.scoringJudge
         s.limits = spec.limits
+        s.evalFeedback = spec.evalFeedback
         return s
     }
 }

@@ -183,6 +183,8 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     public var scoringJudge: ScoringJudge?
     /// Disk and tmpfs caps of every run's sandbox (`workspace_limit_gb`, `tmp_size_gb`, `shm_size_gb`).
     public var limits: SandboxLimits?
+    /// What evaluate.py's test-split evaluations leave in each run's workspace (`eval_feedback`).
+    public var evalFeedback: EvalFeedback?
     /// The ptb executable and PTB_HOME the jobs use (default: the submitting ptb and its home);
     /// both must be reachable from the compute nodes.
     public var ptb: String?
@@ -231,6 +233,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         case execMode = "exec_mode", judgeEndpoint = "judge_endpoint", judgeModel = "judge_model", judgeWorkers = "judge_workers"
         case judgeBudgetUSD = "judge_budget_usd", judgeMaxTokens = "judge_max_tokens"
         case workspaceLimitGB = "workspace_limit_gb", tmpSizeGB = "tmp_size_gb", shmSizeGB = "shm_size_gb"
+        case evalFeedback = "eval_feedback"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -265,6 +268,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         limits = SandboxLimits(workspaceGB: try c.decodeIfPresent(Double.self, forKey: .workspaceLimitGB),
                                tmpGB: try c.decodeIfPresent(Double.self, forKey: .tmpSizeGB),
                                shmGB: try c.decodeIfPresent(Double.self, forKey: .shmSizeGB)).nonEmpty
+        evalFeedback = try c.decodeIfPresent(EvalFeedback.self, forKey: .evalFeedback)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -299,6 +303,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         try c.encodeIfPresent(limits?.workspaceGB, forKey: .workspaceLimitGB)
         try c.encodeIfPresent(limits?.tmpGB, forKey: .tmpSizeGB)
         try c.encodeIfPresent(limits?.shmGB, forKey: .shmSizeGB)
+        try c.encodeIfPresent(evalFeedback, forKey: .evalFeedback)
     }
 
     /// Reads and validates a sweep file; relative `results_dir` and agent configs are resolved

@@ -84,7 +84,8 @@ enum AgentPhase {
         let prompt = try String(contentsOf: p.prompt, encoding: .utf8)
         let template = try EvaluatePhase.writeTemplate(ctx, into: p.dir.appendingPathComponent("broker"))
         let broker = EvalBroker(harness: ctx.harness, task: ctx.task, runPaths: p, gpus: spec.gpus,
-                                socketPath: brokerDir.appendingPathComponent(AgentView.brokerSocketName), chatTemplate: template)
+                                socketPath: brokerDir.appendingPathComponent(AgentView.brokerSocketName), chatTemplate: template,
+                                feedback: spec.evalFeedback ?? .sealed)
         let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
         redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,

@@ -10,11 +10,14 @@ import Synchronization
 /// The evaluation broker: the sealed sandbox's only way to evaluate a model. The agent's
 /// `task/evaluate.py` sends one JSON line over a Unix socket, ptb (outside the sandbox) snapshots
 /// the model directory, evaluates the snapshot with the same code as `ptb eval` on ptb's copy of
-/// the test data, and answers with the score only: no prompts, completions, targets or per-sample
-/// verdicts reach the workspace. The full samples stay in `<run>/broker/<n>/eval`.
+/// the data, and answers. For the test split the answer is the score only: no prompts,
+/// completions, targets or per-sample verdicts reach the workspace (unless the run's feedback
+/// mode is `original`, which writes the full samples to `task/eval_logs/<time>/` as the original
+/// harness did). For the dev split (`EvalTask.devSamples`) the answer carries every sample in
+/// full, also written to `task/eval_logs/<time>-dev/`. The samples stay in `<run>/broker/<n>/eval`.
 ///
 /// Protocol (one request per connection):
-///   client → `{"model_path": ABS_PATH, "limit": Int?, "max_tokens": Int?, "max_connections": Int?}\n`
+///   client → `{"model_path": ABS_PATH, "split": "test"|"dev"?, "limit": Int?, "max_tokens": Int?, "max_connections": Int?}\n`
 ///   broker → `{"log": "..."}\n` … then `{"result": {...}}\n` or `{"error": "..."}\n`, then closes.
 public struct EvalBroker: Sendable {
     public let harness: Harness
@@ -23,11 +26,15 @@ public struct EvalBroker: Sendable {
     public let gpus: Int
     public let socketPath: URL
     public let chatTemplate: URL?
+    /// What a test-split evaluation leaves in the workspace.
+    public let feedback: EvalFeedback
     /// Seconds between `{"log"}` lines while a request waits or evaluates.
     var heartbeatSeconds: Double = 5
     private let state = BrokerState()
 
-    public init(harness: Harness, task: any EvalTask, runPaths: RunPaths, gpus: Int, socketPath: URL, chatTemplate: URL?) {
+    public init(harness: Harness, task: any EvalTask, runPaths: RunPaths, gpus: Int, socketPath: URL, chatTemplate: URL?,
+                feedback: EvalFeedback = .sealed) {
+        self.feedback = feedback
         self.harness = harness
         self.task = task
         self.runPaths = runPaths
@@ -94,8 +101,8 @@ public struct EvalBroker: Sendable {
                     request = try BrokerRequest.parse(try await Self.readLine(&input))
                 } catch {
                     let message = "\(error)"
-                    self.appendLog(BrokerLogLine(ts: Date(), request: nil, modelPath: nil, modelHash: nil, limit: nil, accuracy: nil,
-                                                 stderr: nil, n: nil, seconds: 0, error: message))
+                    self.appendLog(BrokerLogLine(ts: Date(), request: nil, split: nil, modelPath: nil, modelHash: nil, limit: nil, accuracy: nil,
+                                                 stderr: nil, n: nil, seconds: 0, evalLog: nil, error: message))
                     await reply.send(["error": message])
                     reply.finish()
                     while (try? await input.next()) != nil {}
@@ -134,10 +141,11 @@ public struct EvalBroker: Sendable {
         let number = state.takeRequestNumber()
         let dir = brokerDir.appendingPathComponent(String(number))
         let snapshotDir = dir.appendingPathComponent("model")
-        var logLine = BrokerLogLine(ts: started, request: number, modelPath: request.modelPath, modelHash: nil, limit: request.limit,
-                                    accuracy: nil, stderr: nil, n: nil, seconds: 0, error: nil)
+        var logLine = BrokerLogLine(ts: started, request: number, split: request.split.rawValue, modelPath: request.modelPath, modelHash: nil,
+                                    limit: request.limit, accuracy: nil, stderr: nil, n: nil, seconds: 0, evalLog: nil, error: nil)
         var hashing: Task<String?, Never>?
         do {
+            let devItems = try request.split == .dev ? devSamples() : nil
             // Snapshot at request time: the model the agent asked about, even if it keeps training.
             let snapshot = try ModelSnapshot.take(modelPath: request.modelPath, workspace: runPaths.workspace, into: snapshotDir)
             await reply.log("request \(number): snapshot of \(request.modelPath) taken (\(snapshot.files.count) files, \(Self.bytes(snapshot.totalBytes)))")
@@ -151,11 +159,19 @@ public struct EvalBroker: Sendable {
             defer { state.gate.release() }
             try Task.checkCancellation()
 
-            await reply.log("request \(number): evaluating on \(task.id)\(request.limit.map { " (limit \($0))" } ?? ""); starting the engine")
+            let on = request.split == .dev ? "\(task.id)'s dev split" : task.id
+            await reply.log("request \(number): evaluating on \(on)\(request.limit.map { " (limit \($0))" } ?? ""); starting the engine")
+            let progress = EvalProgress()
             let metrics = try await withHeartbeat(every: heartbeatSeconds, { elapsed in
-                await reply.log("request \(number): evaluating (\(Int(elapsed)) s)")
+                if let p = progress.current {
+                    await reply.log("request \(number): evaluating: \(p.done)/\(p.total) samples (\(Int(elapsed)) s)")
+                } else {
+                    await reply.log("request \(number): evaluating (\(Int(elapsed)) s)")
+                }
             }) {
-                try await self.evaluate(snapshotDir, request: request, outputDir: dir.appendingPathComponent("eval"))
+                try await self.evaluate(snapshotDir, request: request, samples: devItems, outputDir: dir.appendingPathComponent("eval")) { done, total in
+                    progress.set(done, total)
+                }
             }
             logLine.modelHash = await hashing?.value
             if let changed = snapshot.changedFiles().first {
@@ -164,7 +180,22 @@ public struct EvalBroker: Sendable {
             logLine.accuracy = metrics.accuracy
             logLine.stderr = metrics.stderr
             logLine.n = metrics.n
-            let result = Self.result(metrics, samples: dir.appendingPathComponent("eval/samples.jsonl"), modelHash: logLine.modelHash)
+            let evalDir = dir.appendingPathComponent("eval")
+            // The dev split always, the test split only in `original` mode: the full samples in
+            // the workspace, where the original harness's evaluate.py left its logs.
+            if request.split == .dev || feedback == .original {
+                do {
+                    logLine.evalLog = "task/" + (try EvalLogWriter.write(from: evalDir, metrics: metrics, split: request.split, workspace: runPaths.workspace,
+                                                                          name: EvalLogWriter.directoryName(started, split: request.split)))
+                } catch {
+                    await reply.log("request \(number): the samples could not be written to task/eval_logs (\(error))")
+                }
+            }
+            var result = request.split == .dev
+                ? Self.devResult(metrics, samples: evalDir.appendingPathComponent("samples.jsonl"), modelHash: logLine.modelHash)
+                : Self.result(metrics, samples: evalDir.appendingPathComponent("samples.jsonl"), modelHash: logLine.modelHash)
+            // Relative to task/, where evaluate.py lives: the sandbox may show the workspace elsewhere.
+            result["eval_log"] = logLine.evalLog.map { String($0.dropFirst("task/".count)) as Any } ?? NSNull()
             await reply.send(["result": result])
         } catch let error where error is CancellationError || Task.isCancelled {
             logLine.error = "cancelled (the client disconnected or the agent phase ended)"
@@ -181,13 +212,25 @@ public struct EvalBroker: Sendable {
         appendLog(logLine)
     }
 
-    private func evaluate(_ modelDir: URL, request: BrokerRequest, outputDir: URL) async throws -> EvalMetrics {
+    private func evaluate(_ modelDir: URL, request: BrokerRequest, samples: [Sample]?, outputDir: URL,
+                          progress: @escaping @Sendable (Int, Int) -> Void) async throws -> EvalMetrics {
         try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
-        let eval = StandaloneEval(taskID: task.id, modelPath: modelDir, endpoint: nil, servedModel: nil, apiKey: nil,
+        var eval = StandaloneEval(taskID: task.id, modelPath: modelDir, endpoint: nil, servedModel: nil, apiKey: nil,
                                   chatTemplate: chatTemplate, limit: request.limit, maxTokens: request.maxTokens,
                                   maxConnections: request.maxConnections, temperature: nil, seed: nil, epochs: 1, gpus: gpus,
                                   outputDir: outputDir, jsonOutputFile: nil, retryLadder: false)
+        eval.samples = samples
+        eval.onProgress = progress
         return try await eval.run(harness: harness)
+    }
+
+    /// The task's dev split, or an error that says why there is none.
+    private func devSamples() throws -> [Sample] {
+        guard let samples = try task.devSamples(home: harness.home) else {
+            throw BrokerError("task \(task.id) has no dev split: \(task.devSplitNote) Evaluate on the test split instead (--split test, the default), which returns the score only.")
+        }
+        guard !samples.isEmpty else { throw BrokerError("task \(task.id)'s dev split is empty.") }
+        return samples
     }
 
     /// What the agent learns: the score and, per sample, diagnostics that reveal no answer.
@@ -211,8 +254,25 @@ public struct EvalBroker: Sendable {
                 samples.append(s)
             }
         }
-        return ["task": m.task, "accuracy": m.accuracy, "stderr": m.stderr, "n": m.n, "samples": samples,
-                "model_hash": modelHash ?? NSNull()]
+        return ["task": m.task, "split": BrokerRequest.Split.test.rawValue, "accuracy": m.accuracy, "stderr": m.stderr, "n": m.n,
+                "samples": samples, "model_hash": modelHash ?? NSNull()]
+    }
+
+    /// The dev split's answer: every sample in full (prompt, completion, target, verdict).
+    static func devResult(_ m: EvalMetrics, samples url: URL, modelHash: String?) -> [String: Any] {
+        var samples: [[String: Any]] = []
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            for (i, line) in text.split(separator: "\n").enumerated() {
+                guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { continue }
+                samples.append(["index": i, "id": o["id"] ?? NSNull(), "prompt": o["prompt"] ?? NSNull(),
+                                "completion": o["completion"] ?? NSNull(), "target": o["target"] ?? NSNull(),
+                                "answer": o["answer"] ?? NSNull(), "correct": o["correct"] ?? NSNull(), "score": o["score"] ?? NSNull(),
+                                "finish_reason": o["finishReason"] ?? NSNull(), "prompt_tokens": o["promptTokens"] ?? NSNull(),
+                                "completion_tokens": o["completionTokens"] ?? NSNull()])
+            }
+        }
+        return ["task": m.task, "split": BrokerRequest.Split.dev.rawValue, "accuracy": m.accuracy, "stderr": m.stderr, "n": m.n,
+                "samples": samples, "model_hash": modelHash ?? NSNull()]
     }
 
     static func message(for error: any Error, snapshot: String, modelPath: String) -> String {
@@ -274,12 +334,19 @@ struct BrokerError: Error, CustomStringConvertible {
 }
 
 struct BrokerRequest: Sendable, Equatable {
+    enum Split: String, Sendable, CaseIterable {
+        /// Scored on ptb's test data; only the score and answer-free diagnostics come back.
+        case test
+        /// The task's dev split (`EvalTask.devSamples`); every sample comes back in full.
+        case dev
+    }
     var modelPath: String
+    var split: Split = .test
     var limit: Int?
     var maxTokens: Int?
     var maxConnections: Int?
 
-    static let usage = #"send one JSON line: {"model_path": "/absolute/path/in/the/workspace", "limit": N, "max_tokens": N, "max_connections": N} (all but model_path optional)"#
+    static let usage = #"send one JSON line: {"model_path": "/absolute/path/in/the/workspace", "split": "test" or "dev", "limit": N, "max_tokens": N, "max_connections": N} (all but model_path optional)"#
 
     static func parse(_ line: String) throws -> BrokerRequest {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -288,26 +355,31 @@ struct BrokerRequest: Sendable, Equatable {
             throw BrokerError("the request is not valid JSON; \(usage).")
         }
         guard let o = object as? [String: Any] else { throw BrokerError("the request must be a JSON object; \(usage).") }
-        let known: Set<String> = ["model_path", "limit", "max_tokens", "max_connections"]
+        let known: Set<String> = ["model_path", "split", "limit", "max_tokens", "max_connections"]
         if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
             throw BrokerError("unknown request field \"\(unknown)\"; \(usage).")
         }
         struct Fields: Decodable {
             var model_path: String?
+            var split: String?
             var limit: Int?
             var max_tokens: Int?
             var max_connections: Int?
         }
         let f: Fields
         do { f = try JSONDecoder().decode(Fields.self, from: Data(trimmed.utf8)) } catch {
-            throw BrokerError("model_path must be a string and limit, max_tokens, max_connections integers; \(usage).")
+            throw BrokerError("model_path and split must be strings and limit, max_tokens, max_connections integers; \(usage).")
         }
         guard let path = f.model_path, !path.isEmpty else { throw BrokerError("model_path is missing; \(usage).") }
         guard path.hasPrefix("/") else { throw BrokerError("model_path must be an absolute path (got \(path)).") }
-        if let l = f.limit, l == 0 || l < -1 { throw BrokerError("limit must be positive, or -1 for the whole test split (got \(l)).") }
         if let m = f.max_tokens, m < 1 { throw BrokerError("max_tokens must be positive (got \(m)).") }
         if let m = f.max_connections, m < 1 { throw BrokerError("max_connections must be positive (got \(m)).") }
-        return BrokerRequest(modelPath: path, limit: f.limit, maxTokens: f.max_tokens, maxConnections: f.max_connections)
+        let split = try f.split.map { (s: String) throws -> Split in
+            guard let v = Split(rawValue: s) else { throw BrokerError("split must be \"test\" or \"dev\" (got \"\(s)\").") }
+            return v
+        } ?? .test
+        if let l = f.limit, l == 0 || l < -1 { throw BrokerError("limit must be positive, or -1 for the whole \(split.rawValue) split (got \(l)).") }
+        return BrokerRequest(modelPath: path, split: split, limit: f.limit, maxTokens: f.max_tokens, maxConnections: f.max_connections)
     }
 }
 
@@ -341,6 +413,8 @@ struct BrokerReply: Sendable {
 struct BrokerLogLine: Encodable {
     var ts: Date
     var request: Int?
+    /// "test" or "dev" (nil: the request could not be read): only test requests query the benchmark.
+    var split: String?
     var modelPath: String?
     var modelHash: String?
     var limit: Int?
@@ -348,18 +422,22 @@ struct BrokerLogLine: Encodable {
     var stderr: Double?
     var n: Int?
     var seconds: Double
+    /// The samples' copy in the workspace (dev split, or `--eval-feedback original`), else nil.
+    var evalLog: String?
     var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case ts, request, limit, accuracy, stderr, n, seconds, error
+        case ts, request, split, limit, accuracy, stderr, n, seconds, error
         case modelPath = "model_path"
         case modelHash = "model_hash"
+        case evalLog = "eval_log"
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(Timestamps.isoMillis(ts), forKey: .ts)
         try c.encode(request, forKey: .request)
+        try c.encode(split, forKey: .split)
         try c.encode(modelPath, forKey: .modelPath)
         try c.encode(modelHash, forKey: .modelHash)
         try c.encode(limit, forKey: .limit)
@@ -367,11 +445,19 @@ struct BrokerLogLine: Encodable {
         try c.encode(stderr, forKey: .stderr)
         try c.encode(n, forKey: .n)
         try c.encode(seconds, forKey: .seconds)
+        try c.encode(evalLog, forKey: .evalLog)
         try c.encode(error, forKey: .error)
     }
 }
 
 // MARK: - Queue
+
+/// Samples scored so far by the evaluation in flight, for the heartbeat lines.
+final class EvalProgress: Sendable {
+    private let value = Mutex<(done: Int, total: Int)?>(nil)
+    var current: (done: Int, total: Int)? { value.withLock { $0 } }
+    func set(_ done: Int, _ total: Int) { value.withLock { $0 = (done, total) } }
+}
 
 /// Request numbering and the one-at-a-time gate.
 final class BrokerState: Sendable {

@@ -16,7 +16,8 @@ enum PreparePhase {
 
         let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
         let template = ChatTemplates.file(for: ctx.model, baseDir: baseDir)
-        try AtomicFile.write(EvaluateScript.render(task: ctx.task, ptb: ctx.harness.ptbExecutable, template: template),
+        try AtomicFile.write(EvaluateScript.render(task: ctx.task, ptb: ctx.harness.ptbExecutable, template: template,
+                                                   feedback: spec.evalFeedback ?? .sealed),
                              to: p.task.appendingPathComponent("evaluate.py"))
         for (name, text) in ChatTemplates.all {
             try AtomicFile.write(text, to: p.task.appendingPathComponent("templates/\(name)"))
@@ -60,22 +61,38 @@ enum EvaluateScript {
     /// The agent's evaluate.py: a client of the evaluation broker (`EvalBroker`) that needs only
     /// the Python standard library. `ptb` and `template` are no longer used (the broker serves the
     /// model with the run's chat template); they stay for the callers' sake.
-    static func render(task: any EvalTask, ptb: URL, template: String?) -> String {
+    static func render(task: any EvalTask, ptb: URL, template: String?, feedback: EvalFeedback = .sealed) -> String {
         let defaultLimit = task.defaults.limit.map(String.init) ?? "all"
+        let testReturns = feedback == .original
+            ? """
+              returns the score (accuracy, stderr, n) and per-sample diagnostics, and (this run's
+                evaluation feedback is `original`, as in the original harness) writes every sample with
+                its prompt, completion and target to eval_logs/<time>/samples.jsonl next to this script.
+              """
+            : """
+              returns only the score (accuracy, stderr, n) and per-sample diagnostics that
+                reveal no answer (whether an answer could be parsed, finish reason, token counts).
+              """
+        // A JSON string is a Python string literal; argparse formats help with %.
+        let devNote = (try? JSONSerialization.data(withJSONObject: [task.devSplitNote.replacingOccurrences(of: "%", with: "%%")], options: .withoutEscapingSlashes))
+            .map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
         return #"""
         #!/usr/bin/env python3
         """Evaluate a model on \#(task.benchmarkName) (ptb task `\#(task.id)`).
 
-        Usage: python evaluate.py [--model-path final_model] [--limit N] [--max-tokens N]
-                                  [--max-connections N] [--json-output-file FILE] [--help]
-        --limit -1 evaluates the whole test split (default: \#(defaultLimit) samples).
+        Usage: python evaluate.py [--model-path final_model] [--split test|dev] [--limit N]
+                                  [--max-tokens N] [--max-connections N] [--json-output-file FILE] [--help]
+        --limit -1 evaluates the whole split (default: \#(defaultLimit) samples).
 
         The evaluation does not run here: this script sends the request over a Unix socket
         ($PTB_EVAL_SOCKET, default \#(defaultSocket)) to ptb, outside the sandbox. ptb takes a
         snapshot of the model directory (it must lie in the workspace; symlinks out of it are
-        refused), serves it with the task's inference engine, scores it on ptb's own copy of the
-        test data, and returns only the score (accuracy, stderr, n) and per-sample diagnostics that
-        reveal no answer (whether an answer could be parsed, finish reason, token counts).
+        refused), serves it with the task's inference engine and scores it.
+        --split test (the default) scores it on ptb's own copy of the test data and
+          \#(testReturns)
+        --split dev scores it on the task's dev split, items you may see, and returns every sample
+          in full (prompt, completion, target, verdict), also written to eval_logs/<time>-dev/ next
+          to this script. This task's dev split: \#(task.devSplitNote)
         Evaluations run one at a time (requests queue), and every request is recorded in the run.
         Do not modify this file or templates/: the final evaluation uses ptb's own copy.
         """
@@ -97,17 +114,21 @@ enum EvaluateScript {
         def main():
             p = argparse.ArgumentParser(
                 description="Evaluate a model on \#(task.benchmarkName) (ptb task `\#(task.id)`): ptb scores it outside "
-                            "the sandbox on its own copy of the test data and returns only the score.")
+                            "the sandbox, on its own copy of the test data (the score only) or on the task's dev split "
+                            "(every sample in full).")
             p.add_argument("--model-path", default="final_model", help="model directory in the workspace (default: final_model)")
+            p.add_argument("--split", choices=["test", "dev"], default="test",
+                           help="test: ptb's test data, the score only (default); dev: the task's dev split, every sample "
+                                "in full (prompt, completion, target, verdict). Dev split: " + \#(devNote))
             p.add_argument("--limit", type=int, default=None,
-                           help="number of test samples; -1 = all (default: \#(defaultLimit))")
+                           help="number of samples; -1 = all (default: \#(defaultLimit))")
             p.add_argument("--max-tokens", type=int, default=None, help="max generated tokens per sample (default: the task's)")
             p.add_argument("--max-connections", type=int, default=None, help="concurrent requests to the engine (default: the task's)")
             p.add_argument("--json-output-file", default=None, help='also write {"accuracy", "stderr"} to this file')
             p.add_argument("--gpu-memory-utilization", type=float, default=None, help=argparse.SUPPRESS)
             args = p.parse_args()
 
-            request = {"model_path": os.path.abspath(args.model_path)}
+            request = {"model_path": os.path.abspath(args.model_path), "split": args.split}
             for key in ("limit", "max_tokens", "max_connections"):
                 value = getattr(args, key)
                 if value is not None:
@@ -145,7 +166,15 @@ enum EvaluateScript {
                 fail("the evaluator closed the connection without a result (did the agent phase end?).")
 
             samples = result.get("samples") or []
-            if samples:
+            here = os.path.dirname(os.path.abspath(__file__))
+            if result.get("split") == "dev":
+                for s in samples:
+                    print("[%s] %s: answer %s, target %s, finish reason %s" % (
+                        s.get("id"), "correct" if s.get("correct") else "wrong", json.dumps(s.get("answer")),
+                        json.dumps(s.get("target")), s.get("finish_reason") or "unknown"))
+            if result.get("eval_log"):
+                print("samples (prompt, completion, target, verdict): " + os.path.join(here, result["eval_log"], "samples.jsonl"))
+            if samples and result.get("split") != "dev":
                 parsed = sum(1 for s in samples if s.get("parsed"))
                 reasons = {}
                 for s in samples:
@@ -160,7 +189,8 @@ enum EvaluateScript {
             if args.json_output_file:
                 with open(args.json_output_file, "w") as f:
                     json.dump({"accuracy": result["accuracy"], "stderr": result["stderr"]}, f, indent=2)
-            print("%s: accuracy %.4f \u00b1 %.4f (n=%d)" % (result.get("task", TASK), result["accuracy"], result["stderr"], result["n"]))
+            label = result.get("task", TASK) + (" (dev split)" if result.get("split") == "dev" else "")
+            print("%s: accuracy %.4f \u00b1 %.4f (n=%d)" % (label, result["accuracy"], result["stderr"], result["n"]))
 
 
         if __name__ == "__main__":

@@ -35,6 +35,7 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
     public var workspaceLimitGB: Double?
     public var tmpSizeGB: Double?
     public var shmSizeGB: Double?
+    public var evalFeedback: EvalFeedback?
 
     public var limits: SandboxLimits? {
         SandboxLimits(workspaceGB: workspaceLimitGB, tmpGB: tmpSizeGB, shmGB: shmSizeGB).nonEmpty
@@ -55,6 +56,7 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
         case judgeEndpoint = "judge_endpoint", judgeModel = "judge_model", judgeWorkers = "judge_workers"
         case judgeBudgetUSD = "judge_budget_usd", judgeMaxTokens = "judge_max_tokens", judgePrices = "judge_prices", judgeCache = "judge_cache"
         case workspaceLimitGB = "workspace_limit_gb", tmpSizeGB = "tmp_size_gb", shmSizeGB = "shm_size_gb"
+        case evalFeedback = "eval_feedback"
     }
 
     public init() {}
@@ -76,7 +78,7 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
             if let r = c.judgeCache, !r.hasPrefix("/") { c.judgeCache = url.deletingLastPathComponent().appendingPathComponent(r).standardizedFileURL.path }
             return c
         } catch {
-            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds, judges, judge_hours, integrity_policy, exec_mode, judge_endpoint, judge_model, judge_workers, judge_budget_usd, judge_max_tokens, judge_prices, judge_cache, workspace_limit_gb, tmp_size_gb, shm_size_gb.")
+            throw PTBError.config(path: url.path, reason: "\(error). Keys: task, model, agent, agent_config, hours, gpus, gpu_name, sandbox, network, seed, name, runs_dir, eval_limit, evaluate_base, term_grace_seconds, kill_after_seconds, monitor_interval_seconds, judges, judge_hours, integrity_policy, exec_mode, judge_endpoint, judge_model, judge_workers, judge_budget_usd, judge_max_tokens, judge_prices, judge_cache, workspace_limit_gb, tmp_size_gb, shm_size_gb, eval_feedback (sealed or original).")
         }
     }
 }

@@ -31,6 +31,9 @@ public struct StandaloneEval: Sendable {
     public var skipGeneration = false
     /// HumanEval: how each program runs (`--exec-mode`).
     public var execMode: ExecMode = .fresh
+    /// The evaluation broker: the dev split's items instead of the test split, and progress.
+    public var samples: [Sample]?
+    public var onProgress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     public init(taskID: String, modelPath: URL?, endpoint: String?, servedModel: String?, apiKey: String?, chatTemplate: URL?,
                 limit: Int?, maxTokens: Int?, maxConnections: Int?, temperature: Double?, seed: Int?, epochs: Int, gpus: Int,
@@ -64,6 +67,8 @@ public struct StandaloneEval: Sendable {
                                   temperature: temperature, seed: seed, epochs: epochs, outputDir: outputDir,
                                   judge: judge, skipGeneration: skipGeneration)
         options.execMode = execMode
+        options.samples = samples
+        options.onProgress = onProgress
         let metrics: EvalMetrics
         if skipGeneration {
             guard task is any JudgedTask else {

@@ -60,6 +60,8 @@ public struct AIME2025Task: DatasetTask, NumericAnswerTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public var devSplitNote: String { "AIME 2025 has 30 problems and all are test items; ptb imports no other AIME data." }
+
     // MARK: data
 
     public let dataSplits = ["test"]

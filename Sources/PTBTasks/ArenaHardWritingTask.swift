@@ -87,6 +87,8 @@ public struct ArenaHardWritingTask: JudgedTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public var devSplitNote: String { "The 250 creative-writing questions are all test items; ptb imports no other Arena-Hard questions." }
+
     // MARK: judge prompt (Arena-Hard v2.0 `JUDGE_SETTINGS["creative_writing"]` and its prompt template)
     // Part of the benchmark's definition (arena-hard-auto, Apache-2.0), so kept verbatim: a reworded
     // prompt would be another benchmark.

@@ -65,6 +65,49 @@ public struct ArithTask: EvalTask {
 
     public func samples(home: PTBHome) throws -> [Sample] { try Self.testSplit(home: home) }
 
+    // MARK: dev split
+
+    /// The dev split is what the agent's own generator makes: items 1–200 of
+    /// `python arith_generator.py --seed 20250101`. The generator uses only the training names,
+    /// so no dev question can equal a test question.
+    public static let devSeed: UInt64 = 20_250_101
+    public static let devSize = 200
+    static let trainFemale = ["Emma", "Sofia", "Lena", "Aisha"]
+    static let trainMale = ["Lucas", "Ethan", "Yusuf", "Mateo"]
+
+    public var devSplitNote: String {
+        "Items 1–\(Self.devSize) of the train generator (`python arith_generator.py --seed \(Self.devSeed)`): training names only, so never a test question."
+    }
+
+    public func devSamples(home: PTBHome) throws -> [Sample]? { Self.trainGenerator(count: Self.devSize, seed: Self.devSeed) }
+
+    /// `arith_generator.generate(count, seed)`, draw for draw (CPython's Mersenne Twister).
+    public static func trainGenerator(count: Int, seed: UInt64) -> [Sample] {
+        var rng = PythonRandom(seed: seed)
+        return (0..<count).map { i in
+            let template: String, a: Int, b: Int, answer: Int
+            if rng.random() < 0.5 {
+                template = rng.choice(addTemplates)
+                a = rng.randint(0, 9)
+                b = rng.randint(0, 9)
+                answer = a + b
+            } else {
+                template = rng.choice(subTemplates)
+                a = rng.randint(0, 9)
+                b = rng.randint(0, a)
+                answer = a - b
+            }
+            let (name, pron) = rng.random() < 0.5 ? (rng.choice(trainFemale), "She") : (rng.choice(trainMale), "He")
+            let item = rng.choice(items)
+            let q = template.replacingOccurrences(of: "{name}", with: name)
+                .replacingOccurrences(of: "{pron}", with: pron)
+                .replacingOccurrences(of: "{item}", with: item)
+                .replacingOccurrences(of: "{a}", with: String(a))
+                .replacingOccurrences(of: "{b}", with: String(b))
+            return Sample(id: "dev-\(i + 1)", messages: [ChatMessage(role: "user", content: q)], target: String(answer))
+        }
+    }
+
     public func score(_ sample: Sample, completion: String) -> Score {
         let (answer, correct) = NumericMatch.match(completion: completion, target: sample.target)
         return Score(value: correct ? 1 : 0, correct: correct, answer: answer)

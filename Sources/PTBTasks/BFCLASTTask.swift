@@ -72,4 +72,6 @@ public struct BFCLASTTask: ToolCallingTask {
     }
 
     public func contextFiles() throws -> [String: String] { [:] }
+
+    public var devSplitNote: String { "Every imported BFCL category is the test split of bfcl or a bfcl-* task." }
 }

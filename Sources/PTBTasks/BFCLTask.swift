@@ -58,6 +58,8 @@ public struct BFCLTask: DirectoryDatasetTask, ToolCallingTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public var devSplitNote: String { "The bfcl task tests exec_simple, and every other imported BFCL category is the test split of a bfcl-* task." }
+
     // MARK: data
 
     public let dataSplits = BFCLData.splits

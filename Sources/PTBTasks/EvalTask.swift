@@ -95,6 +95,12 @@ public protocol EvalTask: Sendable {
     /// Inspect-based tasks get the original prompt's "ERROR warnings" note.
     var inspectNote: Bool { get }
     func samples(home: PTBHome) throws -> [Sample]
+    /// The dev split: items the agent may see with full detail (prompt, completion, target,
+    /// verdict) through `evaluate.py --split dev`, scored like the test split and never equal to
+    /// a test item. nil (the default): the task has none, and `devSplitNote` says why.
+    func devSamples(home: PTBHome) throws -> [Sample]?
+    /// What the dev split is, or why the task has none (the README's table, the broker's errors).
+    var devSplitNote: String { get }
     func score(_ sample: Sample, completion: String) -> Score
     /// Files placed in the agent's task/ folder (name → contents).
     func contextFiles() throws -> [String: String]
@@ -111,6 +117,10 @@ public protocol EvalTask: Sendable {
 
 extension EvalTask {
     public var scoredByExecution: Bool { false }
+
+    public func devSamples(home: PTBHome) throws -> [Sample]? { nil }
+
+    public var devSplitNote: String { "Every item ptb has for this task is a test item." }
 
     public func executionRequest(for sample: Sample, completion: String) -> ExecutionRequest? { nil }
 

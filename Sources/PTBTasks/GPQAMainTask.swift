@@ -101,6 +101,8 @@ public struct GPQAMainTask: DatasetTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public var devSplitNote: String { "GPQA main (gpqa_main)'s 448 questions are the test split (GPQA Diamond is a subset of them); the 98 questions only in GPQA Extended are not imported by ptb." }
+
     // MARK: data
 
     public let dataSplits = ["test"]

@@ -70,14 +70,46 @@ public struct GSM8KTask: DatasetTask, NumericAnswerTask {
             let train = try store.rows(Row.self, task: self, split: "train")
             system = Self.fewshotSystemMessage(train: train, fewshot: fewshot, seed: fewshotSeed)
         }
-        return test.enumerated().map { i, row in
-            let r = Self.parse(row)
-            var messages: [ChatMessage] = []
-            // inspect's system_message() formats its text as a template with the sample's
-            // metadata, so braces in the few-shot block follow str.format rules.
-            if let system { messages.append(ChatMessage(role: "system", content: PythonText.formatTemplate(system, ["reasoning": r.reasoning]))) }
-            messages.append(ChatMessage(role: "user", content: Self.promptTemplate.replacingOccurrences(of: "{prompt}", with: r.question)))
-            return Sample(id: String(i + 1), messages: messages, target: r.target, metadata: ["reasoning": r.reasoning])
+        return test.enumerated().map { i, row in sample(row, id: String(i + 1), system: system) }
+    }
+
+    func sample(_ row: Row, id: String, system: String?) -> Sample {
+        let r = Self.parse(row)
+        var messages: [ChatMessage] = []
+        // inspect's system_message() formats its text as a template with the sample's
+        // metadata, so braces in the few-shot block follow str.format rules.
+        if let system { messages.append(ChatMessage(role: "system", content: PythonText.formatTemplate(system, ["reasoning": r.reasoning]))) }
+        messages.append(ChatMessage(role: "user", content: Self.promptTemplate.replacingOccurrences(of: "{prompt}", with: r.question)))
+        return Sample(id: id, messages: messages, target: r.target, metadata: ["reasoning": r.reasoning])
+    }
+
+    // MARK: dev split
+
+    public var devSplitNote: String {
+        "The train split (openai/gsm8k main, 7473 rows) in file order, without the \(fewshot) few-shot examples and any question that is also a test question; prompted like the test split; ids train-<row>."
+    }
+
+    /// The train split, prompted as the test split is. The few-shot examples are left out (their
+    /// answers are in every prompt), and so is any row whose question is also a test question.
+    public func devSamples(home: PTBHome) throws -> [Sample]? {
+        let store = TaskDataStore(home: home)
+        let train: [Row]
+        do { train = try store.rows(Row.self, task: self, split: "train") } catch TaskDataError.missing {
+            throw TaskDataError.missing(task: id, split: "train", path: store.file(id, split: "train").path,
+                                        source: "openai/gsm8k's train split (`ptb data pull gsm8k` fetches it from Hugging Face; offline, import train.jsonl)",
+                                        command: importCommand(split: "train"))
+        }
+        var system: String?
+        var skip = Set<Int>()
+        if fewshot > 0 {
+            system = Self.fewshotSystemMessage(train: train, fewshot: fewshot, seed: fewshotSeed)
+            var rng = NumpyRandom(seed: fewshotSeed)
+            skip = Set(rng.permutation(train.count).prefix(fewshot))
+        }
+        // Without the test split there is nothing to collide with (GSM8K's splits are disjoint upstream).
+        let testQuestions = Set(((try? store.rows(Row.self, task: self, split: "test")) ?? []).map(\.question))
+        return train.enumerated().compactMap { i, row in
+            skip.contains(i) || testQuestions.contains(row.question) ? nil : sample(row, id: "train-\(i + 1)", system: system)
         }
     }
 

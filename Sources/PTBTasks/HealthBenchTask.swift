@@ -62,6 +62,8 @@ public struct HealthBenchTask: JudgedTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public var devSplitNote: String { "The 245 examples (HealthBench Easy) are all test items; ptb imports no other HealthBench examples." }
+
     /// OpenAI simple-evals `healthbench_eval.GRADER_TEMPLATE` (after `.strip()`; MIT). Part of the
     /// benchmark's definition, so kept verbatim, typos included.
     public static let graderTemplate = #"""

@@ -116,6 +116,8 @@ public struct HumanEvalTask: DatasetTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public var devSplitNote: String { "HumanEval's 164 problems are all test items; ptb has no other HumanEval data." }
+
     // MARK: data
 
     public let dataSplits = ["test"]

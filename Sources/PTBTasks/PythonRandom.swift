@@ -1,6 +1,7 @@
 /// CPython's `random.Random(seed)` (MT19937 seeded with `init_by_array`) — just enough for
-/// `shuffle`, which inspect's `MemoryDataset.shuffle_choices(seed)` uses. With the same seed,
-/// ptb's GPQA option order is the one inspect would produce.
+/// `shuffle`, which inspect's `MemoryDataset.shuffle_choices(seed)` uses (with the same seed,
+/// ptb's GPQA option order is the one inspect would produce), and the draws of
+/// `arith_generator.py` (`random`, `randint`, `choice`) for arith's dev split.
 struct PythonRandom {
     private var mt = [UInt32](repeating: 0, count: 624)
     private var index = 624
@@ -65,6 +66,18 @@ struct PythonRandom {
         while r >= n { r = Int(getrandbits(k)) }
         return r
     }
+
+    /// `random()`: 53 random bits from two draws, as CPython's `random_random`.
+    mutating func random() -> Double {
+        let a = Double(nextUInt32() >> 5), b = Double(nextUInt32() >> 6)
+        return (a * 67_108_864 + b) * (1.0 / 9_007_199_254_740_992)
+    }
+
+    /// `randint(a, b)` (`randrange(a, b + 1)`), both ends included.
+    mutating func randint(_ a: Int, _ b: Int) -> Int { a + randbelow(b - a + 1) }
+
+    /// `choice(seq)` of a non-empty array.
+    mutating func choice<T>(_ seq: [T]) -> T { seq[randbelow(seq.count)] }
 
     /// `random.shuffle(x)`.
     mutating func shuffle<T>(_ x: inout [T]) {

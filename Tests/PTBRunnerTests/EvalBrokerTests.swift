@@ -16,26 +16,30 @@ import Glibc
         let paths: RunPaths
         let socket: URL
         let home: PTBHome
+        let taskID: String
         var broker: Task<Void, any Error>?
 
-        init(home: PTBHome? = nil) throws {
+        init(home: PTBHome? = nil, taskID: String = "arith") throws {
+            self.taskID = taskID
             root = URL(fileURLWithPath: "/var/tmp/ptb-broker-\(UUID().uuidString.prefix(8))")
             paths = RunPaths(dir: root.appendingPathComponent("runs/run-1"))
             socket = root.appendingPathComponent("eval.sock")
             self.home = home ?? PTBHome(root: root.appendingPathComponent("home"))
             let fm = FileManager.default
             try fm.createDirectory(at: paths.task, withIntermediateDirectories: true)
-            let task = try TaskRegistry.lookup("arith")
+            let task = try TaskRegistry.lookup(taskID)
             try EvaluateScript.render(task: task, ptb: URL(fileURLWithPath: "/nonexistent/ptb"), template: nil)
                 .write(to: paths.task.appendingPathComponent("evaluate.py"), atomically: true, encoding: .utf8)
         }
 
-        func start(gpus: Int = 0, engineEnvironment: [String: String] = [:]) async throws {
+        func start(gpus: Int = 0, engineEnvironment: [String: String] = [:], feedback: EvalFeedback = .sealed,
+                   heartbeatSeconds: Double? = nil) async throws {
             let env = ProcessInfo.processInfo.environment.merging(engineEnvironment) { $1 }
             let harness = Harness(home: home, runner: ProcessRunner(), ptbExecutable: URL(fileURLWithPath: "/nonexistent/ptb"),
                                   environment: env, echoAgent: false) { _ in }
-            let broker = EvalBroker(harness: harness, task: try TaskRegistry.lookup("arith"), runPaths: paths, gpus: gpus,
-                                    socketPath: socket, chatTemplate: nil)
+            var broker = EvalBroker(harness: harness, task: try TaskRegistry.lookup(taskID), runPaths: paths, gpus: gpus,
+                                    socketPath: socket, chatTemplate: nil, feedback: feedback)
+            if let heartbeatSeconds { broker.heartbeatSeconds = heartbeatSeconds }
             self.broker = Task { try await broker.run() }
             // Poll without blocking a thread: the broker's tasks share the cooperative pool.
             let deadline = Date().addingTimeInterval(20)
@@ -129,8 +133,9 @@ import Glibc
         }
 
         /// A stand-in for the engine's interpreter (PTB_PYTHON): an OpenAI-compatible server that
-        /// answers every prompt with "The answer is 42.", or (`hang`) one that never becomes healthy.
-        func fakeEngine(hang: Bool = false) throws -> [String: String] {
+        /// answers every prompt with "The answer is 42." (after `delay` seconds), or (`hang`) one
+        /// that never becomes healthy.
+        func fakeEngine(hang: Bool = false, delay: Double = 0) throws -> [String: String] {
             let url = root.appendingPathComponent("fake-python")
             let script = """
                 #!/usr/bin/env python3
@@ -148,6 +153,7 @@ import Glibc
                         self.wfile.write(b"ok")
                     def do_POST(self):
                         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                        time.sleep(\(delay))
                         body = json.dumps({"id": "x", "object": "chat.completion", "model": "final_model",
                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "The answer is 42."}, "finish_reason": "stop"}],
                             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}).encode()
@@ -259,10 +265,11 @@ import Glibc
         _ = try await f.evaluate(["--model-path", "/etc"])
         let lines = try f.logLines()
         #expect(lines.count == 3)
-        let keys: Set<String> = ["ts", "request", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "error"]
+        let keys: Set<String> = ["ts", "request", "split", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "eval_log", "error"]
         for line in lines { #expect(Set(line.keys) == keys, "\(line)") }
         #expect((lines[0]["error"] as? String)?.contains("not valid JSON") == true)
         #expect(lines[1]["model_path"] as? String == model.path)
+        #expect(lines[0]["split"] is NSNull && lines[1]["split"] as? String == "test")
         #expect(lines[1]["limit"] as? Int == 7)
         let hash = try #require(lines[1]["model_hash"] as? String)
         #expect(hash == (try ModelSnapshot.hash(model)))
@@ -281,7 +288,7 @@ import Glibc
         #expect(r.stderr.contains("only reachable inside a ptb run"), "\(r.stderr)")
         let help = try await f.evaluate(["--help"])
         #expect(help.status == 0)
-        for flag in ["--model-path", "--limit", "--max-tokens", "--max-connections", "--json-output-file"] {
+        for flag in ["--model-path", "--limit", "--max-tokens", "--max-connections", "--json-output-file", "--split"] {
             #expect(help.stdout.contains(flag), "\(flag) missing from --help")
         }
     }
@@ -342,7 +349,7 @@ import Glibc
         // What a raw client sees: the score and per-sample diagnostics, nothing else.
         let raw = try await f.raw(#"{"model_path": "\#(model.path)", "limit": 3}"#)
         let result = try #require((try JSONSerialization.jsonObject(with: Data((raw.last ?? "").utf8)) as? [String: Any])?["result"] as? [String: Any])
-        #expect(Set(result.keys) == ["task", "accuracy", "stderr", "n", "samples", "model_hash"])
+        #expect(Set(result.keys) == ["task", "split", "accuracy", "stderr", "n", "samples", "model_hash", "eval_log"])
         let samples = try #require(result["samples"] as? [[String: Any]])
         #expect(samples.count == 3)
         #expect(Set(samples[0].keys) == ["index", "parsed", "error", "finish_reason", "prompt_tokens", "completion_tokens"])
