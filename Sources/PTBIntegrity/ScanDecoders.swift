@@ -22,7 +22,7 @@ enum ScanContainer: String, Sendable {
 
     static func sniff(_ b: UnsafeRawBufferPointer, ext: String) -> ScanContainer? {
         func starts(_ magic: [UInt8]) -> Bool {
-            b.count >= magic.count && zip(b.prefix(magic.count), magic).allSatisfy { $0 == $1 }
+            b.count >= magic.count && Swift.zip(b.prefix(magic.count), magic).allSatisfy { $0 == $1 }
         }
         if starts([0x1F, 0x8B]) { return .gzip }
         if starts([0x42, 0x5A, 0x68]), b.count > 3, (0x31...0x39).contains(b[3]) { return .bzip2 }

@@ -19,7 +19,7 @@ enum FormatTools {
         p.arguments = args
         if let cwd { p.currentDirectoryURL = cwd }
         let inPipe = Pipe(), outFile = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-fmt-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outFile) }
         let out = try FileHandle(forWritingTo: outFile)
         p.standardInput = inPipe
