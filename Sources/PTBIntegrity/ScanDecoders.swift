@@ -216,12 +216,14 @@ public struct ScanDecoders: Sendable {
 enum EncodedRuns {
     static let minLength = 64
 
-    /// 0: not in the alphabet; 1: base64 (standard or URL-safe); 2: also a hex digit; 3: padding.
+    /// 0: not in the alphabet; 1: base64; 2: also a hex digit; 3: padding. The URL-safe
+    /// alphabet's `-` and `_` are left out: they join base64 to the words and `-----` rules
+    /// around it, and a run that starts at the wrong character decodes to garbage.
     static let table: [UInt8] = (0..<256).map { b in
         switch UInt8(b) {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): 2
         case UInt8(ascii: "g")...UInt8(ascii: "z"), UInt8(ascii: "G")...UInt8(ascii: "Z"): 1
-        case UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "_"): 1
+        case UInt8(ascii: "+"), UInt8(ascii: "/"): 1
         case UInt8(ascii: "="): 3
         default: 0
         }
@@ -265,6 +267,12 @@ enum EncodedRuns {
                 // Up to two '=' of padding end a run.
                 var pad = 0
                 while e < n, pad < 2, b[e] == UInt8(ascii: "=") { e += 1; pad += 1 }
+                // Wrapped base64 has full lines of one length (only the last is shorter): a first
+                // line shorter than the second is a word before it ("payload" on its own line).
+                if let nl = (s..<e).first(where: { b[$0] == 0x0A }), let nl2 = ((nl + 1)..<e).first(where: { b[$0] == 0x0A }),
+                   nl - s < nl2 - nl - 1 {
+                    s = nl + 1
+                }
                 if e - s >= minLength { runs.append((s, e)) }
                 probe = max(e, probe + stride)
             }

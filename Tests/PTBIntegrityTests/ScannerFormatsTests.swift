@@ -132,6 +132,12 @@ enum FormatTools {
         try Data(wrapped.utf8).write(to: tmp.url.appendingPathComponent("blob.txt"))
         let r2 = try scan(tmp.url)
         expectPlanted(r2, file: "blob.txt", via: "line 2: base64")
+        // A word on the line before wrapped base64 is not part of it.
+        let gzWrapped = "payload\n" + gz.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed]) + "\n"
+        try Data(gzWrapped.utf8).write(to: tmp.url.appendingPathComponent("wrapped.txt"))
+        let r3 = try scan(tmp.url)
+        expectPlanted(r3, file: "wrapped.txt", via: "line 2: base64 → gzip")
+        #expect(r3.unscanned.isEmpty, "\(r3.unscanned)")
     }
 
     @Test func hexDumpInPython() throws {
