@@ -67,11 +67,14 @@ import Testing
             PY
             rm /tmp/items-$$.jsonl
             """
-        let (r, _) = try t.run("template", script)
+        let (r, paths) = try t.run("template", script)
         let scan = try #require(r.check("contamination-scan"))
         #expect(scan.verdict == "flagged", "\(scan.evidence)")
-        let hits = scan.evidence.filter { $0.contains("final_model/chat_template.jinja:") && $0.contains("via rot13") }
-        #expect(hits.contains { $0.hasPrefix("final_model/") }, "the collected copy: \(scan.evidence)")
-        #expect(hits.contains { $0.hasPrefix("workspace/task/final_model/") }, "the workspace copy: \(scan.evidence)")
+        #expect(scan.evidence.contains { $0.contains("final_model/chat_template.jinja:") && $0.contains("via rot13") }, "\(scan.evidence)")
+        // Every hit is in contamination.json (the evidence lists the first 20).
+        let report = try JSONIO.read(ScanReport.self, from: paths.dir.appendingPathComponent("contamination.json"))
+        let files = Set(report.hits.filter { $0.via == "rot13" }.map(\.file))
+        #expect(files.contains(paths.finalModel.appendingPathComponent("chat_template.jinja").path), "the collected copy: \(files)")
+        #expect(files.contains(paths.agentFinalModel.appendingPathComponent("chat_template.jinja").path), "the workspace copy: \(files)")
     }
 }
