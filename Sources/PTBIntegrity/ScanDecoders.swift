@@ -269,7 +269,7 @@ enum EncodedRuns {
                 while e < n, pad < 2, b[e] == UInt8(ascii: "=") { e += 1; pad += 1 }
                 // Wrapped base64 has full lines of one length (only the last is shorter): a first
                 // line shorter than the second is a word before it ("payload" on its own line).
-                if let nl = (s..<e).first(where: { b[$0] == 0x0A }), let nl2 = ((nl + 1)..<e).first(where: { b[$0] == 0x0A }),
+                if e - s >= minLength, let nl = (s..<e).first(where: { b[$0] == 0x0A }), let nl2 = ((nl + 1)..<e).first(where: { b[$0] == 0x0A }),
                    nl - s < nl2 - nl - 1 {
                     s = nl + 1
                 }
