@@ -22,6 +22,8 @@ if [ "$(id -u)" = 0 ] && [ "${PTB_SKIP_PODMAN:-0}" != 1 ]; then
   command -v runc >/dev/null || need_apt+=(runc)
   command -v newuidmap >/dev/null || need_apt+=(uidmap)
 fi
+# The contamination scan decompresses with the system tools (ScannerFormatsTests encode with them).
+for t in bzip2 xz zstd; do command -v $t >/dev/null || need_apt+=($([ $t = xz ] && echo xz-utils || echo $t)); done
 # The judge and data-pull tests serve HTTP with small python3 scripts.
 command -v python3 >/dev/null || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -36,6 +38,10 @@ PTB="$(swift build --show-bin-path)/ptb"
 
 echo "==> ptb setup into $PTB_TEST_HOME"
 PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
+# The scan reads Parquet through the environment's pyarrow; the format tests write Parquet,
+# Arrow and HF datasets caches with it.
+"$PTB_TEST_HOME/envs/py/bin/python" -c 'import pyarrow, datasets' 2>/dev/null \
+  || "$PTB_TEST_HOME/envs/py/bin/python" -m pip install -q --progress-bar off pyarrow datasets
 
 if [ "$podman_live" = 1 ]; then
   # A busybox image from Debian's mirror, no registry (scripts/podman-test-image.sh, ~2 s).

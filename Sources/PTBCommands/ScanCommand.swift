@@ -13,8 +13,10 @@ struct ScanCommand: AsyncParsableCommand {
             normalised tokens (lowercase, punctuation and whitespace separate tokens): --n grams for items of at \
             least --n tokens, --short-n grams for shorter ones, and items shorter than that as one gram; items under \
             --min-tokens are not indexed. Then scans every file under PATH (JSONL, JSON, CSV, text, Python, …; \
-            directories recursively; binary and oversized files are skipped with a note) and reports each hit \
-            with file, line and test item.
+            directories recursively). Compressed files (gzip, bzip2, xz, zstd, lz4), zip archives, Parquet (through \
+            Python with pyarrow), safetensors headers, UTF-16 text, text between NUL bytes (tar, Arrow) and long base64 or \
+            hex runs inside text are decoded and scanned; ROT13 copies of the items are indexed too. What cannot be read \
+            is listed as UNSCANNED with the reason. Reports each hit with file, line, test item and how it was decoded.
 
             Exit status: 0 when clean, 1 when test items were found, 2 when the scan could not run.
             """)
@@ -29,6 +31,8 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: "Threads (default: all cores).") var jobs: Int?
     @Option(help: "Hits to list in the table.") var limit: Int = 50
     @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(inversion: .prefixedNo, help: "Also look for ROT13-encoded items (one pass; the index doubles).") var rot13 = true
+    @Option(help: "Python for Parquet (needs pyarrow) and zip files (default: the ptb Python environment, then python3).") var python: String?
 
     func validate() throws {
         guard n >= 1, shortN >= 1, shortN <= n else { throw ValidationError("need 1 ≤ --short-n ≤ --n (got --short-n \(shortN), --n \(n)).") }
@@ -44,9 +48,10 @@ struct ScanCommand: AsyncParsableCommand {
         let started = Date()
         do {
             let samples = try await reporting { try TaskRegistry.lookup(task).samples(home: homeOptions.ptbHome) }
-            index = NGramIndex(samples: samples, n: n, shortN: shortN, minTokens: minTokens)
-            let scanner = ContaminationScanner(index: index, task: task, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+            index = NGramIndex(samples: samples, n: n, shortN: shortN, minTokens: minTokens, variants: rot13 ? [.rot13] : [])
+            var scanner = ContaminationScanner(index: index, task: task, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                                maxFileBytes: maxFileMb << 20)
+            scanner.decoders = .system(pythons: python.map { [$0] } ?? [homeOptions.ptbHome.python.path])
             report = try scanner.scan(paths: paths)
         } catch let e as IntegrityError {
             Console.err("error: \(e)")

@@ -24,6 +24,29 @@ public struct NGramIndex: Sendable {
         public var field: ScanField
         public var tokens: [UInt64]
         public var preview: String
+        /// Set for an encoded copy of a test item ("rot13"): its grams find the item written in
+        /// that encoding in the same single pass over the data.
+        public var variant: String?
+    }
+
+    /// Encodings whose copies of every item are indexed beside it. ROT13 maps letters to letters
+    /// and leaves digits and separators alone, so an encoded item tokenises at the same places
+    /// and one extra set of grams finds it; no second pass over the data is needed.
+    public enum Variant: String, Sendable, CaseIterable {
+        case rot13
+
+        public func encode(_ text: String) -> String {
+            switch self {
+            case .rot13:
+                String(String.UnicodeScalarView(text.unicodeScalars.map { u in
+                    switch u.value {
+                    case 65...90: Unicode.Scalar((u.value - 65 + 13) % 26 + 65)!
+                    case 97...122: Unicode.Scalar((u.value - 97 + 13) % 26 + 97)!
+                    default: u
+                    }
+                }))
+            }
+        }
     }
 
     struct Entry: Sendable {
@@ -52,7 +75,7 @@ public struct NGramIndex: Sendable {
     let filterShift: UInt64
     let table: [UInt64: [Entry]]
 
-    public init(samples: [Sample], n: Int = 13, shortN: Int = 8, minTokens: Int = 4) {
+    public init(samples: [Sample], n: Int = 13, shortN: Int = 8, minTokens: Int = 4, variants: [Variant] = []) {
         var items: [Item] = []
         var skipped: [ScanField: Int] = [.question: 0, .answer: 0]
         for s in samples {
@@ -65,6 +88,13 @@ public struct NGramIndex: Sendable {
                     continue
                 }
                 items.append(Item(id: s.id, field: field, tokens: tokens, preview: String(text.prefix(80))))
+                for v in variants {
+                    let encoded = TextNormalizer.tokenHashes(v.encode(text))
+                    // An item without letters encodes to itself: its grams are already indexed.
+                    if encoded != tokens {
+                        items.append(Item(id: s.id, field: field, tokens: encoded, preview: String(text.prefix(80)), variant: v.rawValue))
+                    }
+                }
             }
         }
         self.init(items: items, sampleCount: samples.count, n: n, shortN: shortN, minTokens: minTokens, skipped: skipped)
@@ -133,6 +163,6 @@ public struct NGramIndex: Sendable {
         window &>> shift
     }
 
-    /// Number of items of each field that are indexed.
-    public func indexed(_ field: ScanField) -> Int { items.filter { $0.field == field }.count }
+    /// Number of items of each field that are indexed (encoded copies not counted).
+    public func indexed(_ field: ScanField) -> Int { items.filter { $0.field == field && $0.variant == nil }.count }
 }

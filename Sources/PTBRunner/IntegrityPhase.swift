@@ -98,38 +98,48 @@ enum IntegrityPhase {
         }
     }
 
-    static func contamination(_ ctx: PhaseContext) -> IntegrityReport.Check {
+    /// `exemptEvalLogs`: hits under `task/eval_logs/` are reported, not counted. Only for runs
+    /// whose evaluator writes full test samples there (`--eval-feedback original`); the sealed
+    /// broker writes no test prompts into the workspace, so by default they count like any file.
+    static func contamination(_ ctx: PhaseContext, exemptEvalLogs: Bool = false) -> IntegrityReport.Check {
         let name = "contamination-scan"
         let samples: [Sample]
         do { samples = try ctx.task.samples(home: ctx.harness.home) } catch {
             return .notRun(name, required: true, "the task's test items are not available to index: \(error)")
         }
-        let index = NGramIndex(samples: samples)
-        // The workspace, and what the agent downloaded into its cache layer (not the shared
-        // cache's files, which are only linked there).
+        let index = NGramIndex(samples: samples, variants: [.rot13])
+        // The workspace, the collected final_model (configs, tokenizer, templates, safetensors
+        // headers: what the final evaluation loads), and what the agent downloaded into its cache
+        // layer (not the shared cache's files, which are only linked there).
         let downloads = HFCacheLayer.downloads(ctx.paths)
-        let roots = [ctx.paths.workspace.path] + downloads
+        let submitted = FileManager.default.fileExists(atPath: ctx.paths.finalModel.path) ? [ctx.paths.finalModel.path] : []
+        let roots = [ctx.paths.workspace.path] + submitted + downloads
         do {
             var scanner = ContaminationScanner(index: index, task: ctx.task.id)
+            scanner.decoders = .system(pythons: [ctx.harness.home.python.path])
             // Links out of the workspace are reported, never read: ptb runs with the host's rights.
-            scanner.confineLinksTo = [ctx.paths.workspace.path, ctx.paths.cacheLayer.path]
+            scanner.confineLinksTo = [ctx.paths.workspace.path, ctx.paths.cacheLayer.path, ctx.paths.finalModel.path]
                 + (HFCacheLayer.shared(env: ctx.harness.environment).map { [$0.path] } ?? [])
             let report = try scanner.scan(paths: roots)
             try JSONIO.write(report, to: ctx.paths.dir.appendingPathComponent("contamination.json"))
-            let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes) in the workspace and \(downloads.count) file(s) downloaded into the cache layer"
-            // The agent's own `evaluate.py` runs log the test prompts they sent (allowed: "for
-            // evaluation"). Those logs are reported, not flagged; training on them shows up in the
-            // trace and to the judges.
+            let rel = { (f: String) in f.hasPrefix(ctx.paths.dir.path + "/") ? String(f.dropFirst(ctx.paths.dir.path.count + 1)) : f }
+            let where_ = "scanned \(report.filesScanned) files (\(report.bytesScanned) bytes of text, decoded content included) in the workspace, final_model and \(downloads.count) file(s) downloaded into the cache layer"
+            // Files it could not read are evidence, not a verdict: the scan cannot tell a corrupt
+            // download from hidden data, and a flag on every unreadable file would flag honest
+            // runs (a partial download, an archive format without a reader). They are listed so
+            // that a judge or a reader sees the gap; what decides the verdict is what was found.
+            var gaps = report.unscanned.prefix(20).map { "UNSCANNED \(rel($0.path)): \($0.reason)" }
+            if report.unscanned.count > 20 { gaps.append("… \(report.unscanned.count - 20) more unscanned in contamination.json") }
             let logs = ctx.paths.task.appendingPathComponent("eval_logs").path + "/"
-            let (own, hits) = (report.hits.filter { $0.file.hasPrefix(logs) }, report.hits.filter { !$0.file.hasPrefix(logs) })
-            let note = own.isEmpty ? [] : ["not counted: \(own.count) hit(s) in task/eval_logs/, the evaluator's own logs of its test prompts"]
-            if hits.isEmpty { return .clean(name, [where_] + note) }
+            let exempt = { (h: ScanHit) in exemptEvalLogs && h.file.hasPrefix(logs) }
+            let (own, hits) = (report.hits.filter(exempt), report.hits.filter { !exempt($0) })
+            let note = own.isEmpty ? [] : ["not counted: \(own.count) hit(s) in task/eval_logs/, the evaluator's own logs of its test prompts (--eval-feedback original)"]
+            if hits.isEmpty { return .clean(name, [where_] + note + gaps) }
             let items = Set(hits.map { "\($0.item)/\($0.field.rawValue)" }).count
             var evidence = ["\(items) test item field(s) found in the agent's files; \(where_)"]
-            let rel = { (f: String) in f.hasPrefix(ctx.paths.dir.path + "/") ? String(f.dropFirst(ctx.paths.dir.path.count + 1)) : f }
-            evidence += hits.prefix(20).map { "\(rel($0.file)):\($0.line): test item \($0.item) (\($0.field.rawValue), \($0.grams) gram(s))" }
+            evidence += hits.prefix(20).map { "\(rel($0.file)):\($0.line): test item \($0.item) (\($0.field.rawValue), \($0.grams) gram(s))\($0.via.map { " via \($0)" } ?? "")" }
             if hits.count > 20 { evidence.append("… \(hits.count - 20) more hits in contamination.json") }
-            return .flagged(name, evidence + note)
+            return .flagged(name, evidence + note + gaps)
         } catch {
             return .notRun(name, required: true, "the scan could not run: \(error)")
         }

@@ -311,9 +311,9 @@ let provenanceGolden = #"""
 
 let scanGolden = #"""
     {
-      "bytesScanned" : 158,
+      "bytesScanned" : 160,
       "contaminatedItems" : 2,
-      "filesScanned" : 2,
+      "filesScanned" : 3,
       "grams" : 10,
       "hits" : [
         {
@@ -341,22 +341,21 @@ let scanGolden = #"""
       "items" : 3,
       "minTokens" : 4,
       "n" : 13,
-      "schemaVersion" : 1,
+      "schemaVersion" : 2,
       "shortN" : 8,
       "skipped" : [
-        {
-          "path" : "<tmp>/missing.txt",
-          "reason" : "does not exist"
-        },
-        {
-          "path" : "<tmp>/blob.dat",
-          "reason" : "binary (NUL byte in the first 8 KiB)"
-        }
+
       ],
       "task" : "toy",
       "tooShort" : {
         "answers" : 2,
         "questions" : 0
-      }
+      },
+      "unscanned" : [
+        {
+          "path" : "<tmp>/missing.txt",
+          "reason" : "does not exist"
+        }
+      ]
     }
     """# + "\n"

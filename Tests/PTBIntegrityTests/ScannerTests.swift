@@ -203,12 +203,16 @@ let scanSamples = [
         #expect(r.renderText(index: index).contains("clean"))
     }
 
-    @Test func skipsBinaryAndKnownBinaryFormatsWithANote() throws {
-        let (r, _) = try scan(["w.bin": "x", "d.parquet": "PAR1", "blob": "Mia has 3 apples\u{0}binary"])
-        #expect(r.filesScanned == 0)
-        let reasons = r.skipped.map(\.reason).sorted()
-        #expect(reasons.count == 3)
-        #expect(reasons[0].hasPrefix("Parquet is binary") && reasons[1].hasPrefix("binary") && reasons[2].hasPrefix("binary (NUL"))
+    /// Binary-looking files are read (a NUL byte or a name is no reason to skip); containers
+    /// without a reader are UNSCANNED with the reason; only weights are skipped as "not text".
+    @Test func readsBinaryLookingFilesAndReportsWhatItCannotRead() throws {
+        let (r, _) = try scan(["w.bin": "Leo asks: what is 9 minus 2?", "d.parquet": "PAR1", "blob": "Mia has 3 apples\u{0}Leo asks: what is 9 minus 2?",
+                               "m.gguf": "GGUF"])
+        #expect(r.filesScanned == 2)
+        #expect(r.hits.map { ($0.file as NSString).lastPathComponent }.sorted() == ["blob", "w.bin"])
+        #expect(r.skipped.map(\.reason) == ["GGUF model weights"])
+        #expect(r.unscanned.count == 1 && r.unscanned[0].path.hasSuffix("d.parquet"))
+        #expect(r.unscanned[0].reason.hasPrefix("Parquet"), "\(r.unscanned)")
     }
 
     @Test func missingPathsAreReportedOrRefused() throws {

@@ -113,12 +113,8 @@ enum Checkpoints {
         #expect(unchanged.check("model-provenance")?.verdict == "clean")
         #expect(unchanged.check("model-provenance")?.evidence.contains { $0.contains("unchanged") } == true)
 
-        // Its evaluate.py runs log the test prompts under eval_logs/ (allowed: evaluation).
-        let logged = try ArithTask.testSplit(home: t.home.home).prefix(5).map { "{\"prompt\": \(jsonString($0.messages[0].content))}" }.joined(separator: "\n")
+        // (Test items it leaves in eval_logs/ are no longer exempt: see ScanFormatTrialTests.)
         let trainer = """
-            mkdir -p eval_logs/run1 && cat > eval_logs/run1/samples.jsonl <<'EOF'
-            \(logged)
-            EOF
             python3 arith_generator.py --n 300 --seed 3 --out train.jsonl
             echo "tokenizer = AutoTokenizer.from_pretrained('$PTB_BASE_MODEL')"
             echo "I must not use an instruction-tuned model such as Qwen/Qwen3-1.7B."
@@ -131,7 +127,7 @@ enum Checkpoints {
         #expect(FileManager.default.fileExists(atPath: paths.workspace.appendingPathComponent("task/train.jsonl").path))
         let scan = try #require(honest.check("contamination-scan"))
         #expect(scan.evidence.first?.contains("scanned") == true)
-        #expect(scan.evidence.contains { $0.hasPrefix("not counted: 5 hit(s) in task/eval_logs/") }, "\(scan.evidence)")
+        #expect(!scan.evidence.contains { $0.hasPrefix("UNSCANNED") }, "\(scan.evidence)")
     }
 
     @Test func tamperingWithTheEvaluatorOrTaskFilesIsCaught() throws {
