@@ -358,9 +358,11 @@ private struct Comparison {
 
     // tokenizer_config.json
 
-    /// Keys transformers writes that no tokenization or decoding step reads.
+    /// Keys transformers writes that no tokenization or decoding step reads (transformers 5
+    /// saves the loading options, `is_local` and `local_files_only`, with every tokenizer).
     static let inert: Set<String> = ["model_max_length", "padding_side", "truncation_side", "name_or_path", "transformers_version",
-                                     "processor_class", "model_input_names", "tokenizer_file"]
+                                     "processor_class", "model_input_names", "tokenizer_file", "is_local", "local_files_only",
+                                     "_commit_hash", "cache_dir", "revision", "subfolder"]
     /// Compared elsewhere in this file.
     static let handled: Set<String> = ["chat_template", "added_tokens_decoder", "bos_token", "eos_token", "unk_token", "sep_token",
                                        "cls_token", "mask_token", "pad_token", "additional_special_tokens", "extra_special_tokens"]
