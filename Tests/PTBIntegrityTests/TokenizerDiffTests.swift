@@ -7,7 +7,7 @@ import Testing
 /// re-saved by the pinned transformers.
 @Suite struct TokenizerDiffTests {
     /// A byte-level BPE tokenizer.json with one special added token.
-    static let baseTokenizer: [String: Any] = [
+    static var baseTokenizer: [String: Any] { [
         "version": "1.0", "truncation": NSNull(), "padding": NSNull(),
         "added_tokens": [["id": 6, "content": "<|endoftext|>", "single_word": false, "lstrip": false, "rstrip": false,
                           "normalized": false, "special": true]],
@@ -18,9 +18,9 @@ import Testing
         "model": ["type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),
                   "end_of_word_suffix": NSNull(), "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
                   "vocab": ["a": 0, "b": 1, "c": 2, "ab": 3, "abc": 4, "d": 5], "merges": [["a", "b"], ["ab", "c"]]] as [String: Any],
-    ]
-    static let baseConfig: [String: Any] = ["tokenizer_class": "TokenizersBackend", "backend": "tokenizers", "eos_token": "<|endoftext|>",
-                                            "model_max_length": 512, "chat_template": "{{ messages[0]['content'] }}"]
+    ] }
+    static var baseConfig: [String: Any] { ["tokenizer_class": "TokenizersBackend", "backend": "tokenizers", "eos_token": "<|endoftext|>",
+                                            "model_max_length": 512, "chat_template": "{{ messages[0]['content'] }}"] }
 
     struct Pair {
         let tmp: TempDir
@@ -226,7 +226,7 @@ import Testing
     func theTinyTokenizerReSavedByTransformersStaysClean() throws {
         let tmp = try TempDir()
         defer { tmp.cleanup() }
-        let base = testHome!.appendingPathComponent("models/tiny")
+        let base = Self.testHome!.appendingPathComponent("models/tiny")
         // What an honest trainer does: load, set a pad token, add a token, save.
         let (plain, padded, added, replaced) = (try tmp.sub("plain"), try tmp.sub("padded"), try tmp.sub("added"), try tmp.sub("replaced"))
         try Self.python("""
