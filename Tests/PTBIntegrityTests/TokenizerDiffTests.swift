@@ -229,8 +229,11 @@ import Testing
         let base = Self.testHome!.appendingPathComponent("models/tiny")
         // What an honest trainer does: load, set a pad token, add a token, save.
         let (plain, padded, added, replaced) = (try tmp.sub("plain"), try tmp.sub("padded"), try tmp.sub("added"), try tmp.sub("replaced"))
+        let used = try tmp.sub("used")
         try Self.python("""
             t = AutoTokenizer.from_pretrained(base); t.save_pretrained(out + "/plain")
+            t = AutoTokenizer.from_pretrained(base); t(["12+30=", "a"], padding=True, truncation=True, max_length=8)
+            t.save_pretrained(out + "/used")
             t = AutoTokenizer.from_pretrained(base); t.pad_token = t.eos_token; t.save_pretrained(out + "/padded")
             t = AutoTokenizer.from_pretrained(base); t.add_tokens(["<think>"]); t.save_pretrained(out + "/added")
             from tokenizers import normalizers, Regex
@@ -240,6 +243,11 @@ import Testing
             """, base: base, out: tmp.url)
         let p = try TokenizerDiff.compare(base: base, candidate: plain, chatTemplateFixed: true)
         #expect(p.verdict == .identical, "\(p)")
+        // A trainer that padded leaves padding/truncation in tokenizer.json; transformers resets
+        // both on every call, so they are notes, not modifications.
+        let u = try TokenizerDiff.compare(base: base, candidate: used, chatTemplateFixed: true)
+        #expect(u.verdict == .identical, "\(u)")
+        #expect(u.notes.contains { $0.hasPrefix("tokenizer.json padding:") })
         let d = try TokenizerDiff.compare(base: base, candidate: padded, chatTemplateFixed: true)
         #expect(!d.usesBaseTokenizer, "\(d)")
         let a = try TokenizerDiff.compare(base: base, candidate: added, chatTemplateFixed: true)
