@@ -29,11 +29,12 @@ public struct ModelEvaluation: Sendable {
     }
 
     /// One attempt: engine up, evaluate, engine down (also on error and cancellation).
-    public func once(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions, attempt: Int = 1) async throws -> EvalMetrics {
+    public func once(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions, attempt: Int = 1,
+                     tokenizer: URL? = nil) async throws -> EvalMetrics {
         let config = EngineConfig(modelDir: modelDir, servedName: "final_model", chatTemplate: chatTemplate,
                                   maxModelLen: task.defaults.maxModelLen, gpuMemoryUtilization: task.defaults.gpuMemoryUtilization,
                                   gpus: gpus, toolCalling: task is any ToolCallingTask,
-                                  logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"))
+                                  logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"), tokenizer: tokenizer)
         let showProgress = options.showProgress
         let name = engine.name
         let server = try await EngineLauncher.start(engine, config: config, runner: runner) { waited in
@@ -57,7 +58,7 @@ public struct ModelEvaluation: Sendable {
     }
 
     /// The ladder. Returns the metrics of the first attempt that produced a valid `metrics.json`.
-    public func withRetries(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions,
+    public func withRetries(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions, tokenizer: URL? = nil,
                             log: @Sendable (String) -> Void) async throws -> EvalMetrics {
         let d = task.defaults
         let ladder = Array(repeating: options.maxTokens, count: 4)
@@ -71,7 +72,8 @@ public struct ModelEvaluation: Sendable {
             o.maxTokens = maxTokens
             let start = Date()
             do {
-                let m = try await once(modelDir: modelDir, chatTemplate: chatTemplate, gpus: gpus, options: o, attempt: i + 1)
+                let m = try await once(modelDir: modelDir, chatTemplate: chatTemplate, gpus: gpus, options: o, attempt: i + 1,
+                                       tokenizer: tokenizer)
                 attemptsLog.append(try JSONIO.line(Attempt(number: i + 1, maxTokens: maxTokens, ok: true, error: nil, startedAt: start, endedAt: Date())))
                 return m
             } catch is CancellationError {

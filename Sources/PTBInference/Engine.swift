@@ -9,6 +9,9 @@ public struct EngineConfig: Sendable {
     public var modelDir: URL
     public var servedName: String
     public var chatTemplate: URL?
+    /// A tokenizer directory other than the model's (the final evaluation serves the base
+    /// model's tokenizer when the submitted one was modified).
+    public var tokenizer: URL?
     public var maxModelLen: Int?
     public var gpuMemoryUtilization: Double
     public var gpus: Int
@@ -19,7 +22,8 @@ public struct EngineConfig: Sendable {
 
     public init(modelDir: URL, servedName: String = "final_model", chatTemplate: URL? = nil, maxModelLen: Int? = nil,
                 gpuMemoryUtilization: Double = 0.8, gpus: Int = 0, toolCalling: Bool = false, apiKey: String = "inspectai",
-                logFile: URL, startupTimeoutSeconds: Double = 900) {
+                logFile: URL, startupTimeoutSeconds: Double = 900, tokenizer: URL? = nil) {
+        self.tokenizer = tokenizer
         self.modelDir = modelDir
         self.servedName = servedName
         self.chatTemplate = chatTemplate

@@ -23,6 +23,8 @@ public struct VLLMEngine: InferenceEngine {
                     "--host", "127.0.0.1", "--port", String(port), "--api-key", c.apiKey,
                     "--gpu-memory-utilization", String(c.gpuMemoryUtilization)]
         if let t = c.chatTemplate { args += ["--chat-template", t.path] }
+        // Never `--trust-remote-code`: a submission's auto_map or *.py must not run here.
+        if let t = c.tokenizer { args += ["--tokenizer", t.path] }
         if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
         if c.toolCalling { args += ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"] }
         let host = ProcessInfo.processInfo.environment

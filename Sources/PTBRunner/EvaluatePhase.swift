@@ -47,6 +47,7 @@ public enum EvaluatePhase {
             return .done("invalid final_model: \(problems.joined(separator: "; "))")
         }
         let template = try writeTemplate(ctx, into: p.evalRoot)
+        let tokenizer = try tokenizerForEvaluation(ctx, templateFixed: template != nil, record: out)
         let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: try ctx.harness.engine, runner: ctx.harness.runner)
         let options: EvalOptions
         do { options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment, outputDir: out) } catch {
@@ -56,7 +57,7 @@ public enum EvaluatePhase {
         let log = ctx.harness.log
         do {
             let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: m.spec.gpus,
-                                                     options: options) { log("[evaluate] \($0)") }
+                                                     options: options, tokenizer: tokenizer) { log("[evaluate] \($0)") }
             try JSONIO.write(EvalStatus(state: "scored", reason: nil), to: statusURL)
             try await baseline(ctx, m)
             return .done(String(format: "final accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
