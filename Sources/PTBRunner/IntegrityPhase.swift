@@ -18,6 +18,7 @@ enum IntegrityPhase {
     static func check(_ ctx: PhaseContext, _ m: RunManifest) async throws -> IntegrityReport {
         let policy = try policy(m.spec)
         var checks = [submission(ctx), tamper(ctx), provenance(ctx), contamination(ctx), traceRules(ctx, m)]
+        checks.append(duplicateSubmission(ctx))
         for judge in IntegrityJudge.judges(for: m.spec, agent: ctx.agent) {
             checks.append(await IntegrityJudge.run(judge: judge, ctx: ctx, spec: m.spec))
         }
