@@ -242,8 +242,8 @@ public struct Fingerprint: Codable, Sendable, Equatable {
 /// each tensor weighted by elements/samples so sums estimate whole-model sums):
 /// `distance` = ‖c−a‖/‖a−b‖, the candidate's distance from the other checkpoint in units of
 /// that checkpoint's own update. A copy of `a` with noise of norm ε sits at ε/‖a−b‖; an
-/// independent fine-tune sits near √(‖c−b‖²/‖a−b‖² + 1 − 2·share), which is ≳ 0.4 even for the
-/// same recipe run with another seed (measured, NOTES-fingerprint.md). A checkpoint that is the
+/// independent fine-tune sits at √(‖c−b‖²/‖a−b‖² + 1 − 2·share): 0.14–0.41 for the same recipe
+/// run with another seed, ≥ 0.85 for other recipes (measured, NOTES-fingerprint.md). A checkpoint that is the
 /// base unchanged has no update to copy, so it never matches, and neither does a candidate
 /// that is the base: two runs that both submit the base do not flag each other.
 public struct FingerprintComparison: Codable, Sendable, Equatable {
@@ -278,10 +278,13 @@ public struct FingerprintComparison: Codable, Sendable, Equatable {
 
     public var isDuplicate: Bool { verdict == .identical || verdict == .nearDuplicate }
 
-    /// At or below this `distance` the candidate is a near copy. 0.2: same-recipe reruns with
-    /// another seed measured ≥ 0.44, copies with noise up to 3 % of the weights' norm ≤ 0.13 on
-    /// the tiny fine-tunes (NOTES-fingerprint.md).
-    public static let defaultThreshold = 0.2
+    /// At or below this `distance` the candidate is a near copy. 0.1, from real fine-tunes of
+    /// `tiny` (NOTES-fingerprint.md): the closest honest pair, the same short low-lr recipe
+    /// run with two seeds (lr 1e-4 × 100 steps, update cosine 0.99), sat at 0.138; other
+    /// same-recipe pairs at 0.34–0.41, different recipes ≥ 0.85. A copy with Gaussian noise of
+    /// relative size ε sits at ε/‖a−b‖·‖b‖: noise up to a tenth of the copied run's own update
+    /// is caught (ε = 1e-2 on every measured fine-tune but that shortest one).
+    public static let defaultThreshold = 0.1
 
     public static func compare(candidate c: Fingerprint, other a: Fingerprint, base b: Fingerprint, otherName: String,
                                threshold: Double = defaultThreshold) -> FingerprintComparison {

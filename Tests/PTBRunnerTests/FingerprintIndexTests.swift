@@ -54,8 +54,8 @@ import Testing
         try runs[1234].write(to: planted.appendingPathComponent(Fingerprint.fileName))
         try idx.upsert(runs.enumerated().map { i, f in (FingerprintRow(runId: "run\(i)", dir: i == 1234 ? planted : dir, model: "Qwen/Qwen3-1.7B", fingerprint: f), f) })
 
-        // The candidate: run 1234's weights plus noise of a tenth of its update.
-        let candidate = Self.synthetic(base: baseValues, seed: 9, scale: 0.002, from: runs[1234])
+        // The candidate: run 1234's weights plus noise of a twentieth of its update.
+        let candidate = Self.synthetic(base: baseValues, seed: 9, scale: 0.001, from: runs[1234])
         let started = Date()
         let screened = try idx.screen(model: "Qwen/Qwen3-1.7B", excluding: "self", candidate: candidate, sketch: candidate.sketch(),
                                       baseSketch: base.sketch(), changedHashes: candidate.tensors.map(\.sha256),
