@@ -31,6 +31,7 @@ struct FingerprintCommand: ParsableCommand {
         @OptionGroup var home: HomeOptions
         @Option(help: "The base model both descend from.") var base: String
         @Option(help: "Near-duplicate threshold on the distance.") var threshold = FingerprintComparison.defaultThreshold
+        @Option(help: "Near-duplicate threshold on the update cosine.") var minUpdateCosine = FingerprintComparison.defaultMinUpdateCosine
         @Flag(help: "Print the comparisons as JSON.") var json = false
         @Argument(help: "The candidate checkpoint.") var candidate: String
         @Argument(help: "Checkpoints to compare it with.") var others: [String]
@@ -44,7 +45,7 @@ struct FingerprintCommand: ParsableCommand {
                 }
             }
             let b = FingerprintComparison.Decoded(try load(base)), c = FingerprintComparison.Decoded(try load(candidate))
-            let results = try others.map { try FingerprintComparison.compare(candidate: c, other: .init(load($0)), base: b, otherName: $0, threshold: threshold) }
+            let results = try others.map { try FingerprintComparison.compare(candidate: c, other: .init(load($0)), base: b, otherName: $0, threshold: threshold, minUpdateCosine: minUpdateCosine) }
             if json {
                 print(String(decoding: try JSONIO.encode(results), as: UTF8.self), terminator: "")
             } else {

@@ -133,7 +133,7 @@ extension IntegrityPhase {
         }
         let ms = Int(Date().timeIntervalSince(started) * 1000)
         var evidence = ["searched \(indexed) indexed and \(scanned) unindexed submission(s) of \(ctx.model.id) and \(refs.count) reference(s) in \(ms) ms; "
-            + "\(others.count) compared in full (near-duplicate: distance ≤ \(FingerprintComparison.defaultThreshold) of the other's own update from the base)"]
+            + "\(others.count) compared in full (near-duplicate: distance ≤ \(FingerprintComparison.defaultThreshold) of the other's own update from the base, or update cosine ≥ \(FingerprintComparison.defaultMinUpdateCosine))"]
         if later > 0 { evidence.append("\(later) submission(s) collected after this one not compared (the earlier of two equal submissions is the original)") }
         if gone > 0 { evidence.append("\(gone) indexed run(s) skipped: their directories no longer exist") }
         if !refProblems.isEmpty { evidence.append("reference(s) not fingerprinted: " + refProblems.joined(separator: "; ")) }

@@ -107,10 +107,11 @@ public struct FingerprintIndex: Sendable {
     }
 
     /// The indexed submissions of `model` that might be copies of `candidate`'s source: sketch
-    /// distance ≤ `screen` (a loose multiple of the decision threshold), equal weights, or any
-    /// tensor hash in `changedHashes` (the candidate's tensors that differ from the base).
+    /// distance ≤ `screen` or update cosine ≥ `screenCosine` (looser than the decision
+    /// thresholds: sketches are estimates), equal weights, or any tensor hash in
+    /// `changedHashes` (the candidate's tensors that differ from the base).
     public func screen(model: String, excluding: String, candidate: Fingerprint, sketch zc: [Float], baseSketch zb: [Float],
-                       changedHashes: [String], screen: Double) throws -> Screened {
+                       changedHashes: [String], screen: Double, screenCosine: Double = 0.98) throws -> Screened {
         let layout = candidate.layoutID
         return try db.read { db in
             let rows = try FingerprintRow.filter(Column("model") == model && Column("runId") != excluding).fetchAll(db)
@@ -125,9 +126,9 @@ public struct FingerprintIndex: Sendable {
             for r in rows {
                 if r.weightsSHA256 == candidate.weightsSHA256 || shared.contains(r.runId) { out.rows.append(r); continue }
                 guard r.keyID == candidate.keyID, r.layoutID == layout else { out.otherLayout += 1; continue }
-                // Not finite or zero: only the full comparison can tell.
-                guard let d = Fingerprint.sketchDistance(candidate: zc, other: r.sketchValues, base: zb) else { out.rows.append(r); continue }
-                if d <= screen { out.rows.append(r) }
+                // Not finite: only the full comparison can tell.
+                guard let s = Fingerprint.sketchComparison(candidate: zc, other: r.sketchValues, base: zb) else { out.rows.append(r); continue }
+                if s.distance <= screen || (s.cosine ?? 0) >= screenCosine { out.rows.append(r) }
             }
             return out
         }

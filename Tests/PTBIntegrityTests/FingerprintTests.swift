@@ -65,6 +65,21 @@ import Testing
         }
     }
 
+    /// b + λ(a − b): another run's update rescaled (a merge toward the base, or pushed further).
+    @Test(arguments: [Float(0.5), 0.8, 1.5])
+    func rescaledUpdateIsACopy(lambda: Float) throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let base = ToyModel.random(seed: 1, hidden: 32)
+        let a = base.finetuned(seed: 2, scale: 0.3)
+        let rescaled = base.interpolated(toward: a, lambda)
+        let r = FingerprintComparison.compare(candidate: try fingerprint(perturbed(rescaled, eps: 1e-4, seed: 4), dir, "c"),
+                                              other: try fingerprint(a, dir, "a"), base: try fingerprint(base, dir, "b"), otherName: "a")
+        #expect(r.verdict == .nearDuplicate, "\(r.summary)")
+        #expect((r.updateCosine ?? 0) >= FingerprintComparison.defaultMinUpdateCosine)
+        #expect(abs((r.share ?? 0) - Double(lambda)) < 0.05)
+    }
+
     @Test func oneTransplantedTrainedTensorIsACopy() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
@@ -146,10 +161,10 @@ import Testing
         for (c, name) in [(perturbed(a, eps: 1e-2, seed: 3), "noisy"), (base.finetuned(seed: 3, scale: 0.1), "honest")] {
             let fc = try fingerprint(c, dir, name)
             let full = try #require(FingerprintComparison.compare(candidate: fc, other: fa, base: fb, otherName: "a").distance)
-            let sketched = try #require(Fingerprint.sketchDistance(candidate: fc.sketch(), other: fa.sketch(), base: fb.sketch()))
+            let sketched = try #require(Fingerprint.sketchComparison(candidate: fc.sketch(), other: fa.sketch(), base: fb.sketch())?.distance)
             #expect(abs(sketched - full) <= 0.25 * full, "\(name): sketch \(sketched) vs full \(full)")
         }
-        #expect(Fingerprint.sketchDistance(candidate: fa.sketch(), other: fb.sketch(), base: fb.sketch()) == .infinity)
+        #expect(Fingerprint.sketchComparison(candidate: fa.sketch(), other: fb.sketch(), base: fb.sketch())?.distance == .infinity)
     }
 
     @Test func corruptWeightsAreAClearError() throws {
