@@ -86,8 +86,10 @@ extension IntegrityPhase {
         var gone = 0, later = 0, indexed = 0
         do {
             let index = try FingerprintIndex(RunIndex(path: home.index))
-            let baseHash = Dictionary(base.tensors.map { ($0.name, $0.sha256) }, uniquingKeysWith: { x, _ in x })
-            let changed = candidate.tensors.filter { baseHash[$0.name] != $0.sha256 }.map(\.sha256)
+            // Trained tensors only: a frozen tensor cast to another dtype has the same bytes in
+            // every run that cast it, so it would send all of them to the full comparison.
+            let baseTensor = Dictionary(base.tensors.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+            let changed = candidate.tensors.filter { t in baseTensor[t.name].map { $0.sha256 != t.sha256 && $0.dtype == t.dtype } ?? true }.map(\.sha256)
             let screened = try index.screen(model: ctx.model.id, excluding: ctx.paths.id, candidate: candidate, sketch: candidate.sketch(),
                                             baseSketch: base.sketch(), changedHashes: changed,
                                             screen: 2 * FingerprintComparison.defaultThreshold)
