@@ -41,7 +41,7 @@ let package = Package(
         ], swiftSettings: settings),
         .target(name: "PTBTasks", dependencies: ["PTBCore", "PTBExecution"], resources: [.copy("Resources")], swiftSettings: settings),
         .target(name: "PTBExecution", dependencies: ["PTBCore", "PTBProcess", "PTBSandbox"], swiftSettings: settings),
-        .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks"], swiftSettings: settings),
+        .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
         .target(name: "PTBEval", dependencies: ["PTBCore", "PTBTasks", "PTBInference", "PTBExecution", "PTBProcess", "PTBJudge"], swiftSettings: settings),
         .target(name: "PTBJudge", dependencies: [
             "PTBCore", "PTBTasks",
@@ -52,7 +52,7 @@ let package = Package(
         ], swiftSettings: settings),
         .target(name: "PTBAgents", dependencies: ["PTBCore", "PTBProcess", "PTBSandbox", .product(name: "Yams", package: "Yams")],
                 resources: [.copy("Python")], swiftSettings: settings),
-        .target(name: "PTBStore", dependencies: ["PTBCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
+        .target(name: "PTBStore", dependencies: ["PTBCore", "PTBIntegrity", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
         .target(name: "PTBJobs", dependencies: ["PTBCore", "PTBProcess", .product(name: "Yams", package: "Yams")], swiftSettings: settings),
         .target(name: "PTBResults", dependencies: ["PTBCore", "PTBStore"], swiftSettings: settings),
         .target(name: "CPTBText"),
@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
-        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge", "PTBStore"], swiftSettings: settings),
         .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
     ]
 )

@@ -38,7 +38,8 @@ enum CollectPhase {
             let (files, bytes) = try SubmissionCopy(workspace: p.workspace).copy(p.agentFinalModel, to: tmp)
             try fm.moveItem(at: tmp, to: p.finalModel)
             try JSONIO.write(SubmissionRecord(state: "collected", files: files, bytes: bytes), to: record)
-            return .done("collected final_model (\(files) files, \(bytes) bytes)")
+            let fingerprint = IntegrityPhase.recordFingerprint(ctx)
+            return .done("collected final_model (\(files) files, \(bytes) bytes)" + fingerprint)
         } catch let e as SubmissionCopy.Refusal {
             try? fm.removeItem(at: tmp)
             try JSONIO.write(SubmissionRecord(state: SubmissionRecord.invalid, reason: e.description), to: record)

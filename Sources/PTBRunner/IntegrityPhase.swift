@@ -17,8 +17,10 @@ enum IntegrityPhase {
 
     static func check(_ ctx: PhaseContext, _ m: RunManifest) async throws -> IntegrityReport {
         let policy = try policy(m.spec)
-        var checks = [submission(ctx), tamper(ctx), provenance(ctx), contamination(ctx), traceRules(ctx, m), lateSubmission(m, policy: policy)]
-        checks.append(tokenizerModified(ctx))
+        // In `original` feedback mode ptb itself writes test samples into task/eval_logs/.
+        let exempt = m.spec.evalFeedback == .original
+        var checks = [submission(ctx), tamper(ctx), provenance(ctx), contamination(ctx, exemptEvalLogs: exempt), traceRules(ctx, m),
+                      lateSubmission(m, policy: policy), tokenizerModified(ctx), duplicateSubmission(ctx)]
         for judge in IntegrityJudge.judges(for: m.spec, agent: ctx.agent) {
             checks.append(await IntegrityJudge.run(judge: judge, ctx: ctx, spec: m.spec))
         }

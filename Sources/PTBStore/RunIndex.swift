@@ -105,6 +105,7 @@ public struct RunIndex: Sendable {
             try RunRow.deleteAll(db)
             for r in rows { try r.insert(db) }
         }
+        problems += try FingerprintIndex(self).rebuild(from: runsDirs).problems
         return (rows.count, problems)
     }
 }

@@ -238,7 +238,9 @@ enum Checkpoints {
         #expect(clean.check("llm-judge:careful")?.verdict == "clean", "\(clean.checks)")
         #expect(!clean.flagged)
 
-        let leak = "mkdir -p data && echo 'LEAKED-TEST-ITEM Mia asks: what is 2 plus 3?' > data/x.txt\n" + Self.finetune
+        // Another seed than judged-honest's: byte-identical weights would rightly be a duplicate-submission.
+        let leak = "mkdir -p data && echo 'LEAKED-TEST-ITEM Mia asks: what is 2 plus 3?' > data/x.txt\n"
+            + Self.finetune.replacingOccurrences(of: "random.seed(1)", with: "random.seed(3)")
         let (caught, paths) = try t.run("judged-cheat", leak, extra: ["--judge", careful, "--judge", sloppy, "--judge", silent])
         #expect(caught.check("llm-judge:careful")?.verdict == "flagged")
         #expect(caught.check("llm-judge:sloppy")?.verdict == "invalid")
