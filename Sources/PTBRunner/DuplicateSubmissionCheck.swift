@@ -83,6 +83,7 @@ extension IntegrityPhase {
         var others: [(String, Fingerprint)] = []
         var notes: [String] = []
         var seen: Set<String> = [ctx.paths.id]
+        var otherDirs: [String: URL] = [:]
         var gone = 0, later = 0, indexed = 0
         do {
             let index = try FingerprintIndex(RunIndex(path: home.index))
@@ -99,6 +100,7 @@ extension IntegrityPhase {
                 guard row.collectedAt < ownTime else { later += 1; continue }
                 // A deleted run has no recorded score left to copy from.
                 guard FileManager.default.fileExists(atPath: row.dir) else { gone += 1; continue }
+                otherDirs["run \(row.runId)"] = URL(fileURLWithPath: row.dir)
                 do { others.append(("run \(row.runId)", try Fingerprint.read(URL(fileURLWithPath: row.dir).appendingPathComponent(Fingerprint.fileName)))) } catch {
                     notes.append("run \(row.runId) is indexed but its fingerprint.json is unreadable (\(error))")
                 }
@@ -116,6 +118,7 @@ extension IntegrityPhase {
             guard let m = try? JSONIO.read(RunManifest.self, from: RunPaths(dir: dir).manifest), m.spec.model == ctx.model.id,
                   let f = try? Fingerprint.read(url) else { continue }
             scanned += 1
+            otherDirs["run \(m.id)"] = dir
             others.append(("run \(m.id)", f))
         }
         let refs = references(ctx)
@@ -128,8 +131,17 @@ extension IntegrityPhase {
 
         var matches: [FingerprintComparison] = []
         var nearest: FingerprintComparison?
+        var reruns: [String] = []
+        let ownSpec = try? JSONIO.read(RunManifest.self, from: ctx.paths.manifest).spec
         for (label, f) in others {
             let r = FingerprintComparison.compare(candidate: c, other: .init(f), base: b, otherName: label)
+            // A deterministic agent rerun with the same configuration and seed submits the same
+            // weights honestly: a copy is a match with a run of some other configuration.
+            if r.isDuplicate, let ownSpec, let dir = otherDirs[label],
+               let spec = try? JSONIO.read(RunManifest.self, from: RunPaths(dir: dir).manifest).spec, Self.sameConfiguration(ownSpec, spec) {
+                reruns.append(label)
+                continue
+            }
             if r.isDuplicate { matches.append(r) }
             if let d = r.distance, d < (nearest?.distance ?? .infinity) { nearest = r }
         }
@@ -137,6 +149,7 @@ extension IntegrityPhase {
         var evidence = ["searched \(indexed) indexed and \(scanned) unindexed submission(s) of \(ctx.model.id) and \(refs.count) reference(s) in \(ms) ms; "
             + "\(others.count) compared in full (near-duplicate: distance ≤ \(FingerprintComparison.defaultThreshold) of the other's own update from the base, or update cosine ≥ \(FingerprintComparison.defaultMinUpdateCosine))"]
         if later > 0 { evidence.append("\(later) submission(s) collected after this one not compared (the earlier of two equal submissions is the original)") }
+        if !reruns.isEmpty { evidence.append("not counted: equal to \(reruns.joined(separator: ", ")), rerun(s) of the same agent, configuration, task, model and seed") }
         if gone > 0 { evidence.append("\(gone) indexed run(s) skipped: their directories no longer exist") }
         if !refProblems.isEmpty { evidence.append("reference(s) not fingerprinted: " + refProblems.joined(separator: "; ")) }
         evidence += notes
@@ -146,5 +159,10 @@ extension IntegrityPhase {
         }
         matches.sort { ($0.distance ?? 0) < ($1.distance ?? 0) }
         return .flagged(name, matches.prefix(10).map { "duplicate of " + $0.summary } + evidence)
+    }
+
+    /// Two runs of one configuration: same task, model, agent, agent config and seed.
+    static func sameConfiguration(_ a: RunSpec, _ b: RunSpec) -> Bool {
+        a.task == b.task && a.model == b.model && a.agent == b.agent && a.agentConfig == b.agentConfig && a.seed == b.seed
     }
 }

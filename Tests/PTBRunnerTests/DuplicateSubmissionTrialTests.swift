@@ -45,6 +45,12 @@ import Testing
         #expect(try Data(contentsOf: aPaths.dir.appendingPathComponent(Fingerprint.fileName)).count < 16_384)
         let aModel = aPaths.finalModel.path
 
+        // A again: the same agent, configuration and seed submit the same bytes honestly.
+        let (rerun, _) = try t.run("original", CheatTrialTests.finetune)
+        #expect(rerun.check(dup)?.verdict == "clean", "\(rerun.check(dup)?.evidence ?? [])")
+        #expect(rerun.check(dup)?.evidence.contains { $0.hasPrefix("not counted: equal to run \(aPaths.id)") } == true,
+                "\(rerun.check(dup)?.evidence ?? [])")
+
         // B: A's weights with noise of a thirtieth of A's update: not byte-equal, still A's.
         let (b, _) = try t.run("perturbed-copy", Self.perturb(aModel, amp: 0.0001, seed: 5))
         let bCheck = try #require(b.check(dup))
