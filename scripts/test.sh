@@ -38,10 +38,14 @@ PTB="$(swift build --show-bin-path)/ptb"
 
 echo "==> ptb setup into $PTB_TEST_HOME"
 PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
-# The scan reads Parquet through the environment's pyarrow; the format tests write Parquet,
-# Arrow and HF datasets caches with it.
-"$PTB_TEST_HOME/envs/py/bin/python" -c 'import pyarrow, datasets' 2>/dev/null \
-  || "$PTB_TEST_HOME/envs/py/bin/python" -m pip install -q --progress-bar off pyarrow datasets
+# The scan reads Parquet through a Python with pyarrow; the format tests write Parquet, Arrow
+# and HF datasets caches with it. A venv of its own, so that `datasets` cannot move a package
+# that vLLM in the engine environment pins.
+SCANPY="$PTB_TEST_HOME/envs/scan/bin/python"
+if ! "$SCANPY" -c 'import pyarrow, datasets' 2>/dev/null; then
+  python3 -m venv "$PTB_TEST_HOME/envs/scan" && "$SCANPY" -m pip install -q --progress-bar off pyarrow datasets
+fi
+export PTB_SCAN_TEST_PYTHON="$SCANPY"
 
 if [ "$podman_live" = 1 ]; then
   # A busybox image from Debian's mirror, no registry (scripts/podman-test-image.sh, ~2 s).
