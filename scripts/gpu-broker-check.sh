@@ -37,7 +37,7 @@ name: asker
 scaffold: command
 command: ["bash", "-c", "cp -r \"\$PTB_BASE_MODEL\" final_model && for i in \$(seq 1 $N); do s=\$(date +%s.%N); python evaluate.py --model-path final_model --limit $LIMIT --json-output-file /tmp/r.json > /tmp/out.txt 2>&1; rc=\$?; e=\$(date +%s.%N); echo \"BROKER \$i \$(python -c \"print(round(\$e-\$s,2))\") rc=\$rc \$(cat /tmp/r.json 2>/dev/null)\"; tail -3 /tmp/out.txt; done"]
 Y
-timeout 900 $PTB run --task arith --model tiny --agent command --agent-config /var/tmp/asker.yaml --gpus 1 --hours 0.25 \
+timeout 420 $PTB run --task arith --model tiny --agent command --agent-config /var/tmp/asker.yaml --gpus 1 --hours 0.25 \
    --runs-dir $RUNS --name broker --config /var/tmp/fast.yaml --skip-base --eval-limit $LIMIT 2>&1 | tail -25
 direct after
 R=$(ls -d $RUNS/*broker* | head -1)

@@ -32,6 +32,8 @@ public struct TransformersEngine: InferenceEngine {
         var args = [script.path, "--model", c.modelDir.path, "--served-model-name", c.servedName,
                     "--port", String(port), "--api-key", c.apiKey, "--device", c.gpus > 0 ? "cuda" : "cpu"]
         if let t = c.chatTemplate { args += ["--chat-template", t.path] }
+        // The base model's tokenizer when the submitted one was modified (TokenizerCheck).
+        if let t = c.tokenizer { args += ["--tokenizer", t.path] }
         if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
         let host = ProcessInfo.processInfo.environment
         var env: [String: String] = [
@@ -58,11 +60,12 @@ ap.add_argument("--port", type=int, required=True)
 ap.add_argument("--api-key", default="")
 ap.add_argument("--device", default="cpu")
 ap.add_argument("--chat-template")
+ap.add_argument("--tokenizer")
 ap.add_argument("--max-model-len", type=int)
 ap.add_argument("--max-batch", type=int, default=32)
 args = ap.parse_args()
 
-tok = AutoTokenizer.from_pretrained(args.model)
+tok = AutoTokenizer.from_pretrained(args.tokenizer or args.model)
 tok.padding_side = "left"
 if tok.pad_token_id is None:
     tok.pad_token = tok.eos_token

@@ -162,6 +162,8 @@ public struct EvalBroker: Sendable {
             let on = request.split == .dev ? "\(task.id)'s dev split" : task.id
             await reply.log("request \(number): evaluating on \(on)\(request.limit.map { " (limit \($0))" } ?? ""); starting the engine")
             let progress = EvalProgress()
+            let evalStart = Date()
+            defer { logLine.evalSeconds = (Date().timeIntervalSince(evalStart) * 1000).rounded() / 1000 }
             let metrics = try await withHeartbeat(every: heartbeatSeconds, { elapsed in
                 if let p = progress.current {
                     await reply.log("request \(number): evaluating: \(p.done)/\(p.total) samples (\(Int(elapsed)) s)")
@@ -422,6 +424,10 @@ struct BrokerLogLine: Encodable {
     var stderr: Double?
     var n: Int?
     var seconds: Double
+    /// Of `seconds`, the evaluation itself (the code `ptb eval` runs: engine start, generation,
+    /// scoring); the rest is the broker's own cost (snapshot, queue, reply), as measured for
+    /// the overhead figure in BENCHMARKS.md.
+    var evalSeconds: Double? = nil
     /// The samples' copy in the workspace (dev split, or `--eval-feedback original`), else nil.
     var evalLog: String?
     var error: String?
@@ -431,6 +437,7 @@ struct BrokerLogLine: Encodable {
         case modelPath = "model_path"
         case modelHash = "model_hash"
         case evalLog = "eval_log"
+        case evalSeconds = "eval_seconds"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -445,6 +452,7 @@ struct BrokerLogLine: Encodable {
         try c.encode(stderr, forKey: .stderr)
         try c.encode(n, forKey: .n)
         try c.encode(seconds, forKey: .seconds)
+        try c.encode(evalSeconds, forKey: .evalSeconds)
         try c.encode(evalLog, forKey: .evalLog)
         try c.encode(error, forKey: .error)
     }

@@ -83,6 +83,25 @@ extension WebSite {
                 ? HTML.a("/run/\(HTML.url(run.id))/samples?eval=\(which)", "\(which) evaluation samples") : nil
         }.joined(separator: " · ") + "</p>"
 
+        // The agent's evaluate.py requests: how often it queried the benchmark, and what came back.
+        if let text = try? String(contentsOf: p.dir.appendingPathComponent("broker.jsonl"), encoding: .utf8) {
+            let requests = text.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+            // Lines written before dev splits existed have no split: they were all test queries.
+            let split = { (r: [String: Any]) in r["split"] as? String ?? "test" }
+            let tests = requests.filter { split($0) == "test" }.count
+            h += "<h2>Evaluation requests</h2><p id=\"broker-summary\">\(tests) test-split quer\(tests == 1 ? "y" : "ies") of the benchmark, "
+                + "\(requests.count - tests) dev-split request(s) (evaluate.py through the evaluation broker)</p>"
+            let number = { (v: Any?) -> Double? in (v as? NSNumber)?.doubleValue ?? (v as? Double) ?? (v as? Int).map(Double.init) }
+            let num = { (v: Double?, f: String) in v.map { String(format: f, $0) } ?? "–" }
+            let rows = requests.map { r in
+                [HTML.tdText(r["ts"] as? String ?? ""), HTML.tdText(split(r)), HTML.tdText(r["model_path"] as? String ?? ""),
+                 HTML.tdText(num(number(r["limit"]), "%.0f"), cls: "num"), HTML.tdText(num(number(r["accuracy"]).map { $0 * 100 }, "%.1f"), cls: "num score"),
+                 HTML.tdText(num(number(r["n"]), "%.0f"), cls: "num"), HTML.tdText(num(number(r["seconds"]), "%.1f"), cls: "num"),
+                 HTML.tdText(r["error"] as? String ?? "", cls: r["error"] is String ? "flag" : "")]
+            }
+            h += HTML.table(["Time", "Split", "Model", "Limit", "Accuracy ×100", "n", "Seconds", "Error"], rows, id: "broker")
+        }
+
         // Phase timeline.
         h += "<h2>Phases</h2>" + phaseTimeline(m)
 

@@ -53,6 +53,11 @@ public enum WebFixture {
         try run(sr, id: "ablation_4h", spec: spec(sweep, "gsm8k", hours: 4), created: now.addingTimeInterval(220), final: nil, base: nil,
                 agentSeconds: nil, state: .running)
         try samplesFile(big.finalEval)
+        // Three evaluate.py requests through the broker: two of the test split, one of the dev split.
+        let brokerLog = [#"{"ts":"2026-12-07T10:00:00Z","request":1,"split":"test","model_path":"/w/task/final_model","model_hash":"ab12","limit":20,"accuracy":0.25,"stderr":0.1,"n":20,"seconds":61.5,"eval_log":null,"error":null}"#,
+                         #"{"ts":"2026-12-07T11:00:00Z","request":2,"split":"dev","model_path":"/w/task/ckpt-2","model_hash":"cd34","limit":50,"accuracy":0.5,"stderr":0.07,"n":50,"seconds":70.0,"eval_log":"task/eval_logs/x-dev","error":null}"#,
+                         #"{"ts":"2026-12-07T12:00:00Z","request":3,"model_path":"/w/task/ckpt-3","model_hash":null,"limit":null,"accuracy":null,"stderr":null,"n":null,"seconds":3.0,"error":"the engine exited during startup"}"#]
+        try Data((brokerLog.joined(separator: "\n") + "\n").utf8).write(to: big.dir.appendingPathComponent("broker.jsonl"))
         try monitorFile(big.monitor, start: now)
         let (needleLine, lines) = try traceFiles(big, start: now, bytes: traceMB << 20)
         // An import of the original's results: one more method on the board.

@@ -265,12 +265,16 @@ import Glibc
         _ = try await f.evaluate(["--model-path", "/etc"])
         let lines = try f.logLines()
         #expect(lines.count == 3)
-        let keys: Set<String> = ["ts", "request", "split", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "eval_log", "error"]
+        let keys: Set<String> = ["ts", "request", "split", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "eval_seconds", "eval_log", "error"]
         for line in lines { #expect(Set(line.keys) == keys, "\(line)") }
         #expect((lines[0]["error"] as? String)?.contains("not valid JSON") == true)
         #expect(lines[1]["model_path"] as? String == model.path)
         #expect(lines[0]["split"] is NSNull && lines[1]["split"] as? String == "test")
         #expect(lines[1]["limit"] as? Int == 7)
+        // The evaluation's own time is part of the request's, and only evaluated requests have one.
+        let total = try #require(lines[1]["seconds"] as? Double), eval = try #require(lines[1]["eval_seconds"] as? Double)
+        #expect(eval >= 0 && eval <= total + 0.1)
+        #expect(lines[0]["eval_seconds"] is NSNull && lines[2]["eval_seconds"] is NSNull)
         let hash = try #require(lines[1]["model_hash"] as? String)
         #expect(hash == (try ModelSnapshot.hash(model)))
         #expect((lines[1]["error"] as? String)?.contains("no weight files") == true)

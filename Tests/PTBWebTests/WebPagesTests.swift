@@ -95,6 +95,10 @@ import Testing
         #expect(big.body.contains("GPU util % (mean)"))
         #expect(big.body.contains("cost $3.25 (reported)"))
         #expect(big.body.contains("/run/\(WebFixture.bigRun)/samples?eval=final"))
+        // The number of test queries is part of the record.
+        #expect(big.body.contains("<p id=\"broker-summary\">2 test-split queries of the benchmark, 1 dev-split request(s)"))
+        #expect(big.body.contains(">25.0</td>") && big.body.contains("the engine exited during startup"))
+        #expect(!page.body.contains("Evaluation requests"))
     }
 
     @Test func samplesFilterAndSearch() {
