@@ -7,7 +7,7 @@
 # scripts/gpu-check.sh expects. Writes results under $OUT.
 set -x
 D=${PTB_DEVICE_DIR:-$(pwd)/.device}
-N=${PTB_BENCH_REPEATS:-3}
+N=${PTB_BENCH_REPEATS:-5}
 LIMIT=${PTB_BENCH_LIMIT:-20}
 mkdir -p /tmp/bw && for f in $D/*.deb; do dpkg -x $f /tmp/bw; done
 export PATH=/tmp/bw/usr/bin:$PATH LD_LIBRARY_PATH=/tmp/bw/usr/lib/x86_64-linux-gnu:/tmp/bw/lib/x86_64-linux-gnu
@@ -41,6 +41,7 @@ timeout 420 $PTB run --task arith --model tiny --agent command --agent-config /v
    --runs-dir $RUNS --name broker --config /var/tmp/fast.yaml --skip-base --eval-limit $LIMIT 2>&1 | tail -25
 direct after
 R=$(ls -d $RUNS/*broker* | head -1)
+grep -o 'BROKER [0-9]* [0-9.]* rc=[0-9]*' $R/trace.jsonl
 cat $R/broker.jsonl
 grep -h '"engine"' $R/broker/*/eval/metrics.json | head -3
 mkdir -p /var/tmp/keep && cp $R/run.json $R/broker.jsonl $R/integrity.json /var/tmp/keep/ 2>/dev/null
