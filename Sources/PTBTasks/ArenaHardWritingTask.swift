@@ -6,7 +6,7 @@ import PTBCore
 /// candidate's score is its weighted win rate against the baseline.
 public struct ArenaHardWritingTask: JudgedTask {
     public let id = "arenahardwriting"
-    public let benchmarkName = "Arena-Hard v2.0 (creative writing)"
+    public let benchmarkName = "Arena-Hard-v2.0 (Writing)"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
                                        retryMaxTokens: [12000, 8000])
     public let inspectNote = false

@@ -6,7 +6,7 @@ import PTBCore
 /// template; an example scores Σ met points / Σ positive points.
 public struct HealthBenchTask: JudgedTask {
     public let id = "healthbench"
-    public let benchmarkName = "HealthBench Easy"
+    public let benchmarkName = "HealthBench"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
                                        retryMaxTokens: [12000, 8000])
     public let inspectNote = false
