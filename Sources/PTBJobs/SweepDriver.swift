@@ -137,7 +137,9 @@ extension SweepManifest {
         s.hours = run.hours
         s.gpus = run.gpus
         s.seed = run.seed
-        s.name = experiment
+        // The leaderboard's method is the run's name, one configuration each as the original's
+        // results/<method>/: with several agents, each agent is a method of its own.
+        s.name = spec.agents.count > 1 ? "\(experiment)-\(run.agent)" : experiment
         if let v = spec.sandbox { s.sandbox = v }
         if let v = spec.network { s.network = v }
         s.evalLimit = spec.evalLimit

@@ -120,7 +120,14 @@ import Testing
         let rs = m.runSpec(for: run)
         #expect(rs.task == "gsm8k" && rs.model == "Qwen/Qwen3-1.7B-Base" && rs.agent == "codex")
         #expect(rs.agentConfig == "/cfg/codex.yaml" && rs.hours == 10 && rs.gpus == 1 && rs.seed == 1)
-        #expect(rs.sandbox == SandboxKind.none && rs.evalLimit == 50 && rs.evaluateBase == false && rs.name == "march")
+        #expect(rs.sandbox == SandboxKind.none && rs.evalLimit == 50 && rs.evaluateBase == false)
+        // Two agents: two methods on the leaderboard, not one row named after the experiment.
+        #expect(rs.name == "march-codex")
+        #expect(m.runSpec(for: m.runs.first { $0.agent == "claude" }!).name == "march-claude")
+        var one = goldenSpec()
+        one.agents = ["claude"]
+        let single = try SweepManifest(spec: one, createdAt: Date())
+        #expect(single.runSpec(for: single.runs[0]).name == "march")
     }
 
     @Test func execModeAndScoringJudgeReachEveryRun() throws {
