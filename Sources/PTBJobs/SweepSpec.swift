@@ -52,7 +52,7 @@ public struct SweepResources: Codable, Sendable, Equatable {
         self.marginMinutes = marginMinutes
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case cpus, memory, disk, partition, account, qos
         case gpuType = "gpu_type", gpuName = "gpu_name", gpuRequest = "gpu_request"
         case extraDirectives = "extra_directives", evaluationHours = "evaluation_hours", marginMinutes = "margin_minutes"
@@ -128,7 +128,7 @@ public struct SweepThrottle: Codable, Sendable, Equatable {
         self.licenses = licenses
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case maxConcurrent = "max_concurrent", concurrencyLimits = "concurrency_limits", licenses
     }
 
@@ -226,7 +226,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         self.maxArraySize = maxArraySize
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case experiment, agents, models, tasks, seeds, hours, gpus, backend, resources, throttle, sandbox, network, ptb, command
         case resultsDir = "results_dir", agentConfigs = "agent_configs", evalLimit = "eval_limit"
         case evaluateBase = "evaluate_base", ptbHome = "ptb_home", localGPUs = "local_gpus", maxArraySize = "max_array_size"
@@ -318,6 +318,19 @@ public struct SweepSpec: Codable, Sendable, Equatable {
 
     public static func parse(_ text: String, path: String = "<sweep>", base: URL? = nil) throws -> SweepSpec {
         var s: SweepSpec
+        if let mapping = (try? Yams.load(yaml: text)) as? [String: Any] {
+            var problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
+            if let r = mapping["resources"] as? [String: Any] {
+                problems += ConfigKeys.problems(Array(r.keys).sorted(), allowed: SweepResources.CodingKeys.allCases.map(\.rawValue), section: "resources")
+            }
+            if let t = mapping["throttle"] as? [String: Any] {
+                problems += ConfigKeys.problems(Array(t.keys).sorted(), allowed: SweepThrottle.CodingKeys.allCases.map(\.rawValue), section: "throttle")
+            }
+            if !problems.isEmpty {
+                throw JobsError.spec(path: path, reason: problems.joined(separator: "; ") + ". Nothing was planned. Keys: "
+                    + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+        }
         do { s = try YAMLDecoder().decode(SweepSpec.self, from: text) } catch {
             throw JobsError.spec(path: path, reason: "\(error)")
         }

@@ -47,7 +47,7 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
                      maxTokens: judgeMaxTokens, prices: judgePrices, cache: judgeCache).nonEmpty
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case task, model, agent, hours, gpus, sandbox, network, seed, name
         case agentConfig = "agent_config", gpuName = "gpu_name", runsDir = "runs_dir", evalLimit = "eval_limit"
         case evaluateBase = "evaluate_base", termGraceSeconds = "term_grace_seconds", killAfterSeconds = "kill_after_seconds"
@@ -65,6 +65,12 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        if let mapping = (try? Yams.load(yaml: text)) as? [String: Any] {
+            let problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
+            if !problems.isEmpty {
+                throw PTBError.config(path: url.path, reason: problems.joined(separator: "; ") + ". Nothing was run. Keys: " + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
         }
         do {
             var c = try YAMLDecoder().decode(RunConfigFile.self, from: text)

@@ -147,3 +147,22 @@ import Testing
         #expect(try SweepSpec.parse("experiment: j\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n").scoringJudge == nil)
     }
 }
+
+/// Typos in a sweep file are refused before anything is planned (issue: `seed`/`hour` planned one
+/// 10-hour run).
+@Suite struct SweepSpecUnknownKeyTests {
+    @Test func typosOfKnownKeysAreRefusedWithTheKeyMeant() {
+        let text = "experiment: e\nagents: [a]\nmodels: [m]\ntasks: [arith]\nresults_dir: /r\nseed: [0, 1, 2]\nhour: [0.01]\n"
+        #expect(throws: (any Error).self) { try SweepSpec.parse(text) }
+        do { _ = try SweepSpec.parse(text) } catch {
+            let m = "\(error)"
+            #expect(m.contains("unknown key 'hour' (did you mean 'hours'?)") && m.contains("unknown key 'seed' (did you mean 'seeds'?)"), "\(m)")
+            #expect(m.contains("Nothing was planned"))
+        }
+        let nested = "experiment: e\nagents: [a]\nmodels: [m]\ntasks: [arith]\nresults_dir: /r\nresources:\n  partiton: gpu\n"
+        do { _ = try SweepSpec.parse(nested); Issue.record("accepted resources.partiton") } catch {
+            #expect("\(error)".contains("unknown key 'partiton' in resources (did you mean 'partition'?)"), "\(error)")
+        }
+        #expect(throws: Never.self) { try SweepSpec.parse("experiment: e\nagents: [a]\nmodels: [m]\ntasks: [arith]\nresults_dir: /r\nseeds: [0]\n") }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import PTBCore
+import Testing
+
+/// A run config with a typo is refused before anything runs, naming the key that was meant
+/// (it used to run a full base evaluation that `skip_base: true` was meant to skip).
+@Suite struct ConfigTypoTests {
+    @Test func aRunConfigWithUnknownKeysIsRefusedAndNoRunIsCreated() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let cfg = h.root.appendingPathComponent("typo.yaml")
+        try "task: arith\nmodel: tiny\nagent: none\neval_limt: 20\nskip_base: true\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try ptb(["run", "--config", cfg.path, "--runs-dir", h.runs.path], home: h)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("unknown key 'eval_limt' (did you mean 'eval_limit'?)"), "\(r.stderr)")
+        #expect(r.stderr.contains("unknown key 'skip_base'"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.runs.path).isEmpty)
+    }
+}
