@@ -17,7 +17,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Base model id (e.g. tiny, Qwen/Qwen3-1.7B-Base).") var model: String?
     @Option(help: "Agent: reference, none, command, or a name in $PTB_HOME/agents.") var agent: String?
     @Option(help: "Agent config file (YAML) for config-defined agents.") var agentConfig: String?
-    @Option(help: "Time budget in hours (default 10).") var hours: Double?
+    // Unconditional: `--hours -1` must reach validation ("must be positive"), not read as a flag.
+    @Option(parsing: .unconditional, help: "Time budget in hours (default 10).") var hours: Double?
     @Option(help: "GPUs for the agent (default 0; >0 runs the CUDA precheck first).") var gpus: Int?
     @Option(help: "GPU model the precheck and prompt expect (default H100).") var gpuName: String?
     @Option(help: "Where run directories go (default $PTB_HOME/runs).") var runsDir: String?
@@ -25,7 +26,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Agent network: open or none (default open).") var network: NetworkPolicy?
     @Option(help: "Seed passed to the agent (default 0).") var seed: Int?
     @Option(help: "Name used as the run id's prefix.") var name: String?
-    @Option(help: "Limit the final evaluation to N samples (default: the whole test split).") var evalLimit: Int?
+    @Option(parsing: .unconditional, help: "Limit the final evaluation to N samples (default: the whole test split).") var evalLimit: Int?
     @Flag(help: "Do not evaluate the unchanged base model.") var skipBase = false
     @Option(name: .customLong("judge"), help: "Integrity judge: an agent name or agent config file (repeatable); it reads the workspace and trace and returns a verdict. Default: judge-codex for CLI coding agents, none for scripted ones.")
     var judges: [String] = []

@@ -18,6 +18,11 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port = 8080
+
+    func validate() throws {
+        // A larger number wraps around in the socket layer (99999 listened on 34463).
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535 (got \(port)).") }
+    }
     @Option(help: "Require this token (or set PTB_SERVE_TOKEN).") var token: String?
     @Option(parsing: .upToNextOption, help: "ptb runs directories (default $PTB_HOME/runs).") var runsDir: [String] = []
     @Option(parsing: .upToNextOption, help: "Original-layout results directories to read in place.") var results: [String] = []

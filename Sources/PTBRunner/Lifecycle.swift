@@ -43,7 +43,17 @@ public struct Lifecycle: Sendable {
         _ = try TaskRegistry.lookup(spec.task)
         _ = try ModelCatalog.lookup(spec.model)
         try AgentRegistry.validate(agent: spec.agent, config: spec.agentConfig, home: home)
-        guard spec.hours > 0 else { throw PTBError.invalidArgument("--hours must be positive (got \(spec.hours)).") }
+        // Finite and at most a year: the budget becomes whole seconds in timer.sh and the deadline.
+        guard spec.hours.isFinite, spec.hours > 0, spec.hours <= 8760 else {
+            throw PTBError.invalidArgument("--hours must be a positive number of hours, at most 8760 (got \(spec.hours)).")
+        }
+        if let n = spec.evalLimit, n < 1 {
+            throw PTBError.invalidArgument("--eval-limit must be at least 1 (got \(n)); leave it out to evaluate the whole test split.")
+        }
+        for (name, v) in [("--term-grace-seconds", spec.termGraceSeconds), ("--kill-after-seconds", spec.killAfterSeconds),
+                          ("--monitor-interval-seconds", spec.monitorIntervalSeconds)] where !(v.isFinite && v >= 0 && v <= 86_400 * 30) {
+            throw PTBError.invalidArgument("\(name) must be between 0 and 2592000 seconds (got \(v)).")
+        }
         if let p = spec.integrityPolicy, IntegrityPolicy(rawValue: p) == nil {
             throw PTBError.unknownChoice(kind: "integrity policy", value: p, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
         }
