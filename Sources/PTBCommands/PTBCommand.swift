@@ -49,7 +49,14 @@ extension Harness {
 /// Turns library errors into one clear line and a non-zero exit, instead of a stack of types.
 func reporting<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let e as PTBError {
-        throw ValidationError(e.description)
+        switch e {
+        // A mistake in what was typed: exit 64 with the usage, as the parser's own errors.
+        case .unknownChoice, .invalidArgument: throw ValidationError(e.description)
+        // Everything else happened while running: what and what to do, exit 1, no usage dump.
+        default:
+            Console.err("Error: \(e.description)")
+            throw ExitCode.failure
+        }
     } catch let e as ExitCode {
         throw e
     } catch let e as CleanExit {
@@ -57,7 +64,7 @@ func reporting<T>(_ body: () async throws -> T) async throws -> T {
     } catch let e as ValidationError {
         throw e
     } catch {
-        Console.err("error: \(error)")
+        Console.err("Error: \(error)")
         throw ExitCode.failure
     }
 }

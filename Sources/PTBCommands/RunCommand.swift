@@ -125,9 +125,15 @@ struct Resume: AsyncParsableCommand {
             var failed = false
             for paths in targets {
                 Console.err("resuming \(paths.id)")
-                let m = try await Lifecycle(harness: harness, paths: paths).run()
-                try Summary.print(paths: paths, manifest: m)
-                failed = failed || m.outcome != .done
+                do {
+                    let m = try await Lifecycle(harness: harness, paths: paths).run()
+                    try Summary.print(paths: paths, manifest: m)
+                    failed = failed || m.outcome != .done
+                } catch where all && !(error is CancellationError) {
+                    // One broken run must not keep every other unfinished run from resuming.
+                    Console.err("Error: \(paths.id) could not be resumed: \(error). Skipped; the other runs go on.")
+                    failed = true
+                }
             }
             withExtendedLifetime(trap) {}
             if failed { throw ExitCode.failure }

@@ -17,3 +17,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: h.runs.path).isEmpty)
     }
 }
+
+/// Exit codes: a mistake in what was typed is a usage error (64, with usage); a failure while
+/// running is `Error: …` and exit 1, without a usage dump.
+@Suite struct ExitCodeTests {
+    @Test func runtimeErrorsExitOneWithoutUsage() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let cfg = h.root.appendingPathComponent("typo.yaml")
+        try "task: arith\nhourz: 1\n".write(to: cfg, atomically: true, encoding: .utf8)
+        let r = try ptb(["run", "--config", cfg.path, "--runs-dir", h.runs.path], home: h)
+        #expect(r.status == 1, "\(r.status): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: config \(cfg.path): unknown key 'hourz' (did you mean 'hours'?)"), "\(r.stderr)")
+        #expect(!r.stderr.contains("Usage:"), "\(r.stderr)")
+        let typed = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "none", "--hours", "-1", "--runs-dir", h.runs.path], home: h)
+        #expect(typed.status == 64 && typed.stderr.contains("Usage:"), "\(typed.status): \(typed.stderr)")
+    }
+}

@@ -308,3 +308,30 @@ extension LifecycleTests {
         #expect(throws: PTBError.self) { try EvaluatePhase.options(spec, task: try TaskRegistry.lookup("arith"), home: home, env: env, outputDir: out) }
     }
 }
+
+/// `ptb resume --all` isolates each run: one that cannot be resumed is reported and skipped,
+/// and the others still finish their next phase.
+@Suite struct ResumeAllIsolationTests {
+    @Test func aBrokenRunDoesNotBlockTheOthers() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("quick", script: "echo agent-ran")
+        let args = ["run", "--task", "arith", "--model", "tiny", "--agent", "command", "--agent-config", agent.path,
+                    "--runs-dir", h.runs.path, "--sandbox", "none", "--skip-base", "--hours", "1"]
+        _ = try ptb(args + ["--name", "good"], home: h, env: ["PTB_TEST_KILL_AFTER": "prepare"])
+        _ = try ptb(args + ["--name", "broken"], home: h, env: ["PTB_TEST_KILL_AFTER": "prepare"])
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: h.runs.path).sorted()
+        let broken = try #require(dirs.first { $0.hasPrefix("broken") }), good = try #require(dirs.first { $0.hasPrefix("good") })
+        // A run whose recorded task no longer exists (a run directory from another ptb, a hand edit).
+        let manifest = h.runs.appendingPathComponent(broken).appendingPathComponent("run.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "\"task\":\"arith\"", with: "\"task\":\"nosuchtask\"")
+            .replacingOccurrences(of: "\"task\" : \"arith\"", with: "\"task\" : \"nosuchtask\"")
+        #expect(text.contains("nosuchtask"))
+        try text.write(to: manifest, atomically: true, encoding: .utf8)
+
+        let r = try ptb(["resume", "--all", "--runs-dir", h.runs.path], home: h, env: ["PTB_TEST_KILL_AFTER": "agent"])
+        #expect(r.stderr.contains("Error: \(broken) could not be resumed") && r.stderr.contains("nosuchtask"), "\(r.stderr)")
+        let m = try JSONIO.read(RunManifest.self, from: h.runs.appendingPathComponent(good).appendingPathComponent("run.json"))
+        #expect(m[.agent].state == .done, "the good run resumed past the broken one: \(r.stderr)")
+    }
+}
