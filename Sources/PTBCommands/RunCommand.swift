@@ -85,6 +85,9 @@ struct Run: AsyncParsableCommand {
             let home = homeOptions.ptbHome
             let (spec, runs) = try spec(home: home)
             try Lifecycle.validate(spec, home: home)
+            // A base model that is not there fails now, before a run directory exists (which the
+            // leaderboard would otherwise read as a run that scored nothing).
+            _ = try ModelCatalog.resolveDirectory(try ModelCatalog.lookup(spec.model), home: home, env: ProcessInfo.processInfo.environment)
             let (paths, _) = try RunStore.create(spec: spec, runsDir: runs)
             Console.err("run \(paths.id)\n  dir: \(paths.dir.path)")
             let (harness, trap) = Harness.cli(home: home, quiet: quiet)

@@ -34,3 +34,17 @@ import Testing
         #expect(typed.status == 64 && typed.stderr.contains("Usage:"), "\(typed.status): \(typed.stderr)")
     }
 }
+
+/// A run that cannot start is never created: a missing base model is an error before the run
+/// directory exists.
+@Suite struct RunThatCannotStartTests {
+    @Test func aMissingBaseModelCreatesNoRunDirectory() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        try FileManager.default.removeItem(at: h.home.models.appendingPathComponent("tiny"))
+        let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "none", "--runs-dir", h.runs.path], home: h)
+        #expect(r.status == 1, "\(r.status): \(r.stderr)")
+        #expect(r.stderr.contains("Error: model 'tiny' is not built yet") && r.stderr.contains("ptb setup"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: h.runs.path).isEmpty)
+    }
+}
