@@ -37,6 +37,27 @@ public struct EngineConfig: Sendable {
     }
 }
 
+/// What every engine's Python process starts from: an interpreter that exists, the hub offline
+/// (the model is a local directory), no user site-packages, and only the named host variables.
+enum EnginePython {
+    static func check(_ python: URL) throws {
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw PTBError.missingSetup("the Python environment \(python.path) does not exist.")
+        }
+    }
+
+    static func environment(_ own: [String: String], passing keys: [String]) -> [String: String] {
+        let host = ProcessInfo.processInfo.environment
+        var env: [String: String] = [
+            "PATH": host["PATH"] ?? "/usr/bin:/bin", "HOME": host["HOME"] ?? "/tmp",
+            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONNOUSERSITE": "1",
+        ]
+        env.merge(own) { _, new in new }
+        for k in keys { if let v = host[k] { env[k] = v } }
+        return env
+    }
+}
+
 /// A served model: an OpenAI-compatible endpoint plus the process behind it.
 public struct RunningEngine: Sendable {
     public let baseURL: String

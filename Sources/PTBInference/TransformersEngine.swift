@@ -22,9 +22,7 @@ public struct TransformersEngine: InferenceEngine {
     }
 
     public func command(_ c: EngineConfig, port: Int) throws -> Command {
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw PTBError.missingSetup("the Python environment \(python.path) does not exist.")
-        }
+        try EnginePython.check(python)
         // The server is written next to the engine log, so every evaluation keeps the code that served it.
         let script = c.logFile.deletingLastPathComponent().appendingPathComponent("transformers_server.py")
         try FileManager.default.createDirectory(at: script.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -35,12 +33,8 @@ public struct TransformersEngine: InferenceEngine {
         // The base model's tokenizer when the submitted one was modified (TokenizerCheck).
         if let t = c.tokenizer { args += ["--tokenizer", t.path] }
         if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
-        let host = ProcessInfo.processInfo.environment
-        var env: [String: String] = [
-            "PATH": host["PATH"] ?? "/usr/bin:/bin", "HOME": host["HOME"] ?? "/tmp",
-            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONNOUSERSITE": "1", "PYTHONUNBUFFERED": "1",
-        ]
-        for k in ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG", "OMP_NUM_THREADS"] { if let v = host[k] { env[k] = v } }
+        var env = EnginePython.environment(["PYTHONUNBUFFERED": "1"],
+                                           passing: ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG", "OMP_NUM_THREADS"])
         env.merge(extraEnvironment) { _, new in new }
         return Command(python.path, args, environment: env)
     }

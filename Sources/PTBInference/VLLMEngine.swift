@@ -15,9 +15,7 @@ public struct VLLMEngine: InferenceEngine {
     }
 
     public func command(_ c: EngineConfig, port: Int) throws -> Command {
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw PTBError.missingSetup("the Python environment \(python.path) does not exist.")
-        }
+        try EnginePython.check(python)
         var args = ["-m", "vllm.entrypoints.openai.api_server",
                     "--model", c.modelDir.path, "--served-model-name", c.servedName,
                     "--host", "127.0.0.1", "--port", String(port), "--api-key", c.apiKey,
@@ -28,13 +26,8 @@ public struct VLLMEngine: InferenceEngine {
         if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
         if c.toolCalling { args += ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"] }
         let host = ProcessInfo.processInfo.environment
-        var env: [String: String] = [
-            "PATH": host["PATH"] ?? "/usr/bin:/bin",
-            "HOME": host["HOME"] ?? "/tmp",
-            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-            "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "PYTHONNOUSERSITE": "1",
-        ]
-        for k in ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG"] { if let v = host[k] { env[k] = v } }
+        var env = EnginePython.environment(["VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"],
+                                           passing: ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG"])
         if c.gpus == 0 {
             // CPU serving: float32 for tiny models, a small KV cache, few sequences.
             args += ["--dtype", "float32", "--max-num-seqs", "16"]

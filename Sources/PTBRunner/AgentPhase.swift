@@ -52,7 +52,7 @@ enum AgentPhase {
 
         let sandbox = Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
         try sandbox.check()
-        let baseDir = URL(fileURLWithPath: SandboxView.real(try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment).path))
+        let baseDir = URL(fileURLWithPath: SandboxView.real(try ctx.baseModelDirectory().path))
         let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: def)
         // The evaluation broker's socket lives in a short host directory (a socket path must fit
         // in 108 bytes), shown read-only at /run/ptb inside the sandbox.

@@ -64,7 +64,7 @@ extension IntegrityPhase {
         }
         let base: Fingerprint
         do {
-            let dir = try ModelCatalog.resolveDirectory(ctx.model, home: home, env: ctx.harness.environment)
+            let dir = try ctx.baseModelDirectory()
             base = try Fingerprint.cached(dir, key: key, cacheDir: fingerprintCache(home))
         } catch {
             return .notRun(name, required: true, "the base model's weights are not available to fingerprint: \(error)")

@@ -84,9 +84,13 @@ public enum EvaluatePhase {
         return o
     }
 
+    /// The chat template ptb passes to the engine for this model (nil: the tokenizer's own).
+    static func templateName(_ ctx: PhaseContext, baseDir: URL?) -> String? {
+        ChatTemplates.file(for: ctx.model, baseDir: baseDir)
+    }
+
     static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {
-        let baseDir = try? ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
-        guard let name = ChatTemplates.file(for: ctx.model, baseDir: baseDir), let text = ChatTemplates.all[name] else { return nil }
+        guard let name = templateName(ctx, baseDir: try? ctx.baseModelDirectory()), let text = ChatTemplates.all[name] else { return nil }
         let url = dir.appendingPathComponent("templates/\(name)")
         try AtomicFile.write(text, to: url)
         return url
@@ -103,7 +107,7 @@ public enum EvaluatePhase {
             try JSONIO.write(cached, to: ctx.paths.baseEval.appendingPathComponent("metrics.json"))
             return
         }
-        let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+        let baseDir = try ctx.baseModelDirectory()
         let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: try ctx.harness.engine, runner: ctx.harness.runner)
         do {
             let options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment,

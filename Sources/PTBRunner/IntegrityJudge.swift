@@ -94,7 +94,7 @@ enum IntegrityJudge {
                                         rawTrace: ctx.paths.trace.path, verdictFile: verdictFile)
         try prompt.write(to: jp.prompt, atomically: true, encoding: .utf8)
 
-        let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+        let baseDir = try ctx.baseModelDirectory()
         let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: nil)
         var env = view.environment(paths: jp, brokerSocket: nil)
         env["PTB_RUN_ID"] = "\(ctx.paths.id).judge-\(name(judge))"

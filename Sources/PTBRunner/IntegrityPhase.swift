@@ -82,7 +82,7 @@ enum IntegrityPhase {
             return .notRun(name, required: false, "no final_model was submitted: nothing to compare (the run has no score to protect)")
         }
         let base: URL
-        do { base = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment) } catch {
+        do { base = try ctx.baseModelDirectory() } catch {
             return .notRun(name, required: true, "the base model's weights are not available: \(error)")
         }
         let refs = references(ctx)

@@ -24,6 +24,11 @@ struct PhaseContext: Sendable {
     let agent: any AgentAdapter
 
     func save(_ m: RunManifest) throws { try RunStore.save(m, paths) }
+
+    /// The base model's directory in `$PTB_HOME/models` or the Hugging Face cache.
+    func baseModelDirectory() throws -> URL {
+        try ModelCatalog.resolveDirectory(model, home: harness.home, env: harness.environment)
+    }
 }
 
 /// Drives a run through `prepare → agent → collect → integrity → evaluate → record`.

@@ -14,7 +14,7 @@ enum PreparePhase {
         if fm.fileExists(atPath: p.workspace.path) { try fm.removeItem(at: p.workspace) }
         try fm.createDirectory(at: p.task.appendingPathComponent("templates"), withIntermediateDirectories: true)
 
-        let baseDir = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+        let baseDir = try ctx.baseModelDirectory()
         let template = ChatTemplates.file(for: ctx.model, baseDir: baseDir)
         try AtomicFile.write(EvaluateScript.render(task: ctx.task, ptb: ctx.harness.ptbExecutable, template: template,
                                                    feedback: spec.evalFeedback ?? .sealed),

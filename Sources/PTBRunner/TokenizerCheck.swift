@@ -22,9 +22,8 @@ public struct TokenizerUse: Codable, Sendable, Equatable {
 extension IntegrityPhase {
     /// Whether the evaluation passes ptb's own chat template to the engine (the same choice as
     /// `EvaluatePhase.writeTemplate`). When it does, a submitted template is never rendered.
-    static func chatTemplateFixed(_ ctx: PhaseContext) -> Bool {
-        let baseDir = try? ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
-        return ChatTemplates.file(for: ctx.model, baseDir: baseDir) != nil
+    static func chatTemplateFixed(_ ctx: PhaseContext, baseDir: URL) -> Bool {
+        EvaluatePhase.templateName(ctx, baseDir: baseDir) != nil
     }
 
     /// The submitted tokenizer against the base's, and modelling code in final_model: a
@@ -36,11 +35,11 @@ extension IntegrityPhase {
             return .notRun(name, required: false, "no final_model was submitted: nothing to compare")
         }
         let base: URL
-        do { base = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment) } catch {
+        do { base = try ctx.baseModelDirectory() } catch {
             return .notRun(name, required: true, "the base model's tokenizer is not available: \(error)")
         }
         let diff: TokenizerDiff
-        do { diff = try TokenizerDiff.compare(base: base, candidate: ctx.paths.finalModel, chatTemplateFixed: chatTemplateFixed(ctx)) } catch {
+        do { diff = try TokenizerDiff.compare(base: base, candidate: ctx.paths.finalModel, chatTemplateFixed: chatTemplateFixed(ctx, baseDir: base)) } catch {
             return .notRun(name, required: true, "the base model's tokenizer could not be read: \(error)")
         }
         let code = diff.modellingCode.map { "modelling code: \($0)" }
@@ -67,7 +66,7 @@ extension EvaluatePhase {
                                addedTokens: [], notes: [], modellingCode: TokenizerDiff.modellingCode(in: submitted))
         var chosen: URL?
         do {
-            let base = try ModelCatalog.resolveDirectory(ctx.model, home: ctx.harness.home, env: ctx.harness.environment)
+            let base = try ctx.baseModelDirectory()
             let diff = try TokenizerDiff.compare(base: base, candidate: submitted, chatTemplateFixed: templateFixed)
             use.state = diff.state
             use.differences = diff.differences
