@@ -26,10 +26,14 @@ public struct Lateness: Codable, Sendable, Equatable {
     public var finalModelChangedAfterDeadline: Bool
     /// What changed (relative paths, at most 20); "final_model" itself when it appeared or vanished.
     public var changed: [String]
-    public init(secondsPastDeadline: Double, finalModelChangedAfterDeadline: Bool, changed: [String]) {
+    /// True when final_model was compared by content against a snapshot taken at the deadline;
+    /// false when only modification times were left (ptb restarted past it); nil when in time.
+    public var comparedByContent: Bool?
+    public init(secondsPastDeadline: Double, finalModelChangedAfterDeadline: Bool, changed: [String], comparedByContent: Bool? = nil) {
         self.secondsPastDeadline = secondsPastDeadline
         self.finalModelChangedAfterDeadline = finalModelChangedAfterDeadline
         self.changed = changed
+        self.comparedByContent = comparedByContent
     }
 }
 

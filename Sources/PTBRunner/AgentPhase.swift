@@ -190,7 +190,7 @@ enum AgentPhase {
         let ended = Date()
         let seconds = ended.timeIntervalSince(start)
         let late = ModelDirState.lateness(exitedAt: ended, deadline: deadline, atDeadline: atDeadline.get(),
-                                          now: ModelDirState.take(p.agentFinalModel))
+                                          now: { ModelDirState.take(p.agentFinalModel) })
         m.lateness = late
         if late.secondsPastDeadline > 0 {
             let what = late.finalModelChangedAfterDeadline ? "changed after it: " + late.changed.joined(separator: " ") : "unchanged since it"

@@ -4,17 +4,24 @@ import PTBCore
 import PTBIntegrity
 import Synchronization
 
-/// The state of `final_model` at one moment: every entry's type, size, inode and change time,
-/// read with `lstat` (links are not followed). Taken at the deadline and again when the agent is
+/// The content of `final_model` at one moment: every entry's type, and for a regular file its
+/// size and SHA-256 (a symlink its target). Taken at the deadline and again when the agent is
 /// gone, so that a model saved after "Timer expired!" (inside the grace before SIGTERM) is seen.
-/// The change time (ctime) is set by the kernel on every write, rename or `touch`, so unlike the
-/// modification time an agent cannot set it back.
+/// Content, not inode metadata, decides: the kernel bumps a file's change time whenever its link
+/// count changes, and ptb's own evaluation broker hard-links final_model into its snapshot, so a
+/// change-time rule flagged every agent that called evaluate.py near the deadline. A content
+/// hash cannot be set back the way a modification time can, and a re-save of identical weights
+/// is not a late submission.
 struct ModelDirState: Equatable, Sendable {
     struct Entry: Equatable, Sendable {
         var kind: mode_t
         var size: Int64
-        var inode: UInt64
-        var ctime: Double
+        /// SHA-256 for a regular file, the target for a symlink, nil for a directory (or a file
+        /// that could not be read, which then differs from any readable one).
+        var content: String?
+        /// Only for the fallback when there is no deadline snapshot; never compared.
+        var mtime: Double
+        static func == (a: Entry, b: Entry) -> Bool { a.kind == b.kind && a.size == b.size && a.content == b.content }
     }
     /// The deadline's snapshot, handed from the watchdog task to the end of the agent phase.
     final class Box: Sendable {
@@ -30,9 +37,16 @@ struct ModelDirState: Equatable, Sendable {
         func visit(_ path: String, _ rel: String, depth: Int) {
             var st = stat()
             guard lstat(path, &st) == 0 else { return }
-            out[rel] = Entry(kind: st.st_mode & S_IFMT, size: Int64(st.st_size), inode: UInt64(st.st_ino),
-                             ctime: Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9)
-            guard (st.st_mode & S_IFMT) == S_IFDIR, depth < 32,
+            let kind = st.st_mode & S_IFMT
+            var content: String?
+            if kind == S_IFREG {
+                content = try? Hashing.sha256(file: URL(fileURLWithPath: path))
+            } else if kind == S_IFLNK {
+                content = try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+            }
+            out[rel] = Entry(kind: kind, size: Int64(st.st_size), content: content,
+                             mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+            guard kind == S_IFDIR, depth < 32,
                   let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
             for n in names.sorted() { visit(path + "/" + n, rel.isEmpty ? n : rel + "/" + n, depth: depth + 1) }
         }
@@ -40,25 +54,28 @@ struct ModelDirState: Equatable, Sendable {
         return ModelDirState(entries: out)
     }
 
-    /// Entries that differ from `earlier`, appeared, vanished, or whose change time is after
-    /// `deadline` (which catches a write the earlier snapshot could not see, e.g. when ptb itself
-    /// was restarted after the deadline and has no snapshot).
+    /// Entries whose content differs from `earlier`, appeared or vanished. Without an earlier
+    /// snapshot (ptb itself was restarted after the deadline), files modified after `deadline`:
+    /// weaker, since a modification time can be set back, and said so in the evidence.
     func changes(since earlier: ModelDirState?, deadline: Date) -> [String] {
-        let cutoff = deadline.timeIntervalSince1970
         var changed = Set<String>()
-        for (rel, e) in entries where e.ctime > cutoff { changed.insert(rel) }
         if let earlier {
             for (rel, e) in entries where earlier.entries[rel] != e { changed.insert(rel) }
             for rel in earlier.entries.keys where entries[rel] == nil { changed.insert(rel) }
+        } else {
+            let cutoff = deadline.timeIntervalSince1970
+            for (rel, e) in entries where e.kind != S_IFDIR && e.mtime > cutoff { changed.insert(rel) }
         }
         return changed.map { $0.isEmpty ? "final_model" : "final_model/" + $0 }.sorted()
     }
 
-    static func lateness(exitedAt: Date, deadline: Date, atDeadline: ModelDirState?, now: ModelDirState) -> Lateness {
+    /// `now` is read only when the agent ended past its deadline: hashing a multi-GB model costs
+    /// seconds, and nothing can have changed after a deadline that was never reached.
+    static func lateness(exitedAt: Date, deadline: Date, atDeadline: ModelDirState?, now: () -> ModelDirState) -> Lateness {
         let past = max(0, exitedAt.timeIntervalSince(deadline))
-        let changed = past > 0 ? now.changes(since: atDeadline, deadline: deadline) : []
+        let changed = past > 0 ? now().changes(since: atDeadline, deadline: deadline) : []
         return Lateness(secondsPastDeadline: (past * 10).rounded() / 10, finalModelChangedAfterDeadline: !changed.isEmpty,
-                        changed: Array(changed.prefix(20)))
+                        changed: Array(changed.prefix(20)), comparedByContent: past > 0 ? atDeadline != nil : nil)
     }
 }
 
@@ -77,6 +94,9 @@ extension IntegrityPhase {
                 : "the agent ended before its deadline"])
         }
         var evidence = ["final_model changed after the deadline; the agent ended \(past) s past it"]
+        if late.comparedByContent == false {
+            evidence.append("no snapshot at the deadline (ptb was restarted): judged by modification times")
+        }
         evidence += late.changed.prefix(10).map { "changed after the deadline: \($0)" }
         evidence.append(policy.enforcesPTBRules
             ? "policy \(policy.rawValue) counts a submission written after the deadline as a flag"
