@@ -40,7 +40,7 @@ public enum EvaluatePhase {
             try await baseline(ctx, m)
             return .done("no final_model: nothing to evaluate (recorded as no-final-model)")
         }
-        let problems = ModelDirCheck.problems(p.finalModel)
+        let problems = ModelReadiness.problems(p.finalModel)
         guard problems.isEmpty else {
             try JSONIO.write(EvalStatus(state: "invalid-final-model", reason: problems.joined(separator: "; ")), to: statusURL)
             try await baseline(ctx, m)

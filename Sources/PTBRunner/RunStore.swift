@@ -50,7 +50,7 @@ public enum RunStore {
 /// An exclusive lock on a run directory, so two ptb processes never drive the same run.
 public enum RunLock {
     public static func acquire(_ paths: RunPaths) throws -> ExclusiveFileLock {
-        try ExclusiveFileLock(url: paths.lock, busy: PTBError.invalidArgument(
+        try ExclusiveFileLock(url: paths.lock, busy: PTBError.unusable(
             "run \(paths.id) is being processed by another ptb process; wait for it or stop it first."))
     }
 }
