@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "PTBJobsTests", dependencies: ["PTBJobs"], swiftSettings: settings),
         .testTarget(name: "PTBAgentsTests", dependencies: ["PTBAgents"], swiftSettings: settings),
         .testTarget(name: "PTBResultsTests", dependencies: ["PTBResults", "PTBCore"], swiftSettings: settings),
-        .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBWebTests", dependencies: [
             "PTBWeb", "PTBResults", "PTBCore",
