@@ -86,7 +86,7 @@ public enum EvaluatePhase {
 
     /// The chat template ptb passes to the engine for this model (nil: the tokenizer's own).
     static func templateName(_ ctx: PhaseContext, baseDir: URL?) -> String? {
-        ChatTemplates.file(for: ctx.model, baseDir: baseDir)
+        ChatTemplates.file(for: ctx.model, baseDir: baseDir, toolCalling: ctx.task is any ToolCallingTask)
     }
 
     static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {

@@ -95,7 +95,7 @@ public struct StandaloneEval: Sendable {
                 throw PTBError.unusable("\(modelPath.path) is not a usable model directory: \(why)\(why.hasSuffix(".") ? "" : ".")")
             }
             // No --chat-template: the template of the model's family, from its config.json.
-            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir)
+            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir, toolCalling: task is any ToolCallingTask)
             let eval = ModelEvaluation(task: task, home: harness.home, engine: try harness.engine, runner: harness.runner)
             if retryLadder {
                 let log = harness.log
