@@ -89,7 +89,7 @@ let package = Package(
         ], swiftSettings: settings),
         .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge", "PTBStore"], swiftSettings: settings),
         .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
-        .testTarget(name: "PTBEvalTests", dependencies: ["PTBEval"], swiftSettings: settings),
+        .testTarget(name: "PTBEvalTests", dependencies: ["PTBEval", "PTBInference", "PTBProcess", "PTBTasks", "PTBCore"], swiftSettings: settings),
         .testTarget(name: "PTBInferenceTests", dependencies: ["PTBInference"], exclude: ["Golden"], swiftSettings: settings),
     ]
 )

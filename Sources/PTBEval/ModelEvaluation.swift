@@ -11,6 +11,9 @@ public struct ModelEvaluation: Sendable {
     public var home: PTBHome
     public var engine: any InferenceEngine
     public var runner: ProcessRunner
+    /// Each ladder attempt ends after this long, as the original's `timeout 28800s` around every
+    /// attempt; the ladder then goes on with the next rung.
+    public var attemptTimeoutSeconds: Double = 28800
 
     public init(task: any EvalTask, home: PTBHome, engine: any InferenceEngine, runner: ProcessRunner) {
         self.task = task
@@ -74,8 +77,25 @@ public struct ModelEvaluation: Sendable {
             o.maxTokens = maxTokens
             let start = Date()
             do {
-                let m = try await once(modelDir: modelDir, chatTemplate: chatTemplate, gpus: gpus, options: o, attempt: i + 1,
+                let cap = attemptTimeoutSeconds
+                let attempt = i + 1
+                let opts = o
+                let m = try await withThrowingTaskGroup(of: EvalMetrics?.self) { group in
+                    group.addTask {
+                        try await once(modelDir: modelDir, chatTemplate: chatTemplate, gpus: gpus, options: opts, attempt: attempt,
                                        tokenizer: tokenizer)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(cap))
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next(), let metrics = first else {
+                        // Cancelling the attempt stops its engine (once() stops it on cancellation).
+                        throw EvalError.attemptTimedOut(seconds: cap)
+                    }
+                    return metrics
+                }
                 attemptsLog.append(try JSONIO.line(Attempt(number: i + 1, maxTokens: maxTokens, ok: true, error: nil, startedAt: start, endedAt: Date())))
                 return m
             } catch is CancellationError {
