@@ -9,7 +9,7 @@ public enum RunStore {
     public static func newID(spec: RunSpec, now: Date) -> String {
         let stamp = Timestamps.iso(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         let suffix = String(format: "%04x", UInt16.random(in: 0...UInt16.max))
-        let parts = [spec.name ?? spec.agent, spec.task, ModelCatalog.safe(spec.model), stamp, suffix]
+        let parts = [spec.name ?? spec.agent, spec.task, ModelCatalog.key(spec.model, revision: spec.modelRevision), stamp, suffix]
         return parts.map { String($0.map { $0.isLetter || $0.isNumber || "-.".contains($0) ? $0 : "_" }) }.joined(separator: "_")
     }
 
