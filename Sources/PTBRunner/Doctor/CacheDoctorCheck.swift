@@ -9,14 +9,20 @@ struct CacheDoctorCheck: DoctorCheck {
     func run(_ ctx: DoctorContext) async -> [DoctorResult] {
         let home = ctx.harness.home
         let shared = HFCache.hubCache(env: ctx.env)
+        var out: [DoctorResult] = []
+        // Agents get a layer over $HF_HOME; a hub cache elsewhere is found by ptb but not shown to them.
+        let expected = HFCache.home(env: ctx.env).appendingPathComponent("hub").standardizedFileURL.path
+        if shared.standardizedFileURL.path != expected {
+            out.append(DoctorResult(name, .warn, "HF_HUB_CACHE (\(shared.path)) is not $HF_HOME/hub (\(expected)): base models resolve there, but agents see only $HF_HOME",
+                                    fix: "set HF_HOME to the directory above the hub cache and unset HF_HUB_CACHE"))
+        }
         guard !ctx.models.isEmpty || !ctx.datasets.isEmpty else {
-            return [DoctorResult(name, .skip, "no --model, --dataset or --sweep given: nothing to look up in \(shared.path)")]
+            return out + [DoctorResult(name, .skip, "no --model, --dataset or --sweep given: nothing to look up in \(shared.path)")]
         }
         let catalog: ModelCatalog
         do { catalog = try ModelCatalog.load(home: home) } catch {
-            return [DoctorResult(name, .fail, "\(error)", fix: "fix \(ModelCatalog.catalogFile(home).path)")]
+            return out + [DoctorResult(name, .fail, "\(error)", fix: "fix \(ModelCatalog.catalogFile(home).path)")]
         }
-        var out: [DoctorResult] = []
         for id in ctx.models {
             do {
                 let info = try catalog.lookup(id)
