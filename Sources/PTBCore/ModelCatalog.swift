@@ -222,10 +222,10 @@ public struct ModelCatalog: Sendable {
         if let path = model.path {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
-                throw PTBError.invalidArgument("model directory \(path) does not exist.")
+                throw PTBError.unusable("model directory \(path) does not exist.")
             }
             guard fm.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent("config.json").path) else {
-                throw PTBError.invalidArgument("model directory \(path) has no config.json: it is not a Hugging Face model directory (save it with `save_pretrained`).")
+                throw PTBError.unusable("model directory \(path) has no config.json: it is not a Hugging Face model directory (save it with `save_pretrained`).")
             }
             return URL(fileURLWithPath: path)
         }
@@ -239,11 +239,11 @@ public struct ModelCatalog: Sendable {
         switch HFCache.lookup(id, revision: revision, cache: cache) {
         case .found(let dir): return dir
         case .missingRepo:
-            throw PTBError.invalidArgument("\(what) '\(id)' is not in the Hugging Face cache at \(cache.path). Fetch it with `\(fetch)` (set HF_TOKEN for gated models), set HF_HUB_CACHE/HF_HOME to the cache that holds it, or give a local directory.")
+            throw PTBError.unusable("\(what) '\(id)' is not in the Hugging Face cache at \(cache.path). Fetch it with `\(fetch)` (set HF_TOKEN for gated models), set HF_HUB_CACHE/HF_HOME to the cache that holds it, or give a local directory.")
         case let .missingRevision(_, cached):
-            throw PTBError.invalidArgument("\(what) '\(id)' is in the Hugging Face cache at \(cache.path), but not at revision '\(revision ?? "main")' (cached: \(cached.isEmpty ? "none" : cached.joined(separator: ", "))). Fetch it with `\(fetch)`.")
+            throw PTBError.unusable("\(what) '\(id)' is in the Hugging Face cache at \(cache.path), but not at revision '\(revision ?? "main")' (cached: \(cached.isEmpty ? "none" : cached.joined(separator: ", "))). Fetch it with `\(fetch)`.")
         case .incomplete(let snap):
-            throw PTBError.invalidArgument("\(what) '\(id)' is incomplete in the Hugging Face cache (\(snap.path) has no config.json). Finish the download with `\(fetch)`.")
+            throw PTBError.unusable("\(what) '\(id)' is incomplete in the Hugging Face cache (\(snap.path) has no config.json). Finish the download with `\(fetch)`.")
         }
     }
 }
