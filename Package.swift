@@ -87,7 +87,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: settings),
-        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge", "PTBStore"], swiftSettings: settings),
+        .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge", "PTBStore", "PTBJobs"], swiftSettings: settings),
         .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBEvalTests", dependencies: ["PTBEval", "PTBInference", "PTBProcess", "PTBTasks", "PTBCore"], swiftSettings: settings),
         .testTarget(name: "PTBInferenceTests", dependencies: ["PTBInference"], exclude: ["Golden"], swiftSettings: settings),

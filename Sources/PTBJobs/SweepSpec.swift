@@ -354,7 +354,14 @@ public struct SweepSpec: Codable, Sendable, Equatable {
             throw fail("\(name) is empty; list at least one.")
         }
         if seeds.isEmpty || hours.isEmpty || gpus.isEmpty { throw fail("seeds, hours and gpus must not be empty (omit them for the defaults [0], [10], [1]).") }
-        if let h = hours.first(where: { $0 <= 0 }) { throw fail("hours must be positive (got \(h)).") }
+        // Finite and at most a year, as `ptb run --hours`: they become scheduler minutes.
+        if let h = hours.first(where: { !($0.isFinite && $0 > 0 && $0 <= 8760) }) { throw fail("hours must be positive and at most 8760 (got \(h)).") }
+        if !(resources.evaluationHours.isFinite && resources.evaluationHours >= 0 && resources.evaluationHours <= 8760) {
+            throw fail("resources.evaluation_hours must be between 0 and 8760 (got \(resources.evaluationHours)).")
+        }
+        if !(resources.marginMinutes.isFinite && resources.marginMinutes >= 0 && resources.marginMinutes <= 525_600) {
+            throw fail("resources.margin_minutes must be between 0 and 525600 (got \(resources.marginMinutes)).")
+        }
         if let g = gpus.first(where: { $0 < 0 }) { throw fail("gpus must be 0 or more (got \(g)).") }
         if let m = throttle.maxConcurrent, m < 1 { throw fail("throttle.max_concurrent must be at least 1 (got \(m)).") }
         if resources.cpus < 1 { throw fail("resources.cpus must be at least 1.") }
