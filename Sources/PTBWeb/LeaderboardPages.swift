@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBResults
+import PTBStore
 
 extension WebSite {
     func leaderboardPage(_ query: [String: String]) throws -> WebPage {
@@ -48,9 +49,7 @@ extension WebSite {
         h += "<h2>Charts</h2><div class=\"card\">" + inlineSVG(LeaderboardCharts.scores(lb)) + "</div>"
         h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.time(lb)) + "</div>"
         // Ablations over the time budget: only when the runs span more than one budget.
-        if let p = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines,
-                                                                                        bootstrap: Bootstrap(resamples: 0)), dimension: .hours),
-           p.values.count > 1 {
+        if let p = hoursPivot(group, loaded), p.values.count > 1 {
             h += "<div class=\"card\" id=\"score-vs-hours\">" + inlineSVG(LeaderboardCharts.pivot(p)) + "</div>"
         }
         return WebPage(body: HTML.page(title: "Leaderboard", body: h))
@@ -62,21 +61,56 @@ extension WebSite {
         return String(doc[r.lowerBound...])
     }
 
-    func leaderboardJSON(_ query: [String: String]) throws -> WebPage {
-        let (lb, _) = try board(groupBy: GroupBy(query: query))
-        return WebPage(body: try LeaderboardText.json(lb), contentType: "application/json")
+    /// The board with what it was computed under: weights, models, benchmarks, the policy
+    /// (grouping, baseline method, bootstrap) and the notes the terminal prints.
+    struct LeaderboardDocument: Encodable {
+        struct Policy: Encodable {
+            var groupBy: String
+            var weightScheme: String
+            var bootstrapResamples: Int
+            var baselineMethod: String
+        }
+        var rows: [LeaderboardRow]
+        var weights: BenchmarkWeights
+        var models: [String]
+        var benchmarks: [String]
+        var policy: Policy
+        var notes: [String]
+        var sources: [String]
     }
 
-    func agentPage(name: String, _ query: [String: String]) throws -> WebPage {
+    func leaderboardJSON(_ query: [String: String]) throws -> WebPage {
+        let group = GroupBy(query: query)
+        let (lb, loaded) = try board(groupBy: group)
+        let opts = LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap))
+        return .json(LeaderboardDocument(rows: lb.rows, weights: lb.weights, models: lb.models, benchmarks: lb.benchmarks,
+                                         policy: .init(groupBy: group.rawValue, weightScheme: lb.weights.scheme.rawValue,
+                                                       bootstrapResamples: config.bootstrap, baselineMethod: opts.baselineMethod),
+                                         notes: lb.notes, sources: loaded.summary))
+    }
+
+    func agentPage(name: String, _ query: [String: String], json: Bool) throws -> WebPage {
         let group = GroupBy(query: query)
         let (lb, _) = try board(groupBy: group)
-        guard let row = lb.rows.first(where: { $0.agent == name && !$0.baseline }) else { return .notFound("No agent named \(name).") }
+        guard let row = lb.rows.first(where: { $0.agent == name && !$0.baseline }) else { return .notFound("No agent named \(name).", json: json) }
+        if json {
+            struct Cell: Encodable { var sweep, task, model: String; var value: Double?; var scoreCell, flags: String; var fallback: String?; var run: String? }
+            struct Doc: Encodable { var row: LeaderboardRow; var cells: [Cell] }
+            let cells = row.methods.flatMap { m in
+                (lb.methods[m]?.cells ?? [:]).sorted { ($0.key.task, $0.key.model) < ($1.key.task, $1.key.model) }.map { key, c in
+                    Cell(sweep: m, task: key.task, model: key.model, value: c.value, scoreCell: c.scoreCell, flags: c.flagCell,
+                         fallback: c.fallback?.rawValue, run: c.run?.name)
+                }
+            }
+            return .json(Doc(row: row, cells: cells))
+        }
         var h = "<div class=\"card\"><p>Score <b>\(HTML.pct(row.avg))</b>\(row.std.map { " ± " + HTML.pct($0) } ?? "") over \(row.n) sweep(s)"
         h += row.rank.map { ", rank \($0)" } ?? ""
         h += ".</p><p>Sweeps: " + row.methods.enumerated().map { i, m in
             HTML.a("/sweep/\(HTML.url(m))", m) + " (\(HTML.pct(row.sweeps[i])))"
         }.joined(separator: ", ") + "</p></div>"
-        if let hm = try? lb.heatMap(agent: name) { h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.heatMap(hm)) + "</div>" }
+        if let hm = try? lb.heatMap(agent: name) { h += "<div class=\"card heatmap\">" + inlineSVG(LeaderboardCharts.heatMap(hm)) + "</div>" }
+        h += agentBudgetChart(row.methods)
         // The cells behind the score: newest run per task × model, with why a cell fell back.
         var rows: [[String]] = []
         for m in row.methods {
@@ -113,5 +147,31 @@ extension WebSite {
         h += "<h2>Zero-shot scores in use</h2><p class=\"muted\">The published table, overridden by recorded baselines (`ptb baseline`, imported baseline_zeroshot runs, ptb's base-model evaluations).</p>"
         h += HTML.table(["Model"] + benches.map(PaperBenchmarks.displayName), rows, id: "baselines", sortable: true)
         return WebPage(body: HTML.page(title: "Baselines", body: h))
+    }
+
+    /// Final score against the time budget, one series per task, over the finished runs of the
+    /// agent's sweeps (from the index: no run directory is read).
+    func agentBudgetChart(_ sweeps: [String]) -> String {
+        var byTask: [String: [(Double, Double)]] = [:]
+        for sweep in sweeps {
+            guard let rows = try? catalog.index.page(CatalogFilter(sweep: sweep, state: "done"), offset: 0, limit: 5000).rows else { continue }
+            for r in rows { if let f = r.finalAccuracy { byTask[r.task, default: []].append((r.hours * 3600, f * 100)) } }
+        }
+        guard byTask.values.contains(where: { Set($0.map(\.0)).count > 1 }) else { return "" }
+        let series = byTask.keys.sorted().enumerated().map { i, t in
+            LineChart.Series(name: t, color: LineChart.palette[i % LineChart.palette.count], points: byTask[t]!.sorted { $0.0 < $1.0 })
+        }
+        return "<div class=\"card\" id=\"score-vs-budget\">" + LineChart.svg(title: "Final score vs time budget (finished runs)", series: series,
+                                                                                xAxis: .elapsed, yLabel: "score ×100", yRange: 0...100) + "</div>"
+    }
+
+    /// Score by time budget, kept with the board it was computed from (same runs, same grouping).
+    func hoursPivot(_ group: GroupBy, _ loaded: ResultSources.Loaded) -> Pivot? {
+        let key = "\(group.rawValue)/\(loaded.runs.count)/\(catalog.index.generation)"
+        if let c = pivotCache.withLock({ $0[key] }) { return c }
+        let p = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines,
+                                                                               bootstrap: Bootstrap(resamples: 0)), dimension: .hours)
+        pivotCache.withLock { $0 = [key: p] }
+        return p
     }
 }

@@ -39,34 +39,31 @@ public enum MonitorChart {
         return (times, all.filter { $0.values.contains { $0 != nil } })
     }
 
-    public static func svg(lines: [String]) -> String {
+    /// Seconds from `start` (default: the first sample) for each ISO timestamp; nil where unreadable.
+    public static func elapsed(_ times: [String], start: Date? = nil) -> [Double?] {
+        let dates = times.map(parseISO)
+        guard let t0 = start ?? dates.compactMap({ $0 }).first else { return times.map { _ in nil } }
+        return dates.map { $0.map { $0.timeIntervalSince(t0) } }
+    }
+
+    static func parseISO(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        if let d = f.date(from: s) { return d }
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: s)
+    }
+
+    /// Percent series against elapsed time since `start` (default: the first sample), h:mm ticks.
+    public static func svg(lines: [String], start: Date? = nil, title: String = "Resources over the run (monitor.jsonl)") -> String {
         let (times, series) = series(lines: lines)
-        let w = 760.0, h = 240.0, left = 40.0, top = 14.0, plotW = 540.0, plotH = 190.0
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"monitor\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-size=\"10\" font-family=\"sans-serif\">"
-        s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"#fff\" stroke=\"#ccc\"/>"
-        for k in 0...4 {
-            let y = top + plotH - Double(k) / 4 * plotH
-            s += "<line x1=\"\(left)\" y1=\"\(f(y))\" x2=\"\(left + plotW)\" y2=\"\(f(y))\" stroke=\"#eee\"/><text x=\"\(left - 4)\" y=\"\(f(y + 3))\" text-anchor=\"end\">\(k * 25)</text>"
+        let xs = elapsed(times, start: start)
+        let out = series.map { ser in
+            LineChart.Series(name: ser.name, color: ser.color, points: zip(xs, ser.values).compactMap { x, v in
+                guard let x, let v else { return nil }
+                return (x, v)
+            })
         }
-        let n = times.count
-        for (i, ser) in series.enumerated() {
-            var pts: [String] = []
-            for (j, v) in ser.values.enumerated() {
-                guard let v else { continue }
-                let x = left + (n > 1 ? Double(j) / Double(n - 1) : 0.5) * plotW
-                let y = top + plotH - min(100, max(0, v)) / 100 * plotH
-                pts.append("\(f(x)),\(f(y))")
-            }
-            s += "<polyline fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>"
-            s += "<rect x=\"\(left + plotW + 12)\" y=\"\(f(top + Double(i) * 16))\" width=\"10\" height=\"10\" fill=\"\(ser.color)\"/>"
-            s += "<text x=\"\(left + plotW + 26)\" y=\"\(f(top + Double(i) * 16 + 9))\">\(HTML.esc(ser.name))</text>"
-        }
-        if let first = times.first, let last = times.last {
-            s += "<text x=\"\(left)\" y=\"\(top + plotH + 14)\">\(HTML.esc(first))</text>"
-            s += "<text x=\"\(left + plotW)\" y=\"\(top + plotH + 14)\" text-anchor=\"end\">\(HTML.esc(last))</text>"
-        }
-        if series.isEmpty { s += "<text x=\"\(left + 10)\" y=\"\(top + 20)\">no samples</text>" }
-        return s + "</svg>"
+        return LineChart.svg(title: title, series: out, xAxis: .elapsed, yLabel: "percent", yRange: 0...100, cssClass: "monitor")
     }
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
