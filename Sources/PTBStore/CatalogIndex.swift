@@ -116,6 +116,7 @@ public final class CatalogIndex: Sendable {
 
     public struct RefreshStats: Sendable, Equatable {
         public var read = 0, unchanged = 0, removed = 0, problems: [String] = []
+        public init(problems: [String] = []) { self.problems = problems }
         public var changed: Bool { read > 0 || removed > 0 }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import Synchronization
 import PTBStore
 
 /// `/compare?ids=a,b,…` (or repeated `id=`): runs side by side — scores per task, time, cost,

@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import Synchronization
 import PTBResults
 import PTBStore
 

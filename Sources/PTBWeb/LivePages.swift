@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import Synchronization
 import PTBStore
 
 /// What a running run's page shows and refreshes by polling `/run/ID/live`: phase, time left,
@@ -111,7 +112,7 @@ extension WebSite {
         var events: [String] = [], traceLines = 0, pts: [(Double, Double)] = []
         if let url = liveTrace(p), let idx = try? lines.index(url) {
             traceLines = idx.count
-            events = ((try? lines.lines(url, from: max(0, idx.count - Self.liveEvents), to: idx.count)) ?? []).map(summarize)
+            events = ((try? lines.lines(url, from: max(0, idx.count - Self.liveEvents), to: idx.count)) ?? []).map { summarize($0) }
             pts = loss(url)
         }
         return LiveSnapshot(id: run.id, live: run.isLive, state: run.state, phase: m.outcome == .done ? "done" : m.currentPhase.rawValue,

@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBResults
+import PTBStore
 import Synchronization
 
 /// What `ptb serve` reads, in the leaderboard command's terms.
@@ -60,8 +61,7 @@ public struct WebPage: Sendable {
         do {
             return WebPage(status: status, body: String(decoding: try JSONIO.encode(value), as: UTF8.self), contentType: "application/json")
         } catch {
-            if json { return .json(["error": "\(error)"], status: 500) }
-            return WebPage(status: 500, body: "{\"error\": \"could not encode: \(error)\"}", contentType: "application/json")
+            return WebPage(status: 500, body: "{\"error\": \"the page could not be encoded as JSON\"}", contentType: "application/json")
         }
     }
 
