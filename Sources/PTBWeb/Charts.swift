@@ -86,10 +86,10 @@ public enum LineChart {
 
     static func number(_ v: Double) -> String {
         let a = abs(v)
-        if a >= 10_000 { return String(format: "%.0f", v) }
-        if a >= 100 { return String(format: "%.0f", v) }
-        if a >= 1 { return String(format: "%.2f", v) }
-        return String(format: "%.3f", v)
+        if v == v.rounded() || a >= 100 { return String(format: "%.0f", v) }
+        var t = String(format: a >= 1 ? "%.2f" : "%.3f", v)
+        while t.hasSuffix("0") { t.removeLast() }
+        return t
     }
 
     /// Greedy word wrap.

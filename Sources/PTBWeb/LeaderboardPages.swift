@@ -5,13 +5,24 @@ import PTBResults
 import PTBStore
 
 extension WebSite {
+    static let boardPerPage = 50
+
     func leaderboardPage(_ query: [String: String]) throws -> WebPage {
         let group = GroupBy(query: query)
-        let (lb, loaded) = try board(groupBy: group)
+        let (full, loaded) = try board(groupBy: group)
         var h = "<p>Group by: " + GroupBy.allCases.map { g in
             g == group ? "<b>\(HTML.esc(g.rawValue))</b>" : HTML.a(HTML.link("/", [("group", g.rawValue)]), g.rawValue)
         }.joined(separator: " · ") + " · " + HTML.a("/leaderboard.json?group=\(group.rawValue)", "JSON") + "</p>"
-        let hasUsage = lb.rows.contains { $0.usage != nil }
+        let hasUsage = full.rows.contains { $0.usage != nil }
+        // A board of hundreds of methods is paged like every list: the table and the charts show
+        // one page of rows (in rank order); the JSON has them all.
+        let per = min(200, max(1, Int(query["per"] ?? "") ?? Self.boardPerPage))
+        let pages = max(1, (full.rows.count + per - 1) / per), page = min(pages, max(1, Int(query["page"] ?? "") ?? 1))
+        var lb = full
+        lb.rows = Array(full.rows.dropFirst((page - 1) * per).prefix(per))
+        let pager = HTML.pager(page: page, pages: pages) {
+            HTML.link("/", [("group", group == .agent ? nil : group.rawValue), ("per", per == Self.boardPerPage ? nil : String(per)), ("page", String($0))])
+        }
         let header = ["#", group == .agent ? "Agent" : "Method", "Score", "± std", "n", "95% CI", "Norm", "Runs", "Flagged", "Judge err", "Fallbacks", "Time", "% budget"]
             + lb.benchmarks.map(PaperBenchmarks.displayName) + (hasUsage ? ["Cost/run", "Pts/$", "Pts/GPU-h"] : [])
         let rows = lb.rows.map { r -> [String] in
@@ -38,7 +49,8 @@ extension WebSite {
             }
             return cells
         }
-        h += HTML.table(header, rows, id: "leaderboard", sortable: true, rowClass: lb.rows.map { $0.baseline ? "baseline" : "agent" })
+        h += (pages > 1 ? pager : "") + HTML.table(header, rows, id: "leaderboard", sortable: true, rowClass: lb.rows.map { $0.baseline ? "baseline" : "agent" })
+            + (pages > 1 ? pager + "<p class=\"muted\">\(full.rows.count) rows; sorting a column sorts this page; the charts show this page's rows.</p>" : "")
         h += "<p class=\"muted\">Scores ×100. Weights: \(HTML.esc(lb.weights.scheme.rawValue)) (" + lb.weights.values.keys.sorted().map {
             "\(HTML.esc($0)) \(String(format: "%.4f", lb.weights.values[$0]!))" }.joined(separator: ", ") + "). Models: \(HTML.esc(lb.models.joined(separator: ", "))).</p>"
         if !lb.notes.isEmpty { h += "<details><summary>Notes (\(lb.notes.count))</summary><ul>" + lb.notes.map { "<li>\(HTML.esc($0))</li>" }.joined() + "</ul></details>" }
@@ -50,7 +62,9 @@ extension WebSite {
         h += "<h2>Charts</h2><div class=\"card\">" + inlineSVG(LeaderboardCharts.scores(lb)) + "</div>"
         h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.time(lb)) + "</div>"
         // Ablations over the time budget: only when the runs span more than one budget.
-        if let p = hoursPivot(group, loaded), p.values.count > 1 {
+        if var p = hoursPivot(group, loaded), p.values.count > 1 {
+            let shown = Set(lb.rows.map(\.agent))
+            p.agents = p.agents.filter(shown.contains)
             h += "<div class=\"card\" id=\"score-vs-hours\">" + inlineSVG(LeaderboardCharts.pivot(p)) + "</div>"
         }
         return WebPage(body: HTML.page(title: "Leaderboard", body: h))

@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 /// `monitor.jsonl` as an inline SVG line chart: memory, disk and GPU utilisation in percent, and
 /// the 1-minute load scaled to its maximum. At most `maxPoints` samples are read (evenly spaced),
@@ -46,11 +47,42 @@ public enum MonitorChart {
         return dates.map { $0.map { $0.timeIntervalSince(t0) } }
     }
 
+    /// `YYYY-MM-DDTHH:MM:SS[.fff…]Z` read by hand: charts and the aligned traces parse thousands
+    /// of stamps per page, and a formatter per stamp cost more than the rest of the page.
+    /// Anything else (offsets other than Z) goes to the Foundation parser.
     static func parseISO(_ s: String) -> Date? {
-        let f = ISO8601DateFormatter()
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: s)
+        let u = Array(s.utf8)
+        func num(_ a: Int, _ n: Int) -> Int? {
+            guard a + n <= u.count else { return nil }
+            var v = 0
+            for i in a..<(a + n) {
+                guard u[i] >= 48, u[i] <= 57 else { return nil }
+                v = v * 10 + Int(u[i] - 48)
+            }
+            return v
+        }
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90,
+              let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2),
+              (1...12).contains(mo), (1...31).contains(d) else { return Timestamps.parse(s) }
+        var frac = 0.0
+        if u[19] == 46 {
+            var scale = 0.1
+            for c in u[20..<(u.count - 1)] {
+                guard c >= 48, c <= 57 else { return Timestamps.parse(s) }
+                frac += Double(c - 48) * scale
+                scale /= 10
+            }
+        } else if u.count != 20 {
+            return Timestamps.parse(s)
+        }
+        // Days from the civil date (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: Double(days * 86_400 + h * 3600 + mi * 60 + sec) + frac)
     }
 
     /// Percent series against elapsed time since `start` (default: the first sample), h:mm ticks.

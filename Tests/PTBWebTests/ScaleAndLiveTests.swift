@@ -169,7 +169,7 @@ struct ManyRuns {
         try ManyRuns.appendTrace(RunPaths(dir: many.runs.appendingPathComponent(ManyRuns.live)).trace, start: Date(), steps: 5..<9)
         let b = try snap()
         #expect(b["traceLines"] as? Int == 9 && b["lossPoints"] as? Int == 9)
-        #expect(b["lastLoss"] as? String == "0.3333 at step 80")
+        #expect(b["lastLoss"] as? String == "0.3330 at step 80")
         #expect((b["events"] as? [String])?.last?.contains("step 80 loss 0.333") == true)
         // A finished run is not live: no live card, and its loss curve is a plain chart.
         #expect(!s.get("/run/run_a0_gsm8k_0000").body.contains("id=\"live\""))
@@ -250,6 +250,11 @@ struct ManyRuns {
     }
 
     @Test func chartsHaveElapsedTicksAndTitlesThatFit() throws {
+        for stamp in ["2026-12-07T10:00:00Z", "2024-02-29T23:59:59Z", "1999-12-31T00:00:01.250Z", "2026-03-01T00:00:00+02:00"] {
+            let mine = try #require(MonitorChart.parseISO(stamp)), foundation = try #require(Timestamps.parse(stamp))
+            #expect(abs(mine.timeIntervalSince(foundation)) < 0.001, "\(stamp)")
+        }
+        #expect(MonitorChart.parseISO("2026-13-07T10:00:00Z") == nil && MonitorChart.parseISO("yesterday") == nil)
         #expect(LineChart.hmm(0) == "0:00" && LineChart.hmm(3660) == "1:01" && LineChart.hmm(36_000) == "10:00")
         #expect(LineChart.ticks(span: 36_000, axis: .elapsed) == stride(from: 0.0, through: 36_000, by: 7200).map { $0 })
         #expect(LineChart.ticks(span: 600, axis: .elapsed) == stride(from: 0.0, through: 600, by: 120).map { $0 })
