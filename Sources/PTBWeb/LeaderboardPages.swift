@@ -62,7 +62,7 @@ extension WebSite {
         h += "<h2>Charts</h2><div class=\"card\">" + inlineSVG(LeaderboardCharts.scores(lb)) + "</div>"
         h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.time(lb)) + "</div>"
         // Ablations over the time budget: only when the runs span more than one budget.
-        if var p = hoursPivot(group, loaded), p.values.count > 1 {
+        if var p = boardCache.withLock({ $0[group.rawValue]?.pivot }), p.values.count > 1 {
             let shown = Set(lb.rows.map(\.agent))
             p.agents = p.agents.filter(shown.contains)
             h += "<div class=\"card\" id=\"score-vs-hours\">" + inlineSVG(LeaderboardCharts.pivot(p)) + "</div>"
@@ -180,13 +180,4 @@ extension WebSite {
                                                                                 xAxis: .elapsed, yLabel: "score ×100", yRange: 0...100) + "</div>"
     }
 
-    /// Score by time budget, kept with the board it was computed from (same runs, same grouping).
-    func hoursPivot(_ group: GroupBy, _ loaded: ResultSources.Loaded) -> Pivot? {
-        let key = "\(group.rawValue)/\(loaded.runs.count)/\(catalog.index.generation)"
-        if let c = pivotCache.withLock({ $0[key] }) { return c }
-        let p = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines,
-                                                                               bootstrap: Bootstrap(resamples: 0)), dimension: .hours)
-        pivotCache.withLock { $0 = [key: p] }
-        return p
-    }
 }

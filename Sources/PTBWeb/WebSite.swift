@@ -81,10 +81,9 @@ public final class WebSite: Sendable {
     public let config: WebConfig
     public let catalog: RunCatalog
     public let lines = LineIndexCache()
-    let boardCache = Mutex<[String: (at: Date, generation: Int, board: Leaderboard, loaded: ResultSources.Loaded)]>([:])
+    let boardCache = Mutex<[String: (at: Date, generation: Int, board: Leaderboard, loaded: ResultSources.Loaded, pivot: Pivot?)]>([:])
     let boardBuilding = Mutex<Set<String>>([])
     let lossCache = Mutex<[String: LossCurve.Scan]>([:])
-    let pivotCache = Mutex<[String: Pivot?]>([:])
     let sampleCache = Mutex<[String: (mtime: Date?, size: UInt64, correct: [Bool?])]>([:])
 
     public static let pageLines = 200
@@ -159,7 +158,10 @@ public final class WebSite: Sendable {
     func board(groupBy: GroupBy) throws -> (Leaderboard, ResultSources.Loaded) {
         let key = groupBy.rawValue, generation = catalog.index.generation
         if let c = boardCache.withLock({ $0[key] }) {
-            let fresh = c.generation == generation && Date().timeIntervalSince(c.at) < 60
+            // Rebuilt when the runs changed, but at most every 30 s (a lab's live runs change the
+            // index every few seconds, a rebuild reads every run), and every 10 min for imports.
+            let age = Date().timeIntervalSince(c.at)
+            let fresh = age < 30 || (c.generation == generation && age < 600)
             if fresh { return (c.board, c.loaded) }
             let start = boardBuilding.withLock { building in building.insert(key).inserted }
             if start {
@@ -180,7 +182,10 @@ public final class WebSite: Sendable {
         let loaded = try sources.load()
         let b = try Leaderboard.build(runs: loaded.runs, options: LeaderboardOptions(
             groupBy: groupBy, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap)))
-        boardCache.withLock { $0[key] = (Date(), generation, b, loaded) }
+        // The score-by-budget pivot reads every run too: built here, off the request path.
+        let pivot = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: groupBy, agents: config.agents, baselines: config.baselines,
+                                                                                   bootstrap: Bootstrap(resamples: 0)), dimension: .hours)
+        boardCache.withLock { $0[key] = (Date(), generation, b, loaded, pivot) }
         return (b, loaded)
     }
 

@@ -123,13 +123,17 @@ def main():
         ids = sorted(os.listdir(runs))
         one, two = ids[17], ids[18]
         running = next(i for n, i in enumerate(ids) if json.load(open(os.path.join(runs, i, "run.json")))["outcome"] == "running")
+        cold, _, _, body = fetch(base + "/leaderboard.json")
+        print(f"first leaderboard request (board built from every run's files): {cold:.2f} s")
+        board = json.loads(body or b"{}")
+        agent = next((r["agent"] for r in board.get("rows", []) if not r.get("baseline")), "codex")
         pages = [
             ("leaderboard", "/"), ("leaderboard by method", "/?group=method"), ("leaderboard JSON", "/leaderboard.json"),
-            ("runs page 1", "/runs"), ("runs page 100", "/runs?page=100"), ("runs last page", "/runs?page=200"),
+            ("leaderboard page 2", "/?page=2"), ("runs page 1", "/runs"), ("runs page 100", "/runs?page=100"), ("runs last page", "/runs?page=200"),
             ("runs ?agent=codex", "/runs?agent=codex"), ("runs ?state=failed&integrity=flagged", "/runs?state=failed&integrity=flagged"),
             ("runs ?q=learning-rate (notes)", "/runs?q=learning-rate"), ("runs ?sort=final&task=gpqa", "/runs?sort=final&task=gpqa"),
             ("runs.json", "/runs.json"), ("sweeps", "/sweeps"), ("sweep", f"/sweep/{ids[0].split('_')[0]}"),
-            ("agent", "/agent/codex"), ("run", f"/run/{one}"), ("run (live)", f"/run/{running}"),
+            ("agent", f"/agent/{agent}"), ("run", f"/run/{one}"), ("run (live)", f"/run/{running}"),
             ("run live JSON", f"/run/{running}/live"), ("compare 2 runs", f"/compare?ids={one},{two}"),
         ]
         print(f"{'page':40} {'status':>6} {'first':>8} {'median':>8} {'max':>8} {'bytes':>9}")
