@@ -33,6 +33,8 @@ public struct CatalogRow: Codable, Sendable, Equatable, FetchableRecord, Persist
     /// clean, flagged, or none (no integrity report yet).
     public var integrity: String
     public var agentSeconds: Double?
+    /// The agent's cost from usage.json: reported by the agent CLI, else estimated from list prices.
+    public var costUSD: Double?
     public var createdAt: Date
     public var finishedAt: Date?
     public var deadline: Date?
@@ -109,7 +111,8 @@ public struct SweepSummary: Codable, Sendable, Equatable, FetchableRecord {
 /// whose files changed, so pages are queries and never a scan of 10,000 run directories.
 /// Derived data: a schema change drops and rebuilds it.
 public final class CatalogIndex: Sendable {
-    public static let schemaVersion = 1
+    /// 2: costUSD (and usage.json in the signature).
+    public static let schemaVersion = 2
     public let db: any DatabaseWriter
     /// Bumped whenever a refresh changed a row: caches built from the runs key on it.
     private let gen = Mutex<Int>(0)
@@ -152,6 +155,7 @@ public final class CatalogIndex: Sendable {
                     t.column("scoreState", .text)
                     t.column("integrity", .text).notNull()
                     t.column("agentSeconds", .double)
+                    t.column("costUSD", .double)
                     t.column("createdAt", .datetime).notNull().indexed()
                     t.column("finishedAt", .datetime)
                     t.column("deadline", .datetime)
@@ -210,7 +214,7 @@ public final class CatalogIndex: Sendable {
     /// holds no run.json.
     static func signature(_ dir: URL) -> String? {
         var parts: [String] = []
-        for (i, name) in ["run.json", "result.json", "integrity.json", "notes.md"].enumerated() {
+        for (i, name) in ["run.json", "result.json", "integrity.json", "notes.md", "usage.json"].enumerated() {
             var st = stat()
             if stat(dir.appendingPathComponent(name).path, &st) == 0 {
                 parts.append("\(st.st_size).\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)")
@@ -229,6 +233,8 @@ public final class CatalogIndex: Sendable {
         // integrity.json's own verdict counts while result.json is not written yet.
         let integ = (try? Data(contentsOf: p.integrity)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]
         let flagged = r?.integrityFlagged ?? (integ?["flagged"] as? Bool)
+        let usage = (try? Data(contentsOf: p.usage)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]
+        let cost = (usage?["reported_cost_usd"] as? NSNumber)?.doubleValue ?? (usage?["estimated_cost_usd"] as? NSNumber)?.doubleValue
         var notes = [m.spec.name, m.failure, r?.scoreState].compactMap { $0 }
         notes += integ?["reasons"] as? [String] ?? []
         if let n = try? Data(contentsOf: dir.appendingPathComponent("notes.md")) {
@@ -239,7 +245,7 @@ public final class CatalogIndex: Sendable {
                           outcome: m.outcome.rawValue, phase: m.outcome == .done ? "done" : m.currentPhase.rawValue,
                           exitClass: m.exit?.description, baseAccuracy: r?.baseScore?.accuracy, finalAccuracy: r?.finalScore?.accuracy,
                           scoreState: r?.scoreState, integrity: flagged.map { $0 ? "flagged" : "clean" } ?? "none",
-                          agentSeconds: r?.agentSeconds, createdAt: m.createdAt, finishedAt: r?.finishedAt, deadline: m.deadline,
+                          agentSeconds: r?.agentSeconds, costUSD: cost, createdAt: m.createdAt, finishedAt: r?.finishedAt, deadline: m.deadline,
                           notes: notes.joined(separator: "\n"), signature: signature)
     }
 

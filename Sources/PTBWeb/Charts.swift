@@ -30,7 +30,7 @@ public enum LineChart {
         guard span > 0, span.isFinite else { return [0] }
         let candidates: [Double] = axis == .elapsed
             ? [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400]
-            : (0...12).flatMap { e in [1.0, 2, 5].map { $0 * pow(10, Double(e)) } }
+            : (-3...12).flatMap { e in [1.0, 2, 5].map { $0 * pow(10, Double(e)) } }
         let step = candidates.first { span / $0 <= 7 } ?? span / 6
         return stride(from: 0, through: span, by: step).map { $0 }
     }
@@ -39,15 +39,16 @@ public enum LineChart {
 
     /// A chart with a title that fits (wrapped to the chart's width), a legend under the plot,
     /// and axes labelled in h:mm (elapsed) or steps.
+    /// `scatter` draws points instead of lines; `xLabel` overrides the axis caption.
     public static func svg(title: String, series: [Series], xAxis: XAxis, yLabel: String, yRange: ClosedRange<Double>? = nil,
-                           width: Double = 760, cssClass: String = "chart") -> String {
+                           width: Double = 760, cssClass: String = "chart", scatter: Bool = false, xLabel: String? = nil) -> String {
         let left = 56.0, right = 16.0, plotW = width - left - right, plotH = 200.0
         let titleLines = wrap(title, chars: Int(width / 7))
         let top = 8 + Double(titleLines.count) * 16
         let legendRows = (series.count + 2) / 3
         let height = top + plotH + 40 + Double(legendRows) * 16
         let xs = series.flatMap { $0.points.map { $0[0] } }, ys = series.flatMap { $0.points.map { $0[1] } }
-        let x0 = xAxis == .elapsed ? 0 : (xs.min() ?? 0), x1 = max(xs.max() ?? 1, x0 + (xAxis == .elapsed ? 60 : 1))
+        let x0 = xAxis == .elapsed || scatter ? 0 : (xs.min() ?? 0), x1 = max(xs.max() ?? 1, x0 + (xAxis == .elapsed ? 60 : 1))
         var y0 = yRange?.lowerBound ?? (ys.min() ?? 0), y1 = yRange?.upperBound ?? (ys.max() ?? 1)
         if y1 - y0 < 1e-9 { y0 -= 0.5; y1 += 0.5 }
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
@@ -68,10 +69,14 @@ public enum LineChart {
             s += "<line x1=\"\(f(x))\" y1=\"\(f(top + plotH))\" x2=\"\(f(x))\" y2=\"\(f(top + plotH + 4))\" stroke=\"#888\"/>"
             s += "<text class=\"tick\" x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(HTML.esc(xAxis == .elapsed ? hmm(t) : number(x0 + t)))</text>"
         }
-        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH + 30))\" text-anchor=\"middle\" fill=\"#555\">\(xAxis == .elapsed ? "elapsed (h:mm)" : "step")</text>"
+        s += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH + 30))\" text-anchor=\"middle\" fill=\"#555\">\(HTML.esc(xLabel ?? (xAxis == .elapsed ? "elapsed (h:mm)" : "step")))</text>"
         for (i, ser) in series.enumerated() {
             let pts = ser.points.map { "\(f(px($0[0]))),\(f(py(min(y1, max(y0, $0[1])))))" }
-            if pts.count == 1 {
+            if scatter {
+                for p in ser.points {
+                    s += "<circle cx=\"\(f(px(p[0])))\" cy=\"\(f(py(min(y1, max(y0, p[1])))))\" r=\"3\" fill=\"\(HTML.esc(ser.color))\" fill-opacity=\"0.7\"/>"
+                }
+            } else if pts.count == 1 {
                 s += "<circle cx=\"\(f(px(ser.points[0][0])))\" cy=\"\(f(py(ser.points[0][1])))\" r=\"3\" fill=\"\(HTML.esc(ser.color))\"/>"
             } else if !pts.isEmpty {
                 s += "<polyline fill=\"none\" stroke=\"\(HTML.esc(ser.color))\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>"

@@ -164,20 +164,35 @@ extension WebSite {
         return WebPage(body: HTML.page(title: "Baselines", body: h))
     }
 
-    /// Final score against the time budget, one series per task, over the finished runs of the
-    /// agent's sweeps (from the index: no run directory is read).
+    /// Final score against the time budget and against the agent's cost, one series per task,
+    /// over the finished runs of the agent's sweeps (from the index: no run directory is read).
     func agentBudgetChart(_ sweeps: [String]) -> String {
-        var byTask: [String: [(Double, Double)]] = [:]
+        var byTask: [String: [(hours: Double, cost: Double?, score: Double)]] = [:]
         for sweep in sweeps {
             guard let rows = try? catalog.index.page(CatalogFilter(sweep: sweep, state: "done"), offset: 0, limit: 5000).rows else { continue }
-            for r in rows { if let f = r.finalAccuracy { byTask[r.task, default: []].append((r.hours * 3600, f * 100)) } }
+            for r in rows { if let f = r.finalAccuracy { byTask[r.task, default: []].append((r.hours, r.costUSD, f * 100)) } }
         }
-        guard byTask.values.contains(where: { Set($0.map(\.0)).count > 1 }) else { return "" }
-        let series = byTask.keys.sorted().enumerated().map { i, t in
-            LineChart.Series(name: t, color: LineChart.palette[i % LineChart.palette.count], points: byTask[t]!.sorted { $0.0 < $1.0 })
+        let tasks = byTask.keys.sorted()
+        func color(_ i: Int) -> String { LineChart.palette[i % LineChart.palette.count] }
+        var h = ""
+        // Only when the agent ran more than one budget: a single column says nothing about it.
+        if Set(byTask.values.flatMap { $0.map(\.hours) }).count > 1 {
+            let series = tasks.enumerated().map { i, t in
+                LineChart.Series(name: t, color: color(i), points: byTask[t]!.map { ($0.hours * 3600, $0.score) }.sorted { $0.0 < $1.0 })
+            }
+            h += "<div class=\"card\" id=\"score-vs-budget\">" + LineChart.svg(title: "Final score vs time budget (finished runs)", series: series,
+                                                                               xAxis: .elapsed, yLabel: "score ×100", yRange: 0...100, scatter: true,
+                                                                               xLabel: "time budget (h:mm)") + "</div>"
         }
-        return "<div class=\"card\" id=\"score-vs-budget\">" + LineChart.svg(title: "Final score vs time budget (finished runs)", series: series,
-                                                                                xAxis: .elapsed, yLabel: "score ×100", yRange: 0...100) + "</div>"
+        let costed = tasks.enumerated().compactMap { i, t -> LineChart.Series? in
+            let pts = byTask[t]!.compactMap { r in r.cost.map { ($0, r.score) } }
+            return pts.isEmpty ? nil : LineChart.Series(name: t, color: color(i), points: pts)
+        }
+        if !costed.isEmpty {
+            h += "<div class=\"card\" id=\"score-vs-cost\">" + LineChart.svg(title: "Final score vs agent cost (finished runs)", series: costed,
+                                                                             xAxis: .steps, yLabel: "score ×100", yRange: 0...100, scatter: true,
+                                                                             xLabel: "agent cost (USD)") + "</div>"
+        }
+        return h
     }
-
 }

@@ -25,7 +25,7 @@ struct ManyRuns {
             let agent = Self.agents[i % 4], task = Self.tasks[i % 3]
             let state: RunOutcome = i % 10 == 3 ? .failed : .done
             try WebFixture.run(runs, id: String(format: "run_%@_%@_%04d", agent, task, i),
-                               spec: RunSpec(task: task, model: WebFixture.model, agent: agent, hours: Double(1 + i % 4), gpus: 1, name: "sweep-\(agent)"),
+                               spec: RunSpec(task: task, model: WebFixture.model, agent: agent, hours: Double(1 + (i / 4) % 3), gpus: 1, name: "sweep-\(agent)"),
                                created: t0.addingTimeInterval(Double(i) * 60), final: state == .failed ? nil : Double(i % 100) / 100, base: 0.1,
                                agentSeconds: 1800, evidence: i % 25 == 0 ? ["changed: evaluate.py"] : [], state: state)
             if i == 7 { try Data("tried a cosine schedule, NOTE-XYZ\n".utf8).write(to: runs.appendingPathComponent("run_a3_humaneval_0007/notes.md")) }
@@ -182,6 +182,21 @@ struct ManyRuns {
         #expect(sweep.body.contains("id=\"sweep-live\" data-src=\"/sweep/sweep-a0.json\" data-interval=\"500\""))
         #expect(sweep.body.contains("<tr data-run=\"\(ManyRuns.live)\">"))
         #expect(!s.get("/sweep/sweep-a1").body.contains("sweep-live"))
+    }
+
+    @Test func agentPageShowsScoreVsBudgetAndCost() throws {
+        let many = try ManyRuns(24)
+        let site = many.site()
+        let page = site.get("/agent/sweep-a1")
+        #expect(page.status == 200)
+        #expect(page.body.contains("id=\"score-vs-budget\"") && page.body.contains("time budget (h:mm)"))
+        // Every run of the fixture reported $3.25 (usage.json): one column of points at 3.25.
+        // Five finished runs of a1 (run 13 failed), a point each in both charts.
+        #expect(page.body.contains("id=\"score-vs-cost\"") && page.body.contains("agent cost (USD)"))
+        #expect(count("<circle", in: page.body) == 2 * 5)
+        #expect(LineChart.ticks(span: 0.3, axis: .steps).count >= 3)
+        let row = try #require(try site.catalog.index.row(id: "run_a1_humaneval_0001"))
+        #expect(row.costUSD == 3.25)
     }
 
     @Test func comparePutsRunsSideBySideAndAlignsTraces() throws {
