@@ -142,8 +142,12 @@ extension WebSite {
         return WebPage(body: HTML.page(title: "Agent \(name)", body: h))
     }
 
-    func baselinesPage() throws -> WebPage {
+    func baselinesPage(json: Bool = false) throws -> WebPage {
         let (lb, _) = try board(groupBy: .agent)
+        if json {
+            struct Doc: Encodable { var weights: BenchmarkWeights; var baselines: BaselineTable }
+            return .json(Doc(weights: lb.weights, baselines: lb.baselines))
+        }
         var h = ""
         if let report = try? BaselineReport(table: config.baselines) {
             let rows = report.lines.map { l in

@@ -118,7 +118,7 @@ public final class WebSite: Sendable {
                 case "runs": return try runsPage(query, json: json)
                 case "sweeps": return try sweepsPage(query, json: json)
                 case "compare": return try comparePage(query, json: json)
-                case "baselines": return try baselinesPage()
+                case "baselines": return try baselinesPage(json: json)
                 default: break
                 }
             case 2:
@@ -133,8 +133,8 @@ public final class WebSite: Sendable {
                 }
             case 3 where segs[0] == "run":
                 switch segs[2] {
-                case "trace": return try tracePage(id: segs[1], query)
-                case "samples": return try samplesPage(id: segs[1], query)
+                case "trace": return try tracePage(id: segs[1], query, json: json)
+                case "samples": return try samplesPage(id: segs[1], query, json: json)
                 case "live": return liveJSON(id: segs[1])
                 case "files": return try filesPage(id: segs[1], json: json)
                 default: break

@@ -253,12 +253,17 @@ struct ManyRuns {
         #expect((lb["policy"] as? [String: Any])?["groupBy"] as? String == "method")
         #expect(lb["notes"] is [String] && (lb["rows"] as? [Any])?.isEmpty == false)
         for path in ["/runs.json", "/sweeps.json", "/sweep/ablation.json", "/run/\(WebFixture.flaggedRun).json", "/agent/alpha.json?group=method",
-                     "/compare.json?ids=\(WebFixture.flaggedRun),alpha_gsm8k_1", "/run/\(WebFixture.bigRun)/files.json", "/leaderboard.json"] {
+                     "/compare.json?ids=\(WebFixture.flaggedRun),alpha_gsm8k_1", "/run/\(WebFixture.bigRun)/files.json", "/leaderboard.json",
+                     "/baselines.json", "/run/\(WebFixture.bigRun)/trace.json?page=2", "/run/\(WebFixture.bigRun)/samples.json?filter=correct"] {
             let p = s.get(path)
             #expect(p.status == 200 && p.contentType == "application/json", "\(path)")
             #expect((try? JSONSerialization.jsonObject(with: Data(p.body.utf8))) != nil, "\(path)")
         }
         #expect(s.respond(path: "/", query: [:], accept: "application/json").contentType == "application/json")
+        let trace = try JSONSerialization.jsonObject(with: Data(s.get("/run/\(WebFixture.bigRun)/trace.json?q=\(WebFixture.needle)").body.utf8)) as! [String: Any]
+        #expect(trace["matches"] as? [Int] == [fixture.layout.needleLine + 1] && (trace["lines"] as? [String])?.count == WebSite.pageLines)
+        let samples = try JSONSerialization.jsonObject(with: Data(s.get("/run/\(WebFixture.bigRun)/samples.json?filter=correct").body.utf8)) as! [String: Any]
+        #expect(samples["matching"] as? Int == WebFixture.correctSamples && (samples["samples"] as? [String])?.count == WebSite.pageSamples)
         let run = try JSONSerialization.jsonObject(with: Data(s.get("/run/\(WebFixture.flaggedRun).json").body.utf8)) as! [String: Any]
         #expect((run["integrity"] as? [String: Any])?["flagged"] as? Bool == true)
         #expect(s.get("/run/nope.json").status == 404 && s.get("/run/nope.json").contentType == "application/json")
