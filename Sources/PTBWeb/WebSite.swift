@@ -83,6 +83,7 @@ public final class WebSite: Sendable {
     public let lines = LineIndexCache()
     let boardCache = Mutex<[String: (at: Date, generation: Int, board: Leaderboard, loaded: ResultSources.Loaded, pivot: Pivot?)]>([:])
     let boardBuilding = Mutex<Set<String>>([])
+    let boardBuild = Mutex<Void>(())
     let lossCache = Mutex<[String: LossCurve.Scan]>([:])
     let sampleCache = Mutex<[String: (mtime: Date?, size: UInt64, correct: [Bool?])]>([:])
 
@@ -175,18 +176,23 @@ public final class WebSite: Sendable {
         return try buildBoard(groupBy: groupBy, generation: generation)
     }
 
+    /// One build at a time: the server's warm-up and a first visitor (or two visitors) would
+    /// otherwise each read every run; a caller that waited finds the other's board.
     func buildBoard(groupBy: GroupBy, generation: Int) throws -> (Leaderboard, ResultSources.Loaded) {
-        let key = groupBy.rawValue
-        let sources = ResultSources(importStore: config.importStore, resultsDirs: config.resultsDirs,
-                                    runsDirs: RunCatalog.expand(config.runsDirs).map(\.dir))
-        let loaded = try sources.load()
-        let b = try Leaderboard.build(runs: loaded.runs, options: LeaderboardOptions(
-            groupBy: groupBy, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap)))
-        // The score-by-budget pivot reads every run too: built here, off the request path.
-        let pivot = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: groupBy, agents: config.agents, baselines: config.baselines,
-                                                                                   bootstrap: Bootstrap(resamples: 0)), dimension: .hours)
-        boardCache.withLock { $0[key] = (Date(), generation, b, loaded, pivot) }
-        return (b, loaded)
+        try boardBuild.withLock { _ throws -> (Leaderboard, ResultSources.Loaded) in
+            let key = groupBy.rawValue
+            if let c = boardCache.withLock({ $0[key] }), c.generation >= generation, Date().timeIntervalSince(c.at) < 30 { return (c.board, c.loaded) }
+            let sources = ResultSources(importStore: config.importStore, resultsDirs: config.resultsDirs,
+                                        runsDirs: RunCatalog.expand(config.runsDirs).map(\.dir))
+            let loaded = try sources.load()
+            let b = try Leaderboard.build(runs: loaded.runs, options: LeaderboardOptions(
+                groupBy: groupBy, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap)))
+            // The score-by-budget pivot reads every run too: built here, off the request path.
+            let pivot = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: groupBy, agents: config.agents, baselines: config.baselines,
+                                                                                       bootstrap: Bootstrap(resamples: 0)), dimension: .hours)
+            boardCache.withLock { $0[key] = (Date(), generation, b, loaded, pivot) }
+            return (b, loaded)
+        }
     }
 
     /// Per line of a samples file: whether the sample was scored correct (nil: unreadable line).
