@@ -41,6 +41,7 @@ public final class RunCatalog: Sendable {
         self.ttl = ttl
         // An index that cannot be opened (read-only home, corrupt file) falls back to memory:
         // it is derived data, rebuilt from the run directories either way.
+        // (An in-memory SQLite database fails to open only when memory is exhausted: then crashing is right.)
         self.index = (try? indexPath.map { try CatalogIndex(path: $0) } ?? CatalogIndex(path: nil)) ?? (try! CatalogIndex(path: nil))
     }
 
