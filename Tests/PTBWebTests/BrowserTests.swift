@@ -166,7 +166,7 @@ import Testing
         let writer = Repeating(every: 0.05) { i in
             try? ManyRuns.appendTrace(live.trace, start: Date(), steps: (5 + i)..<(6 + i))
         }
-        let livePage = try dom("/run/\(ManyRuns.live)?poll=250", budget: 30_000)
+        let livePage = try dom("/run/\(ManyRuns.live)?poll=250", budget: 60_000)
         #expect(livePage.contains("id=\"live\""))
         #expect(Self.attribute("data-polls", in: livePage) >= 2, "the live page did not poll")
         #expect(Self.attribute("data-changes", in: livePage) >= 1, "the live page never changed")
@@ -184,7 +184,7 @@ import Testing
                                       startedAt: nil, endedAt: nil, detail: nil)
             try? JSONIO.write(m, to: live.manifest)
         }
-        let sweep = try dom("/sweep/sweep-a0?poll=250", budget: 60_000)
+        let sweep = try dom("/sweep/sweep-a0?poll=250", budget: 120_000)
         flipper.stop()
         #expect(sweep.contains("id=\"sweep-live\""))
         #expect(Self.attribute("data-polls", in: sweep) >= 2, "the sweep page did not poll")
