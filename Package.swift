@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBWebTests", dependencies: [
-            "PTBWeb", "PTBResults", "PTBCore",
+            "PTBWeb", "PTBResults", "PTBCore", "PTBStore", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),
