@@ -31,6 +31,7 @@ The chosen port is written to --port-file once the server listens.
 """
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -149,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
     def model_call(self, body, play):
         if not body.get("tools"):
             # A side call (title, summary): no tools offered, no turn consumed.
-            return play(body, {"text": "OK"}, 0, side=True)
+            return play(body, {"text": "OK", "usage": {"input": 0, "output": 0}}, 0, side=True)
         fail = self.state.next_failure()
         if fail:
             if fail.get("hang"):
@@ -165,6 +166,12 @@ class Handler(BaseHTTPRequestHandler):
                 code = {401: "invalid_api_key", 429: "rate_limit_exceeded", 500: "server_error"}.get(status, "server_error")
                 obj = {"error": {"message": message, "type": code, "code": code}}
             return self.send_json(status, obj, {"retry-after": "0", "retry-after-ms": "50", "x-should-retry": "true"})
+        if play == self.play_responses:
+            session = self.running_session(body)
+            if session is not None:
+                # Codex returns from a long command after at most ~30 s with the process still
+                # running in a session: poll it, as a model would, without consuming a turn.
+                return play(body, {"poll": session, "usage": {"input": 0, "output": 0}}, 0)
         turns = self.state.script.get("turns", [])
         index = self.played(body, play)
         turn = turns[index] if index < len(turns) else {"text": "The script has no more turns."}
@@ -177,9 +184,25 @@ class Handler(BaseHTTPRequestHandler):
         n = 0
         for item in body.get("input", []) if isinstance(body.get("input"), list) else []:
             t = item.get("type")
+            if t == "function_call" and item.get("name") == "write_stdin":
+                continue
             if t in ("function_call", "custom_tool_call", "local_shell_call") or (t == "message" and item.get("role") == "assistant"):
                 n += 1
         return n
+
+    def running_session(self, body):
+        """The session id of a command the last tool output says is still running, else None."""
+        items = body.get("input") if isinstance(body.get("input"), list) else []
+        outputs = [i for i in items if i.get("type") in ("function_call_output", "custom_tool_call_output")]
+        if not outputs or items[-1] is not outputs[-1]:
+            return None
+        out = outputs[-1].get("output")
+        if isinstance(out, dict):
+            out = out.get("content") or json.dumps(out)
+        if isinstance(out, list):
+            out = " ".join(str(x.get("text", x)) if isinstance(x, dict) else str(x) for x in out)
+        m = re.search(r"Process running with session ID (\d+)", str(out or ""))
+        return int(m.group(1)) if m else None
 
     def text_of(self, turn):
         return turn["text"].replace("{auth}", credential(self.headers))
@@ -221,7 +244,13 @@ class Handler(BaseHTTPRequestHandler):
                 "status": "in_progress", "output": []}
         self.start_sse()
         self.sse("response.created", {"type": "response.created", "response": base})
-        if "shell" in turn:
+        if "poll" in turn:
+            call_id = f"call_{uuid.uuid4().hex[:20]}"
+            item = {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": "write_stdin",
+                    "arguments": json.dumps({"session_id": turn["poll"], "chars": "", "yield_time_ms": 30000}), "status": "completed"}
+            self.sse("response.output_item.added", {"type": "response.output_item.added", "output_index": 0, "item": item})
+            self.sse("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item})
+        elif "shell" in turn:
             item = self.codex_tool_call(body, turn["shell"])
             self.sse("response.output_item.added", {"type": "response.output_item.added", "output_index": 0, "item": item})
             self.sse("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item})

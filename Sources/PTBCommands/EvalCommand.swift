@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PTBAgents
 import PTBCore
 import PTBEval
 import PTBExecution
@@ -75,21 +76,29 @@ struct Eval: AsyncParsableCommand {
 
 struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`.")
+        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`; `--agents` installs the pinned CLI binaries.")
 
     @OptionGroup var homeOptions: HomeOptions
     @Flag(help: "Recreate what exists.") var force = false
     @Flag(help: "Skip the Python environment.") var skipEnv = false
     @Flag(help: "Skip building local models.") var skipModels = false
     @Option(help: "Use this Python interpreter (with torch/vLLM already installed) instead of creating a venv.") var usePython: String?
+    @Option(help: "Also install these agent CLIs from their pinned PyPI wheels into $PTB_HOME/agents (comma-separated: claude-code,codex).")
+    var agents: String?
 
     func run() async throws {
         try await reporting {
             let home = homeOptions.ptbHome
             let (harness, trap) = Harness.cli(home: home)
             let setup = PTBRunner.Setup(home: home, runner: harness.runner, log: harness.log)
+            // A misspelt CLI name fails before the long steps, not after them.
+            let agentNames = (agents ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for n in agentNames { _ = try AgentBinaries.pin(named: n) }
             if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython) }
             if !skipModels { try await setup.buildTiny(force: force) }
+            if !agentNames.isEmpty {
+                try await AgentInstaller(home: home, runner: harness.runner, log: harness.log).install(agentNames, force: force)
+            }
             withExtendedLifetime(trap) {}
             print("setup complete: \(home.root.path)")
         }
