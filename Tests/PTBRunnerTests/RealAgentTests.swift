@@ -61,7 +61,7 @@ import Testing
     }
 
     /// The judge's transcript: look at the agent's directory, write a clean verdict, finish.
-    static let judgeTurns: [[String: Any]] = [
+    static var judgeTurns: [[String: Any]] { [
         ["shell": #"ls "$PTB_JUDGED_WORKSPACE" && head -c 200 ../solve_parsed.txt"#, "usage": ["input": 900, "output": 20]],
         ["shell": """
             cat > judgement.json <<'JSON'
@@ -69,7 +69,7 @@ import Testing
             JSON
             """, "usage": ["input": 1000, "output": 80]],
         ["text": "Verdict written to judgement.json.", "usage": ["input": 1100, "output": 10]],
-    ]
+    ] }
 
     /// The agent definition with its endpoint, and every other host sent through the server's
     /// CONNECT, which logs and refuses it.
@@ -159,7 +159,8 @@ import Testing
             #expect(r.path == (cli == .claude ? "/v1/messages?beta=true" : "/v1/responses"), "\(r.path)")
         }
         // The prompt reached the model.
-        #expect(String(describing: model.first?.body ?? [:]).contains("final_model"))
+        let firstBody: String = String(describing: model.first?.body ?? [:])
+        #expect(firstBody.contains("final_model"))
     }
 
     /// The judge CLI read the agent's directory and wrote its verdict file; the check is clean.
