@@ -30,6 +30,9 @@ public struct CodexAgent: CLIScaffoldAdapter {
         if let e = config.effort { a += ["-c", "model_reasoning_effort=\(e)"] }
         // Otherwise 0.163.0 also contacts the vendor's analytics and plugin hosts.
         a += ["-c", "analytics.enabled=false", "-c", "features.plugins=false", "-c", "features.apps=false"]
+        // Commands run as `bash -lc` by default: the login shell's /etc/profile resets PATH and
+        // drops the Python environment (`python: command not found`, seen with 0.163.0).
+        a += ["-c", "allow_login_shell=false"]
         a += providerOptions
         return a + ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "--model", model]
     }
@@ -88,9 +91,11 @@ public struct CodexAgent: CLIScaffoldAdapter {
     /// Subscription: the ChatGPT login (`auth.json`) goes into the workspace's `.codex` (the agent's
     /// HOME), and config.toml forces the ChatGPT login so a stray key cannot switch billing.
     public func prepareScaffold(_ context: AgentContext) throws {
-        guard config.authMode == .subscription else { return }
+        // CODEX_HOME must exist: 0.163.0 exits at once ("CODEX_HOME points to …, but that path
+        // does not exist") otherwise.
         let dir = context.paths.workspace.appendingPathComponent(".codex")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        guard config.authMode == .subscription else { return }
         let auth = dir.appendingPathComponent("auth.json")
         try AtomicFile.write(try authJSON(home: context.home), to: auth)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: auth.path)

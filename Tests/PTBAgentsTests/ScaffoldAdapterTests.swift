@@ -12,7 +12,7 @@ import Glibc
     let baseEnv = ["HOME", "PATH", "PROMPT"]
     /// Claude Code refuses to skip permissions as root unless told it is sandboxed.
     var rootSandbox: [String: String] { geteuid() == 0 ? ["IS_SANDBOX": "1"] : [:] }
-    let codexTraffic = "-c analytics.enabled=false -c features.plugins=false -c features.apps=false"
+    let codexTraffic = "-c analytics.enabled=false -c features.plugins=false -c features.apps=false -c allow_login_shell=false"
 
     /// Everything the adapter adds on top of the context environment (HOME, PATH) and PROMPT.
     func added(_ c: Command) -> [String: String] { c.environment.filter { !baseEnv.contains($0.key) } }

@@ -133,6 +133,8 @@ import Testing
 
     /// A finished, scored, clean run whose events hold the real tool calls and usage the sum of the script's.
     func expectWholeRun(_ o: Outcome, cli: CLI, evaluate: Bool) throws {
+        // Where the time goes (CI budget): printed, not checked.
+        print("[RealAgentTests] \(o.paths.id): phases \(o.result.phaseSeconds.mapValues { Int($0) }.sorted { $0.key < $1.key })")
         #expect(o.console.status == 0, "\(o.console.stderr.suffix(3000))")
         #expect(o.manifest.outcome == .done && o.result.outcome == .done, "\(o.result.failure ?? "")")
         #expect(o.manifest.exit == .normal, "\(String(describing: o.manifest.exit))")
@@ -142,7 +144,8 @@ import Testing
         // The CLI's own tool calls, with their real output.
         let calls = o.events.filter { $0.kind == .toolCall || $0.kind == .toolResult }
         #expect(calls.contains { ($0.input ?? "").contains("bash timer.sh") }, "\(calls.map { $0.input ?? "" })")
-        #expect(o.events.contains { $0.kind == .toolResult && ($0.text ?? "").contains("saved final_model") })
+        #expect(o.events.contains { $0.kind == .toolResult && ($0.text ?? "").contains("saved final_model") },
+                "\(o.events.filter { $0.kind == .toolResult }.map { ($0.input ?? "") + " -> " + ($0.text ?? "").suffix(600) })")
         if evaluate {
             #expect(o.events.contains { $0.kind == .toolResult && ($0.text ?? "").lowercased().contains("accuracy") },
                     "evaluate.py's answer reached the CLI")
