@@ -40,7 +40,7 @@ import Testing
         #expect(o.result.scoreState == "no-final-model")
         let said = try #require(try agentEvent(o, "agent-error"))
         #expect(said.contains("401") && said.contains("invalid api key (scripted 401)"), "\(said)")
-        #expect(o.manifest[.agent].detail?.contains("the agent said: API Error: 401") == true, "\(o.manifest[.agent].detail ?? "")")
+        #expect(o.manifest[.agent].detail?.contains("the agent said: Failed to authenticate. API Error: 401") == true, "\(o.manifest[.agent].detail ?? "")")
     }
 
     @Test func claude429ThenSuccessRetriesAndFinishes() throws {
@@ -116,6 +116,7 @@ import Testing
         for wrong in [false, true] {
             let h = try TestHome(real: true)
             defer { h.cleanup() }
+            try FileManager.default.createDirectory(at: h.home.agents, withIntermediateDirectories: true)
             if wrong {
                 let exe = h.home.agents.appendingPathComponent("codex/0.1.0/bin/codex")
                 try FileManager.default.createDirectory(at: exe.deletingLastPathComponent(), withIntermediateDirectories: true)

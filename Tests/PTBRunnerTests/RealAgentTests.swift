@@ -72,12 +72,13 @@ import Testing
     ] }
 
     /// The agent definition with its endpoint, and every other host sent through the server's
-    /// CONNECT, which logs and refuses it.
+    /// CONNECT, which logs and refuses it. Claude Code retries a failed call 10 times with
+    /// backoff (3 min for a 401); one retry keeps the failure cases short.
     func writeDefinition(_ h: TestHome, name: String, yaml: String, server: ScriptedModelServer) throws {
         let base = yaml.contains("scaffold: codex") ? server.baseURL + "/v1" : server.baseURL
         let text = yaml.replacingOccurrences(of: "BASE_URL", with: base) + """
 
-            env: {HTTPS_PROXY: "\(server.baseURL)", HTTP_PROXY: "\(server.baseURL)", https_proxy: "\(server.baseURL)", NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost"}
+            env: {HTTPS_PROXY: "\(server.baseURL)", HTTP_PROXY: "\(server.baseURL)", https_proxy: "\(server.baseURL)", NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost", CLAUDE_CODE_MAX_RETRIES: "1"}
             """
         try text.write(to: h.home.agents.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
     }
