@@ -32,7 +32,7 @@ public struct RepromptPolicy: Codable, Sendable, Equatable {
         self.maxRounds = maxRounds
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, message
         case minRemainingMinutes = "min_remaining_minutes"
         case maxRounds = "max_rounds"
@@ -123,7 +123,7 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     /// `stream_idle_timeout_ms`, …), written as `-c model_providers.ptb.KEY=VALUE`.
     public var provider: [String: String]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, scaffold, command, script, env, model, effort, auth, credentials, reprompt, description, secrets
         case passEnv = "pass_env"
         case nonInteractiveLine = "non_interactive_line"
@@ -198,6 +198,20 @@ public struct AgentConfig: Codable, Sendable, Equatable {
 
     /// Parses and checks a definition; relative `script`/`credentials` paths resolve against `baseDir`.
     public static func parse(_ text: String, path: String, baseDir: URL?) throws -> AgentConfig {
+        // A mistyped key would otherwise be ignored: `comand:` or `reprompt: {max_round: 3}`.
+        let mapping: [String: Any]?
+        do { mapping = try SafeYAML.mapping(text) } catch let e as SafeYAML.Unsupported {
+            throw PTBError.config(path: path, reason: "\(e)")
+        } catch { mapping = nil }  // malformed YAML: the decoder below says where
+        if let mapping {
+            var problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
+            if let r = mapping["reprompt"] as? [String: Any] {
+                problems += ConfigKeys.problems(Array(r.keys).sorted(), allowed: RepromptPolicy.CodingKeys.allCases.map(\.rawValue), section: "reprompt")
+            }
+            if !problems.isEmpty {
+                throw PTBError.config(path: path, reason: problems.joined(separator: "; ") + ". Keys: " + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+        }
         var config: AgentConfig
         do { config = try YAMLDecoder().decode(AgentConfig.self, from: text) } catch {
             throw PTBError.config(path: path, reason: "not a valid agent config: \(error). Required keys: name, scaffold, and command (scaffold command) or model (CLI scaffolds).")

@@ -19,3 +19,18 @@ import Testing
         #expect { try AgentConfig.load(bad) } throws: { "\($0)".contains("unknown scaffold 'martian'. Valid scaffolds: command.") }
     }
 }
+
+/// Issue 18, item 1: agent definitions refuse keys they do not know, with the nearest one.
+@Suite struct AgentConfigUnknownKeyTests {
+    @Test func aMistypedKeyIsRefusedWithTheNearestKnownOne() {
+        let yaml = "name: x\nscaffold: command\ncomand: [bash, -c, \"true\"]\ncommand: [bash]\nreprompt:\n  max_round: 3\n"
+        #expect {
+            _ = try AgentConfig.parse(yaml, path: "agent.yaml", baseDir: nil)
+        } throws: { e in
+            let s = "\(e)"
+            return s.contains("agent.yaml") && s.contains("'comand' (did you mean 'command'?)") && s.contains("'max_round'") && s.contains("reprompt")
+        }
+        // Built-in definitions and a correct file still parse.
+        #expect((try? AgentConfig.parse("name: x\nscaffold: command\ncommand: [bash]\nreprompt:\n  max_rounds: 3\n", path: "a.yaml", baseDir: nil)) != nil)
+    }
+}
