@@ -2,6 +2,7 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBProcess
+import Synchronization
 
 /// `ptb setup`: the pinned Python environment (vLLM engine + torch/transformers, one lock for the
 /// agent's evaluate entry point and the final evaluation) and the locally built models.
@@ -117,18 +118,50 @@ public struct Setup: Sendable {
         try FileManager.default.moveItem(at: tmp, to: dir)
     }
 
+    /// One setup step: a progress line when it starts and when it ends (with its time), a
+    /// heartbeat with the latest output line every 15 s, and pip's full output in
+    /// `$PTB_HOME/logs/setup.log` instead of on the terminal; the last lines on failure.
     func step(_ what: String, _ c: Command) async throws {
-        log("[setup] \(what)")
+        let logURL = home.root.appendingPathComponent("logs/setup.log")
+        try? FileManager.default.createDirectory(at: logURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let file = try LineAppender(url: logURL)
+        file.append("==> \(what)")
+        log("[setup] \(what) …")
+        let start = Date()
         let child = try await runner.start(c)
-        var tail: [String] = []
-        for await line in child.lines {
-            log("  \(line)")
-            tail.append(line)
-            if tail.count > 20 { tail.removeFirst() }
+        let last = TailLines()
+        let log = self.log
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await line in child.lines {
+                    file.append(line)
+                    last.add(line)
+                }
+            }
+            group.addTask {
+                // A heartbeat while a step is silent (pip downloading a 400 MB wheel).
+                while true {
+                    try? await Task.sleep(for: .seconds(15))
+                    if Task.isCancelled { return }
+                    let line = last.lines().last ?? ""
+                    log("[setup]   \(Int(Date().timeIntervalSince(start))) s\(line.isEmpty ? "" : ": " + String(line.prefix(120)))")
+                }
+            }
+            await group.next()
+            group.cancelAll()
         }
+        let tail = last.lines()
         let t = await child.wait()
         guard t.succeeded else {
-            throw PTBError.unusable("setup step '\(what)' failed (\(t)). Last output:\n\(tail.joined(separator: "\n"))")
+            throw PTBError.unusable("setup step '\(what)' failed (\(t)); full output in \(logURL.path). Last output:\n\(tail.joined(separator: "\n"))")
         }
+        log("[setup] \(what): done in \(Int(Date().timeIntervalSince(start))) s")
     }
+}
+
+/// The last 20 output lines of a setup step, shared by its reader and its heartbeat.
+final class TailLines: Sendable {
+    private let value = Mutex<[String]>([])
+    func add(_ line: String) { value.withLock { t in t.append(line); if t.count > 20 { t.removeFirst() } } }
+    func lines() -> [String] { value.withLock { $0 } }
 }
