@@ -65,3 +65,19 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 }
+
+@Suite struct ModelsCommandTests {
+    /// `ptb models`: the catalog, and for each model whether it is here or which command fetches it.
+    @Test func modelsSaysWhatIsHereAndHowToFetchTheRest() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let r = try ptb(["models"], home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        let tiny = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("tiny ") })
+        #expect(tiny.contains("ready"), "\(r.stdout)")
+        #expect(r.stdout.contains("missing (ptb cache pull --model Qwen/Qwen3-1.7B-Base)") || r.stdout.contains("Qwen/Qwen3-1.7B-Base") && r.stdout.contains("ready"),
+                "\(r.stdout)")
+        let help = try ptb(["--help"], home: h)
+        #expect(help.stdout.contains("Exit codes: 0 success; 1 failed while running"), "\(help.stdout)")
+    }
+}
