@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PTBCore
+import PTBTasks
 import PTBExecution
 import PTBRunner
 import PTBStore
@@ -13,11 +14,11 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "A YAML file with the run settings (keys as the flags, with underscores). Flags override it.")
     var config: String?
-    @Option(help: "Benchmark task id (e.g. arith).") var task: String?
-    @Option(help: "Base model: a catalog id (tiny, Qwen/Qwen3-1.7B-Base, entries of $PTB_HOME/models.yaml), any Hugging Face id in the HF cache (`ptb cache pull --model ID` fetches it), or a local directory (/path or ./path).") var model: String?
+    @Option(help: "Benchmark task id (e.g. arith).", completion: .list(TaskRegistry.ids)) var task: String?
+    @Option(help: "Base model: a catalog id (tiny, Qwen/Qwen3-1.7B-Base, entries of $PTB_HOME/models.yaml), any Hugging Face id in the HF cache (`ptb cache pull --model ID` fetches it), or a local directory (/path or ./path).", completion: .custom(Completions.models)) var model: String?
     @Option(help: "Hugging Face revision of the base model: branch, tag or commit (default: the catalog's, else main).") var modelRevision: String?
-    @Option(help: "Agent: reference, none, command, or a name in $PTB_HOME/agents.") var agent: String?
-    @Option(help: "Agent config file (YAML) for config-defined agents.") var agentConfig: String?
+    @Option(help: "Agent: reference, none, command, or a name in $PTB_HOME/agents.", completion: .custom(Completions.agents)) var agent: String?
+    @Option(help: "Agent config file (YAML) for config-defined agents.", completion: .file(extensions: ["yaml", "yml"])) var agentConfig: String?
     // Unconditional: `--hours -1` must reach validation ("must be positive"), not read as a flag.
     @Option(parsing: .unconditional, help: "Time budget in hours (default 10).") var hours: Double?
     @Option(help: "GPUs for the agent (default 0; >0 runs the CUDA precheck first).") var gpus: Int?
@@ -109,7 +110,7 @@ struct Resume: AsyncParsableCommand {
         abstract: "Continue runs from their first unfinished phase; completed phases are never re-run.")
 
     @OptionGroup var homeOptions: HomeOptions
-    @Argument(help: "Run id (or run directory).") var runID: String?
+    @Argument(help: "Run id, a unique prefix of it, `latest`, or the run directory.", completion: .custom(Completions.runIDs)) var runID: String?
     @Flag(help: "Resume every unfinished run in the runs directory.") var all = false
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
     @Flag(help: "Do not echo the agent's output.") var quiet = false

@@ -77,6 +77,11 @@ import Testing
         #expect(tiny.contains("ready"), "\(r.stdout)")
         #expect(r.stdout.contains("missing (ptb cache pull --model Qwen/Qwen3-1.7B-Base)") || r.stdout.contains("Qwen/Qwen3-1.7B-Base") && r.stdout.contains("ready"),
                 "\(r.stdout)")
+        // Shell completion: the script lists the tasks; the shell's call-back lists the models.
+        let script = try ptb(["--generate-completion-script", "bash"], home: h)
+        #expect(script.status == 0 && script.stdout.contains("arenahardwriting") && script.stdout.contains("---completion"))
+        let models = try ptb(["---completion", "run", "--", "--model"], home: h)
+        #expect(models.stdout.split(separator: "\n").contains("tiny") && models.stdout.contains("Qwen/Qwen3-1.7B-Base"), "\(models.stdout)")
         let help = try ptb(["--help"], home: h)
         #expect(help.stdout.contains("Exit codes: 0 success; 1 failed while running"), "\(help.stdout)")
     }
