@@ -71,7 +71,7 @@ public struct StandaloneEval: Sendable {
         options.onProgress = onProgress
         let metrics: EvalMetrics
         if skipGeneration {
-            guard task is any JudgedTask else {
+            guard task.scoring == .judged else {
                 throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).")
             }
             metrics = try await Evaluator(task: task, home: harness.home).run(client: nil, options: options, engineName: "stored answers",

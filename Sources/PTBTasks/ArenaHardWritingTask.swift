@@ -9,7 +9,10 @@ public struct ArenaHardWritingTask: JudgedTask {
     public let benchmarkName = "Arena-Hard-v2.0 (Writing)"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
                                        retryMaxTokens: [12000, 8000])
+    public let leaderboardName = "ArenaHard Writing"
+    public let paperWeight: Double? = 0.0903518275042778
     public let inspectNote = false
+    public let testDataMarkers = ["arena-hard", "arena_hard", "arenahard"]
     public let dataSplits = ["question", "baseline"]
     public let upstreamRows = ["question": 250, "baseline": 250]
     public let dataSource = "Arena-Hard v2.0 creative-writing question.jsonl (split question) and model_answer/Qwen3-1.7B.jsonl "
@@ -130,7 +133,7 @@ public struct ArenaHardWritingTask: JudgedTask {
     public static func aggregate(_ perQuestion: [[Double]]) -> (accuracy: Double, stderr: Double, values: [Double]) {
         let values = perQuestion.flatMap { $0 }
         guard !values.isEmpty else { return (0, 0, []) }
-        return (JudgedStats.mean(values), JudgedStats.stderr(values), values)
+        return (JudgedStats.mean(values), Statistics.stderr(values), values)
     }
 
     // MARK: judging

@@ -14,7 +14,11 @@ public struct GPQAMainTask: DatasetTask {
     public let benchmarkName = "GPQA"
     public let defaults = TaskDefaults(limit: 50, maxTokens: 16000, maxConnections: 6, gpuMemoryUtilization: 0.8,
                                        retryMaxTokens: [12000, 8000])
+    public let leaderboardName = "GPQA"
+    public let paperWeight: Double? = 0.22462215653948
     public let inspectNote = true
+    public let scoring = ScoringMode.pure
+    public let testDataMarkers = ["idavidrein/gpqa", "gpqa_main", "gpqa_diamond"]
     public var choiceSeed: UInt64
 
     public static let defaultChoiceSeed: UInt64 = 42
@@ -100,6 +104,8 @@ public struct GPQAMainTask: DatasetTask {
     }
 
     public func contextFiles() throws -> [String: String] { [:] }
+
+    public func withChoiceSeed(_ seed: UInt64) -> (any EvalTask)? { GPQAMainTask(choiceSeed: seed) }
 
     public var devSplitNote: String { "GPQA main (gpqa_main)'s 448 questions are the test split (GPQA Diamond is a subset of them); the 98 questions only in GPQA Extended are not imported by ptb." }
 

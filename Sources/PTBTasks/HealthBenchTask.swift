@@ -9,7 +9,10 @@ public struct HealthBenchTask: JudgedTask {
     public let benchmarkName = "HealthBench"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
                                        retryMaxTokens: [12000, 8000])
+    public let leaderboardName = "HealthBench"
+    public let paperWeight: Double? = 0.184144830733019
     public let inspectNote = false
+    public let testDataMarkers = ["healthbench"]
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 245]
     public let dataSource = "PostTrainBench's healthbench.jsonl (245 HealthBench examples with rubrics; `ptb data pull healthbench` fetches it)"

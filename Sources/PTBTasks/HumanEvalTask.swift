@@ -15,8 +15,11 @@ public struct HumanEvalTask: DatasetTask {
     public let benchmarkName = "HumanEval"
     public let defaults = TaskDefaults(limit: 150, maxTokens: 4000, maxConnections: 1, gpuMemoryUtilization: 0.3,
                                        retryMaxTokens: [3000, 2000])
+    public let leaderboardName = "HumanEval"
+    public let paperWeight: Double? = 0.106148554819225
     public let inspectNote = true
-    public let scoredByExecution = true
+    public let scoring = ScoringMode.execution
+    public let testDataMarkers = ["openai_humaneval", "humaneval.jsonl", "human-eval"]
     /// inspect_evals' `VERIFY_TIMEOUT`.
     public var timeoutSeconds: Double
 
@@ -115,6 +118,8 @@ public struct HumanEvalTask: DatasetTask {
     }
 
     public func contextFiles() throws -> [String: String] { [:] }
+
+    public func withExecutionTimeout(_ seconds: Double) -> (any EvalTask)? { HumanEvalTask(timeoutSeconds: seconds) }
 
     public var devSplitNote: String { "HumanEval's 164 problems are all test items; ptb has no other HumanEval data." }
 
