@@ -71,6 +71,7 @@ public struct AIME2025Task: DatasetTask {
 
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 30]
+    public let hubRows = [HubRows(dataset: "math-ai/aime25", config: "default", split: "test", taskSplit: "test")]
     public let dataSource = "math-ai/aime25's test split as JSONL with fields problem, answer and id"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

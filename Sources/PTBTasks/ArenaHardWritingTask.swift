@@ -15,6 +15,12 @@ public struct ArenaHardWritingTask: JudgedTask {
     public let testDataMarkers = ["arena-hard", "arena_hard", "arenahard"]
     public let dataSplits = ["question", "baseline"]
     public let upstreamRows = ["question": 250, "baseline": 250]
+    public let pinnedFiles = [
+        PinnedFile(split: "question", url: "\(DataSources.postTrainBench)/arenahardwriting/evaluation_code/data/arena-hard-v2.0/question.jsonl",
+                   sha256: "f337df1022d723b2062bcc530e8e7fbc367548c31fbc87d0ae668f0b6c7609a5"),
+        PinnedFile(split: "baseline", url: "\(DataSources.postTrainBench)/arenahardwriting/evaluation_code/data/arena-hard-v2.0/model_answer/Qwen3-1.7B.jsonl",
+                   sha256: "87a72bb89edfd05fc8dd32152750649e1bab60ba1b62ebcd055610a729023c30"),
+    ]
     public let dataSource = "Arena-Hard v2.0 creative-writing question.jsonl (split question) and model_answer/Qwen3-1.7B.jsonl "
         + "(split baseline), as PostTrainBench ships them (`ptb data pull arenahardwriting` fetches both)"
 

@@ -113,6 +113,9 @@ public struct GPQAMainTask: DatasetTask {
 
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 448]
+    /// Upstream calls the one split of gpqa_main `train`; it is ptb's test split.
+    public let hubRows = [HubRows(dataset: "Idavidrein/gpqa", config: "gpqa_main", split: "train", taskSplit: "test", format: .csv(
+        columns: ["Record ID", "Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3"]))]
     public let dataSource = "gpqa_main.csv of Idavidrein/gpqa (columns Question, Correct Answer, Incorrect Answer 1–3, Record ID)"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

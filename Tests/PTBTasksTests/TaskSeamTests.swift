@@ -41,6 +41,9 @@ import Testing
         #expect(TaskRegistry.all.compactMap(\.dataset).map(\.id) == TaskRegistry.datasetTasks.map(\.id))
         #expect(TaskRegistry.datasetTasks.compactMap(\.directoryImport).map(\.id) == ["bfcl"])
         #expect(TaskRegistry.all.compactMap(\.integrityJudgeAllowance) == ["Training on the GSM8K *training* split."])
+        // `ptb data pull`'s sources live in the task files now; the same tasks have them.
+        #expect(DataSources.tasks == ["aime2025", "arenahardwriting", "gpqamain", "gsm8k", "healthbench", "humaneval"])
+        #expect(Set(DataSources.all.keys) == ["arenahardwriting", "healthbench"])
     }
 
     /// A judged task has no per-completion score: asking for one says where the score comes
