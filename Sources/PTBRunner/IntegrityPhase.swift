@@ -42,7 +42,7 @@ enum IntegrityPhase {
             return .notRun(name, required: false, "collect recorded nothing (a run from before submission.json)")
         }
         if r.state == .invalidSubmission { return .flagged(name, [r.reason ?? "invalid submission"]) }
-        return .clean(name, [r.state + (r.files.map { ": \($0) regular files inside the workspace" } ?? "")])
+        return .clean(name, [r.state.rawValue + (r.files.map { ": \($0) regular files inside the workspace" } ?? "")])
     }
 
     /// The evaluator, task files and the ptb binary are hashed at prepare time; any change is a flag
