@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "PTBJobsTests", dependencies: ["PTBJobs"], swiftSettings: settings),
         .testTarget(name: "PTBAgentsTests", dependencies: ["PTBAgents"], swiftSettings: settings),
         .testTarget(name: "PTBResultsTests", dependencies: ["PTBResults", "PTBCore"], swiftSettings: settings),
-        .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBWebTests", dependencies: [
             "PTBWeb", "PTBResults", "PTBCore",
@@ -89,5 +89,7 @@ let package = Package(
         ], swiftSettings: settings),
         .testTarget(name: "PTBRunnerTests", dependencies: ["PTBRunner", "PTBCommands", "PTBTasks", "PTBIntegrity", "PTBCore", "PTBAgents", "PTBEval", "PTBExecution", "PTBJudge", "PTBStore"], swiftSettings: settings),
         .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
+        .testTarget(name: "PTBEvalTests", dependencies: ["PTBEval", "PTBInference", "PTBProcess", "PTBTasks", "PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBInferenceTests", dependencies: ["PTBInference"], exclude: ["Golden"], swiftSettings: settings),
     ]
 )

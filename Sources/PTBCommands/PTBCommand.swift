@@ -14,7 +14,7 @@ public struct PTBCommand: AsyncParsableCommand {
             records the result. State lives in $PTB_HOME (default ~/.ptb).
             """,
         version: PTBVersion.current,
-        subcommands: [Run.self, Resume.self, Status.self, Eval.self, ScoreCommand.self, DataCommand.self, Setup.self, Index.self, ImportCommand.self, LeaderboardCommand.self, BaselinesCommand.self, BaselineRecordCommand.self, ProvenanceCommand.self, FingerprintCommand.self, ScanCommand.self, CheckCommand.self, SweepCommand.self, AgentsCommand.self, TraceCommand.self, ServeCommand.self, WebFixtureCommand.self, ImageCommand.self])
+        subcommands: [Run.self, Resume.self, Status.self, RemoveCommand.self, Eval.self, ScoreCommand.self, DataCommand.self, Setup.self, Index.self, ImportCommand.self, LeaderboardCommand.self, BaselinesCommand.self, BaselineRecordCommand.self, ProvenanceCommand.self, FingerprintCommand.self, ScanCommand.self, CheckCommand.self, SweepCommand.self, AgentsCommand.self, TraceCommand.self, ServeCommand.self, WebFixtureCommand.self, ImageCommand.self])
 
     public init() {}
 }
@@ -50,8 +50,11 @@ extension Harness {
 func reporting<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch let e as PTBError {
         switch e {
-        // A mistake in what was typed: exit 64 with the usage, as the parser's own errors.
-        case .unknownChoice, .invalidArgument: throw ValidationError(e.description)
+        // A mistake in what was typed: exit 64 with the subcommand's usage, as the parser's own
+        // errors (a ValidationError thrown from run() would show the top-level usage instead).
+        case .unknownChoice, .invalidArgument:
+            Console.err("Error: \(e.description)\n\(subcommandUsage())")
+            throw ExitCode.validationFailure
         // Everything else happened while running: what and what to do, exit 1, no usage dump.
         default:
             Console.err("Error: \(e.description)")
@@ -62,11 +65,22 @@ func reporting<T>(_ body: () async throws -> T) async throws -> T {
     } catch let e as CleanExit {
         throw e
     } catch let e as ValidationError {
-        throw e
+        Console.err("Error: \(e.message)\n\(subcommandUsage())")
+        throw ExitCode.validationFailure
     } catch {
         Console.err("Error: \(error)")
         throw ExitCode.failure
     }
+}
+
+/// The usage of the subcommand this process was started as (re-parsed from its arguments,
+/// which already parsed once), with the pointer to its --help.
+func subcommandUsage(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String {
+    guard let parsed = try? PTBCommand.parseAsRoot(arguments) else { return PTBCommand.usageString() }
+    let usage = PTBCommand.usageString(for: Swift.type(of: parsed))
+    // "ptb sweep submit [<options>] …" → "ptb sweep submit": the words before the first option.
+    let name = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") && !$0.hasPrefix("-") }.joined(separator: " ")
+    return "Usage: \(usage)\n  See '\(name) --help' for more information."
 }
 
 /// The executable's whole job: parse and run (the `ptb` target stays a one-liner).

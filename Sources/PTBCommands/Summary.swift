@@ -33,7 +33,10 @@ enum StatusTable {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        return ([line(header)] + body.map(line)).joined(separator: "\n")
+        let interrupted = rows.filter { $0.outcome == "interrupted" }
+        let hint = interrupted.isEmpty ? [] : ["", "interrupted: the ptb process driving the run is gone. Continue with:"]
+            + interrupted.map { "  ptb resume \($0.id)" }
+        return ([line(header)] + body.map(line) + hint).joined(separator: "\n")
     }
 
     static func duration(_ s: Double) -> String {

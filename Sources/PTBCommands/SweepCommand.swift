@@ -90,7 +90,9 @@ struct SweepCommand: AsyncParsableCommand {
                 }
                 let lock = try SweepLock.acquire(driver.paths)
                 defer { withExtendedLifetime(lock) {} }
-                let m = try driver.create(spec: spec)
+                let m = try driver.create(spec: spec) { changed in
+                    Console.err("sweep \(spec.experiment) was never accepted by a scheduler; submitting the corrected spec (\(changed.joined(separator: "; ")))")
+                }
                 let done = try await driver.submit(m, runs: m.runs, isRetry: false)
                 for s in done.submissions {
                     Console.err("submitted \(s.file): job \(s.jobID), \(s.runs.count) run(s)")

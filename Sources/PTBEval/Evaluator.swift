@@ -154,8 +154,14 @@ public enum EvalError: Error, CustomStringConvertible {
     case noSamples(String)
     /// The first request showed that no request can succeed (404, 401/403, connection refused).
     case endpointUnusable(url: String, error: String)
+    /// The retry ladder stopped early: the failure was one no later rung can change.
+    case notRetried(reason: String, attempts: Int)
+    /// One ladder attempt ran past its time cap (the original's 8 h per attempt).
+    case attemptTimedOut(seconds: Double)
     public var description: String {
         switch self {
+        case let .attemptTimedOut(s): "the evaluation attempt did not finish within its cap of \(Int(s)) s"
+        case let .notRetried(reason, n): "evaluation failed after \(n) attempt(s), not retried: \(reason)"
         case let .endpointUnusable(url, e):
             "the endpoint \(url) cannot serve this evaluation: \(e). Check the URL (ptb adds /v1/chat/completions; "
                 + "http://host:port and http://host:port/v1 both work), the API key, and that the server is running."

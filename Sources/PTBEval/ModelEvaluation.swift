@@ -11,6 +11,9 @@ public struct ModelEvaluation: Sendable {
     public var home: PTBHome
     public var engine: any InferenceEngine
     public var runner: ProcessRunner
+    /// Each ladder attempt ends after this long, as the original's `timeout 28800s` around every
+    /// attempt; the ladder then goes on with the next rung.
+    public var attemptTimeoutSeconds: Double = 28800
 
     public init(task: any EvalTask, home: PTBHome, engine: any InferenceEngine, runner: ProcessRunner) {
         self.task = task
@@ -37,11 +40,11 @@ public struct ModelEvaluation: Sendable {
                                   logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"), tokenizer: tokenizer)
         let showProgress = options.showProgress
         let name = engine.name
-        let server = try await EngineLauncher.start(engine, config: config, runner: runner) { waited in
-            // One line every ~15 s while the engine loads (startup takes 30–60 s on a CPU).
-            if showProgress, waited >= 14.75, waited.truncatingRemainder(dividingBy: 15) < 0.5 {
-                FileHandle.standardError.write(Data("[engine] waiting for \(name) to become healthy (\(Int(waited)) s)\n".utf8))
-            }
+        if showProgress { FileHandle.standardError.write(Data("[engine] starting \(name) for \(modelDir.lastPathComponent)\n".utf8)) }
+        let server = try await EngineLauncher.start(engine, config: config, runner: runner) { waited, last in
+            // Start-up takes 30–70 s on a CPU and minutes for a large model on a GPU.
+            guard showProgress else { return }
+            FileHandle.standardError.write(Data("[engine] starting \(name): \(Int(waited)) s\(last.map { " | \($0)" } ?? "")\n".utf8))
         }
         do {
             let executor = try await Evaluator.executor(for: task, runner: runner, mode: options.execMode)
@@ -66,14 +69,33 @@ public struct ModelEvaluation: Sendable {
             + Array(repeating: d.retryMaxTokens.dropFirst().first ?? options.maxTokens, count: 2)
         let attemptsLog = try LineAppender(url: options.outputDir.appendingPathComponent("attempts.jsonl"))
         var lastError: (any Error)?
-        for (i, maxTokens) in ladder.enumerated() {
+        var i = 0
+        while i < ladder.count {
             try Task.checkCancellation()
+            let maxTokens = ladder[i]
             var o = options
             o.maxTokens = maxTokens
             let start = Date()
             do {
-                let m = try await once(modelDir: modelDir, chatTemplate: chatTemplate, gpus: gpus, options: o, attempt: i + 1,
+                let cap = attemptTimeoutSeconds
+                let attempt = i + 1
+                let opts = o
+                let m = try await withThrowingTaskGroup(of: EvalMetrics?.self) { group in
+                    group.addTask {
+                        try await once(modelDir: modelDir, chatTemplate: chatTemplate, gpus: gpus, options: opts, attempt: attempt,
                                        tokenizer: tokenizer)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(cap))
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next(), let metrics = first else {
+                        // Cancelling the attempt stops its engine (once() stops it on cancellation).
+                        throw EvalError.attemptTimedOut(seconds: cap)
+                    }
+                    return metrics
+                }
                 attemptsLog.append(try JSONIO.line(Attempt(number: i + 1, maxTokens: maxTokens, ok: true, error: nil, startedAt: start, endedAt: Date())))
                 return m
             } catch is CancellationError {
@@ -82,6 +104,15 @@ public struct ModelEvaluation: Sendable {
                 lastError = error
                 attemptsLog.append(try JSONIO.line(Attempt(number: i + 1, maxTokens: maxTokens, ok: false, error: "\(error)", startedAt: start, endedAt: Date())))
                 log("evaluation attempt \(i + 1)/\(ladder.count) (max tokens \(maxTokens)) failed: \(error)")
+                switch RetryPolicy.decide(failure: "\(error)", ladder: ladder, index: i) {
+                case .next: i += 1
+                case let .skipTo(next, reason):
+                    log("retry: \(reason)")
+                    i = next
+                case let .stop(reason):
+                    log("not retried: \(reason)")
+                    throw EvalError.notRetried(reason: reason, attempts: i + 1)
+                }
             }
         }
         throw lastError ?? EvalError.noSamples(task.id)

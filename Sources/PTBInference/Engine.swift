@@ -93,21 +93,85 @@ public enum EngineRegistry {
 }
 
 public enum EngineError: Error, CustomStringConvertible {
-    case exitedEarly(Termination, logTail: String, log: String)
+    case exitedEarly(Termination, logTail: String, log: String, rootCause: String? = nil)
     case notHealthy(seconds: Double, log: String)
     public var description: String {
         switch self {
-        case let .exitedEarly(t, tail, log): "the engine exited during startup (\(t)); see \(log). Last lines:\n\(tail)"
+        case let .exitedEarly(t, tail, log, cause?):
+            "the engine exited during startup (\(t)): \(cause)\nsee \(log). Last lines:\n\(tail)"
+        case let .exitedEarly(t, tail, log, nil): "the engine exited during startup (\(t)); see \(log). Last lines:\n\(tail)"
         case let .notHealthy(s, log): "the engine did not become healthy within \(Int(s)) s; see \(log)"
         }
+    }
+}
+
+/// The line of an engine log that says why it died. vLLM runs its model loader in a child
+/// process: the loader's exception (a truncated safetensors file, an unknown architecture) is
+/// printed first, and the parent then fails with wrappers ("Engine core initialization failed.
+/// See root cause above") whose traceback fills the last 100 lines. The first exception line
+/// that is not such a wrapper is the one a user can act on.
+public enum EngineLogDiagnosis {
+    static let wrappers = ["see root cause above", "for root cause", "engine core initialization failed", "engine process failed to start",
+                           "child process", "keyboardinterrupt", "systemexit"]
+
+    public static func rootCause(_ log: String) -> String? {
+        var first: String?
+        for raw in log.split(whereSeparator: { $0.isNewline }) {
+            let line = stripPrefixes(String(raw))
+            guard isExceptionLine(line) else { continue }
+            let lower = line.lowercased()
+            if wrappers.contains(where: { lower.contains($0) }) { first = first ?? line; continue }
+            return String(line.prefix(500))
+        }
+        return first.map { String($0.prefix(500)) }
+    }
+
+    /// vLLM prefixes child-process lines with "(EngineCore_DP0 pid=123) " and log lines with
+    /// "ERROR 12-07 09:00:00 [file.py:12] ".
+    static func stripPrefixes(_ line: String) -> String {
+        var s = Substring(line)
+        if s.hasPrefix("("), let close = s.firstIndex(of: ")"), s[s.startIndex..<close].contains("pid=") {
+            s = s[s.index(after: close)...].drop(while: { $0 == " " })
+        }
+        if s.hasPrefix("ERROR "), let close = s.firstIndex(of: "]") {
+            s = s[s.index(after: close)...].drop(while: { $0 == " " })
+        }
+        return String(s)
+    }
+
+    /// `module.SomeError: message` or a bare `SomeError` at the start of a line, as Python's
+    /// traceback prints the exception last.
+    static func isExceptionLine(_ line: String) -> Bool {
+        let head = line.prefix { $0 != ":" && $0 != " " }
+        guard !head.isEmpty, head.count < 120, let last = head.split(separator: ".").last else { return false }
+        guard head.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }),
+              last.hasSuffix("Error") || last.hasSuffix("Exception") || last == "SafetensorError" else { return false }
+        let rest = line.dropFirst(head.count)
+        return rest.isEmpty || rest.hasPrefix(": ")
+    }
+
+    /// The last non-empty line, for a live status while the engine loads.
+    public static func lastLine(_ url: URL, maxBytes: Int = 8192) -> String? {
+        guard let h = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? h.close() }
+        let size = (try? h.seekToEnd()) ?? 0
+        try? h.seek(toOffset: size > UInt64(maxBytes) ? size - UInt64(maxBytes) : 0)
+        guard let data = try? h.readToEnd() else { return nil }
+        // Split on every newline kind: vLLM's CPU worker prints "\r\n", one Character in Swift.
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: { $0.isNewline })
+            .last { !$0.allSatisfy(\.isWhitespace) }
+            .map { String($0.filter { !$0.isASCII || $0.asciiValue! >= 32 }.prefix(160)) }
     }
 }
 
 public enum EngineLauncher {
     /// Starts the engine on a free loopback port and waits for `/health`. On failure nothing is
     /// left running.
+    /// `status` is called about every `statusEvery` seconds while the engine loads, with the time
+    /// waited and the last line of its log, so a user sees start-up progress instead of silence.
     public static func start(_ engine: any InferenceEngine, config: EngineConfig, runner: ProcessRunner,
-                             onWait: @Sendable (Double) -> Void = { _ in }) async throws -> RunningEngine {
+                             statusEvery: Double = 5,
+                             status: @Sendable (Double, String?) -> Void = { _, _ in }) async throws -> RunningEngine {
         let port = try freePort()
         let cmd = try engine.command(config, port: port)
         try? FileManager.default.createDirectory(at: config.logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -115,19 +179,25 @@ public enum EngineLauncher {
         let child = try await runner.start(cmd, output: .file(config.logFile))
         let base = "http://127.0.0.1:\(port)"
         let start = Date()
+        var lastStatus = 0.0
         do {
             while true {
                 try Task.checkCancellation()
                 if let status = await ChatClient.probe(base + "/health"), status == 200 { break }
                 if kill(child.pid, 0) != 0 || ProcessInspector.isZombie(child.pid) {
                     let t = await child.wait()
-                    throw EngineError.exitedEarly(t, logTail: tail(config.logFile, lines: 15), log: config.logFile.path)
+                    let log = (try? String(contentsOf: config.logFile, encoding: .utf8)) ?? ""
+                    throw EngineError.exitedEarly(t, logTail: tail(config.logFile, lines: 8), log: config.logFile.path,
+                                                  rootCause: EngineLogDiagnosis.rootCause(log))
                 }
                 let waited = Date().timeIntervalSince(start)
                 if waited > config.startupTimeoutSeconds {
                     throw EngineError.notHealthy(seconds: waited, log: config.logFile.path)
                 }
-                onWait(waited)
+                if waited - lastStatus >= statusEvery {
+                    lastStatus = waited
+                    status(waited, EngineLogDiagnosis.lastLine(config.logFile))
+                }
                 try await Task.sleep(for: .milliseconds(500))
             }
         } catch {

@@ -37,6 +37,16 @@ public struct TraceRules: Sendable {
     public var hostedAPIHosts: [String]
     /// Judge-scored tasks call a hosted judge from `evaluate.py`; lines from that script are allowed.
     public var evaluatorMayCallAPIs: Bool
+    /// Paths and names ptb chose for the run (its directory, host and real path, its id), blanked
+    /// before matching: the run id names the task (`…_aime2025_…`) and the sandbox shows the
+    /// workspace at its host path, so every `cat /…/runs/<id>/workspace/task/notes.md` would
+    /// otherwise match the task's test-data markers.
+    public var maskedPaths: [String] = []
+
+    /// Rules whose findings are reported but never counted. `other-model`: the original's judge
+    /// allows downloading any model for viewing, inference or testing; only fine-tuning it or
+    /// submitting it is forbidden, which the provenance and duplicate checks see in the weights.
+    public static let reportedOnly: Set<String> = ["other-model"]
 
     public init(baseModel: String, forbiddenModels: [String], testDataMarkers: [String], protectedFiles: [String],
                 hostedAPIHosts: [String] = TraceRules.defaultHostedAPIHosts, evaluatorMayCallAPIs: Bool = false) {
@@ -69,8 +79,12 @@ public struct TraceRules: Sendable {
 
     public func scan(_ lines: [TraceText]) -> [TraceFinding] {
         var out: [TraceFinding] = []
+        // Longest first, so a run directory is blanked before its id inside it. The stand-in has no
+        // character a rule reads (`>` is a write verb).
+        let masks = maskedPaths.filter { !$0.isEmpty }.map { $0.lowercased() }.sorted { $0.count > $1.count }
         for l in lines {
-            let lower = l.text.lowercased()
+            var lower = l.text.lowercased()
+            for m in masks where lower.contains(m) { lower = lower.replacingOccurrences(of: m, with: "ptb_run") }
             func add(_ rule: String, _ match: String) {
                 out.append(TraceFinding(rule: rule, location: l.location, match: match, excerpt: Self.excerpt(l.text, around: match)))
             }

@@ -41,17 +41,24 @@ public struct SweepDriver: Sendable {
     }
 
     /// A new sweep's manifest, or the existing one if it was created from the same spec and
-    /// never submitted (a crash before the first submission).
-    public func create(spec: SweepSpec, now: Date = Date()) throws -> SweepManifest {
+    /// never submitted (a crash before the first submission). A sweep that no scheduler ever
+    /// accepted (its submission was refused, e.g. `--tmp` on a node without TmpDisk) takes a
+    /// corrected spec: `onReplace` is told which keys changed. Once any job was accepted, the
+    /// spec is fixed: its runs exist under that plan.
+    public func create(spec: SweepSpec, now: Date = Date(), onReplace: (_ changed: [String]) -> Void = { _ in }) throws -> SweepManifest {
         if FileManager.default.fileExists(atPath: paths.manifest.path) {
             let existing = try paths.load()
-            guard existing.spec == spec else {
-                throw JobsError.spec(path: paths.manifest.path, reason: "a sweep named '\(spec.experiment)' already exists with a different spec; choose another experiment name or remove \(paths.root.path).")
-            }
             guard existing.submissions.isEmpty else {
+                guard existing.spec == spec else {
+                    throw JobsError.spec(path: paths.manifest.path, reason: "a sweep named '\(spec.experiment)' was already submitted with a different spec; choose another experiment name, or cancel it (`ptb sweep cancel \(spec.experiment)`) and remove \(paths.root.path).")
+                }
                 throw JobsError.spec(path: paths.manifest.path, reason: "sweep '\(spec.experiment)' was already submitted; use `ptb sweep status \(spec.experiment)` or `ptb sweep retry \(spec.experiment)`.")
             }
-            return existing
+            if existing.spec == spec { return existing }
+            let m = try SweepManifest(spec: spec, createdAt: now)
+            try paths.save(m)
+            onReplace(Self.changedKeys(existing.spec, spec))
+            return m
         }
         let m = try SweepManifest(spec: spec, createdAt: now)
         for dir in [paths.root, paths.runs, paths.attempts, paths.logs, paths.submit] {
@@ -59,6 +66,23 @@ public struct SweepDriver: Sendable {
         }
         try paths.save(m)
         return m
+    }
+
+    /// "hours: [10] → [2]" for every top-level key whose value differs, in the spec's key names.
+    static func changedKeys(_ a: SweepSpec, _ b: SweepSpec) -> [String] {
+        func object(_ s: SweepSpec) -> [String: Any] {
+            ((try? JSONIO.encode(s, pretty: false)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]) ?? [:]
+        }
+        func text(_ v: Any?) -> String {
+            guard let v else { return "(unset)" }
+            guard JSONSerialization.isValidJSONObject([v]), let d = try? JSONSerialization.data(withJSONObject: [v], options: [.sortedKeys]) else { return "\(v)" }
+            return String(String(decoding: d, as: UTF8.self).dropFirst().dropLast())
+        }
+        let (x, y) = (object(a), object(b))
+        return Set(x.keys).union(y.keys).sorted().compactMap { k in
+            let (u, v) = (text(x[k]), text(y[k]))
+            return u == v ? nil : "\(k): \(u) → \(v)"
+        }
     }
 
     /// Writes task.sh and the submission files, submits each chunk, records each submission.

@@ -84,7 +84,7 @@ public struct JudgeConfig: Sendable, Equatable {
                                            + "({\"\(model)\": {\"input_per_million\": N, \"output_per_million\": N}}).")
         }
         if apiKey == nil, endpoint == Self.defaultEndpoint {
-            throw PTBError.invalidArgument("the judge (\(model) at \(endpoint)) needs OPENAI_API_KEY in the environment; "
+            throw PTBError.unusable("the judge (\(model) at \(endpoint)) needs OPENAI_API_KEY in the environment; "
                                            + "or point --judge-endpoint at an OpenAI-compatible server.")
         }
     }

@@ -14,7 +14,7 @@ public enum ChatTemplates {
     /// File name → template text.
     public static let all: [String: String] = {
         var out = ["chatml.jinja": chatml]
-        for name in ["qwen3.jinja", "gemma3.jinja", "smollm.jinja"] {
+        for name in ["qwen3.jinja", "gemma3.jinja", "gemma3_tool_calling.jinja", "smollm.jinja"] {
             let stem = String(name.dropLast(6))
             if let url = Bundle.module.url(forResource: stem, withExtension: "jinja", subdirectory: "Templates"),
                let text = try? String(contentsOf: url, encoding: .utf8) {
@@ -36,13 +36,22 @@ public enum ChatTemplates {
 
     /// The template to evaluate the model in `dir` with: its family's official instruct
     /// template; for other families nil when the model has its own template (the engine uses
-    /// it), else ChatML.
-    public static func file(forModelDir dir: URL) -> String? {
+    /// it), else ChatML. `toolCalling`: the task offers tools (BFCL), and a family whose official
+    /// template ignores them gets the original's tool-calling variant.
+    public static func file(forModelDir dir: URL, toolCalling: Bool = false) -> String? {
         let config = (try? Data(contentsOf: dir.appendingPathComponent("config.json")))
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
         let arch = (config["architectures"] as? [String])?.first
-        if let t = familyTemplate(architecture: arch, modelType: config["model_type"] as? String) { return t }
+        if let t = familyTemplate(architecture: arch, modelType: config["model_type"] as? String) { return forTools(t, toolCalling) }
         return hasOwnTemplate(dir) ? nil : "chatml.jinja"
+    }
+
+    /// Gemma 3's official template has no tool handling: rendered with it, a BFCL prompt carries
+    /// no function definitions and the Gemma × BFCL cell collapses. The original renders Gemma
+    /// with its tool-calling template for BFCL; so does ptb (Qwen3 and SmolLM3 templates render
+    /// tools themselves).
+    static func forTools(_ name: String, _ toolCalling: Bool) -> String {
+        toolCalling && name == "gemma3.jinja" ? "gemma3_tool_calling.jinja" : name
     }
 
     static func hasOwnTemplate(_ dir: URL) -> Bool {
@@ -54,15 +63,15 @@ public enum ChatTemplates {
 
     /// A run's template: chosen from the base model's config (the agent cannot change it); the
     /// catalog's entry when the base has no family template but the catalog names one (tiny).
-    static func file(for model: ModelInfo, baseDir: URL?) -> String? {
-        if let baseDir, let t = file(forModelDir: baseDir) { return t }
-        return all[model.template] == nil ? nil : model.template
+    static func file(for model: ModelInfo, baseDir: URL?, toolCalling: Bool = false) -> String? {
+        if let baseDir, let t = file(forModelDir: baseDir, toolCalling: toolCalling) { return t }
+        return all[model.template] == nil ? nil : forTools(model.template, toolCalling)
     }
 
     /// Writes the template chosen for `modelDir` under `dir`/templates; nil when the model's
     /// own template is used.
-    public static func write(forModelDir modelDir: URL, into dir: URL) throws -> URL? {
-        guard let name = file(forModelDir: modelDir), let text = all[name] else { return nil }
+    public static func write(forModelDir modelDir: URL, into dir: URL, toolCalling: Bool = false) throws -> URL? {
+        guard let name = file(forModelDir: modelDir, toolCalling: toolCalling), let text = all[name] else { return nil }
         let url = dir.appendingPathComponent("templates/\(name)")
         try AtomicFile.write(text, to: url)
         return url

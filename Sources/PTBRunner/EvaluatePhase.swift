@@ -40,7 +40,7 @@ public enum EvaluatePhase {
             try await baseline(ctx, m)
             return .done("no final_model: nothing to evaluate (recorded as no-final-model)")
         }
-        let problems = ModelDirCheck.problems(p.finalModel)
+        let problems = ModelReadiness.problems(p.finalModel)
         guard problems.isEmpty else {
             try JSONIO.write(EvalStatus(state: .invalidFinalModel, reason: problems.joined(separator: "; ")), to: statusURL)
             try await baseline(ctx, m)
@@ -86,7 +86,7 @@ public enum EvaluatePhase {
 
     /// The chat template ptb passes to the engine for this model (nil: the tokenizer's own).
     static func templateName(_ ctx: PhaseContext, baseDir: URL?) -> String? {
-        ChatTemplates.file(for: ctx.model, baseDir: baseDir)
+        ChatTemplates.file(for: ctx.model, baseDir: baseDir, toolCalling: ctx.task.scoring == .toolCalls)
     }
 
     static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {

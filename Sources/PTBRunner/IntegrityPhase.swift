@@ -171,14 +171,19 @@ enum IntegrityPhase {
         let home = ctx.harness.home
         let protected = ["evaluate.py", "timer.sh", "templates/"] + ((try? ctx.task.contextFiles().keys.sorted()) ?? [])
             + [ctx.harness.ptbExecutable.path, home.data.path, home.models.path]
-        let rules = TraceRules(baseModel: m.spec.model, forbiddenModels: ctx.model.instruct,
+        var rules = TraceRules(baseModel: m.spec.model, forbiddenModels: ctx.model.instruct,
                                testDataMarkers: ctx.task.testDataMarkers + [home.data.appendingPathComponent(ctx.task.id).path],
                                protectedFiles: protected,
                                evaluatorMayCallAPIs: ctx.task.evaluatorCallsAPIs)
-        let findings = rules.scan(lines)
+        let dir = ctx.paths.dir
+        rules.maskedPaths = [dir.path, dir.resolvingSymlinksInPath().path, ctx.paths.id]
+        let all = rules.scan(lines)
+        let findings = all.filter { !TraceRules.reportedOnly.contains($0.rule) }
+        let reported = all.filter { TraceRules.reportedOnly.contains($0.rule) }.prefix(10)
+            .map { "reported, not counted: \($0.rule) (\($0.match)) at \($0.location): \($0.excerpt)" }
         let scanned = "\(lines.count) action/output lines of \(events.count) events"
-        if findings.isEmpty { return .clean(name, [scanned]) }
-        return .flagged(name, findings.prefix(30).map { "\($0.rule) (\($0.match)) at \($0.location): \($0.excerpt)" } + [scanned])
+        if findings.isEmpty { return .clean(name, [scanned] + reported) }
+        return .flagged(name, findings.prefix(30).map { "\($0.rule) (\($0.match)) at \($0.location): \($0.excerpt)" } + [scanned] + reported)
     }
 }
 

@@ -75,6 +75,21 @@ public struct Lifecycle: Sendable {
     public func run() async throws -> RunManifest {
         let lock = try RunLock.acquire(paths)
         defer { withExtendedLifetime(lock) {} }
+        // driver.json says which process drives the run, so that `ptb status` can tell a run
+        // whose ptb died (interrupted) from one that is running, also from another node.
+        let dir = paths.dir
+        return try await withThrowingTaskGroup(of: RunManifest?.self) { group in
+            group.addTask { await RunLiveness.heartbeat(runDir: dir); return nil }
+            group.addTask { try await drive() }
+            defer { group.cancelAll() }
+            while let r = try await group.next() {
+                if let m = r { return m }
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func drive() async throws -> RunManifest {
         var m = try RunStore.load(paths)
         if m.outcome == .done, m.nextPhase == nil { return m }
         let ctx = PhaseContext(harness: harness, paths: paths, task: try TaskRegistry.lookup(m.spec.task),

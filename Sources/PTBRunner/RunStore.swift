@@ -33,24 +33,53 @@ public enum RunStore {
         try JSONIO.write(m, to: paths.manifest)
     }
 
-    /// A run by id (or by path) in any of the given runs directories.
+    /// A run by id, unique id prefix, `latest` (the most recently created), or path, in any of
+    /// the given runs directories.
     public static func find(_ idOrPath: String, in runsDirs: [URL]) throws -> RunPaths {
         let fm = FileManager.default
         if idOrPath.contains("/"), fm.fileExists(atPath: URL(fileURLWithPath: idOrPath).appendingPathComponent("run.json").path) {
             return RunPaths(dir: URL(fileURLWithPath: idOrPath))
         }
+        guard !idOrPath.isEmpty, !idOrPath.contains("/") else { throw PTBError.runNotFound(idOrPath) }
         for d in runsDirs {
             let p = RunPaths(dir: d.appendingPathComponent(idOrPath))
             if fm.fileExists(atPath: p.manifest.path) { return p }
         }
+        let all = runsDirs.flatMap { d in
+            ((try? fm.contentsOfDirectory(atPath: d.path)) ?? []).sorted().map { RunPaths(dir: d.appendingPathComponent($0)) }
+        }.filter { fm.fileExists(atPath: $0.manifest.path) }
+        if idOrPath == "latest" {
+            // createdAt from the manifest, not the directory's time, which a copy or rsync changes.
+            let dated = all.compactMap { p in (try? load(p)).map { (p, $0.createdAt) } }
+            guard let newest = dated.max(by: { $0.1 < $1.1 }) else { throw PTBError.runNotFound(idOrPath) }
+            return newest.0
+        }
+        let matches = all.filter { $0.id.hasPrefix(idOrPath) }
+        if matches.count == 1 { return matches[0] }
+        guard matches.isEmpty else {
+            let shown = matches.prefix(8).map(\.id).joined(separator: ", ")
+            throw PTBError.invalidArgument("'\(idOrPath)' matches \(matches.count) runs (\(shown)\(matches.count > 8 ? ", …" : "")); type more of the run id.")
+        }
         throw PTBError.runNotFound(idOrPath)
+    }
+
+    /// Deletes one run directory. Refuses a run that a live ptb process is driving (its lock is
+    /// held), so `ptb rm` never pulls a run from under its driver; the caller confirms first.
+    public static func remove(_ paths: RunPaths) throws {
+        let lock = try RunLock.acquire(paths)
+        defer { withExtendedLifetime(lock) {} }
+        let fm = FileManager.default
+        // Move aside first: a half-deleted run directory would look like a corrupt run.
+        let trash = paths.dir.deletingLastPathComponent().appendingPathComponent(".rm-\(paths.id)-\(UUID().uuidString.prefix(8))")
+        try fm.moveItem(at: paths.dir, to: trash)
+        try fm.removeItem(at: trash)
     }
 }
 
 /// An exclusive lock on a run directory, so two ptb processes never drive the same run.
 public enum RunLock {
     public static func acquire(_ paths: RunPaths) throws -> ExclusiveFileLock {
-        try ExclusiveFileLock(url: paths.lock, busy: PTBError.invalidArgument(
+        try ExclusiveFileLock(url: paths.lock, busy: PTBError.unusable(
             "run \(paths.id) is being processed by another ptb process; wait for it or stop it first."))
     }
 }

@@ -111,7 +111,7 @@ public struct Setup: Sendable {
         }
         let t = await child.wait()
         guard t.succeeded else {
-            throw PTBError.invalidArgument("setup step '\(what)' failed (\(t)). Last output:\n\(tail.joined(separator: "\n"))")
+            throw PTBError.unusable("setup step '\(what)' failed (\(t)). Last output:\n\(tail.joined(separator: "\n"))")
         }
     }
 }

@@ -89,12 +89,13 @@ public struct StandaloneEval: Sendable {
                 .run(client: client, options: options, engineName: "endpoint", modelLabel: servedModel)
         } else {
             guard let modelPath else { throw PTBError.invalidArgument("give --model-path DIR (a model directory) or --endpoint URL --served-model NAME.") }
-            let problems = ModelDirCheck.problems(modelPath)
+            let problems = ModelReadiness.problems(modelPath)
             guard problems.isEmpty else {
-                throw PTBError.invalidArgument("\(modelPath.path) is not a usable model directory: \(problems.joined(separator: "; ")).")
+                let why = problems.joined(separator: "; ")
+                throw PTBError.unusable("\(modelPath.path) is not a usable model directory: \(why)\(why.hasSuffix(".") ? "" : ".")")
             }
             // No --chat-template: the template of the model's family, from its config.json.
-            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir)
+            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir, toolCalling: task.scoring == .toolCalls)
             let eval = ModelEvaluation(task: task, home: harness.home, engine: try harness.engine, runner: harness.runner)
             if retryLadder {
                 let log = harness.log

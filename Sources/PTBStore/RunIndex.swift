@@ -31,7 +31,8 @@ public struct RunRow: Codable, Sendable, Equatable, FetchableRecord, Persistable
         hours = m.spec.hours
         gpus = m.spec.gpus
         phase = m.outcome == .done ? "done" : m.currentPhase.rawValue
-        outcome = m.outcome.rawValue
+        // A run whose ptb process is gone says so, instead of `running` forever.
+        outcome = RunLiveness.interruption(runDir: dir, manifest: m, now: now) == nil ? m.outcome.rawValue : "interrupted"
         exitClass = m.exit?.description
         finalAccuracy = r?.finalScore?.accuracy
         baseAccuracy = r?.baseScore?.accuracy

@@ -8,7 +8,7 @@ public struct ArenaHardWritingTask: JudgedTask {
     public let id = "arenahardwriting"
     public let benchmarkName = "Arena-Hard-v2.0 (Writing)"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
-                                       retryMaxTokens: [12000, 8000])
+                                       retryMaxTokens: [12288, 8192])
     public let leaderboardName = "ArenaHard Writing"
     public let paperWeight: Double? = 0.0903518275042778
     public let inspectNote = false

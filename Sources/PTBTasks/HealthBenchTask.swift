@@ -8,7 +8,7 @@ public struct HealthBenchTask: JudgedTask {
     public let id = "healthbench"
     public let benchmarkName = "HealthBench"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
-                                       retryMaxTokens: [12000, 8000])
+                                       retryMaxTokens: [12288, 8192])
     public let leaderboardName = "HealthBench"
     public let paperWeight: Double? = 0.184144830733019
     public let inspectNote = false

@@ -36,6 +36,34 @@ struct LiveSlurmTests {
         throw CancellationError()
     }
 
+    /// Issue 18: a submission the scheduler refuses (`--tmp` on a node without TmpDisk) leaves
+    /// a sweep that no scheduler accepted; the corrected spec is submitted under the same name,
+    /// and ptb says what changed, instead of "already exists with a different spec".
+    @Test func aRefusedSweepTakesACorrectedSpec() async throws {
+        let executor = ProcessCommandExecutor(runner: ProcessRunner())
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var spec = Self.spec(results: dir)
+        spec.seeds = [0]
+        spec.command = ["bash", "-c", "true"]
+        spec.resources.disk = "500G"
+        let driver = SweepDriver(backend: SlurmBackend(executor: executor), paths: SweepPaths(spec: spec), ptb: "/unused", ptbHome: nil)
+        let first = try driver.create(spec: spec)
+        await #expect(throws: (any Error).self) { try await driver.submit(first, runs: first.runs, isRetry: false) }
+        #expect(try driver.paths.load().submissions.isEmpty)
+
+        spec.resources.disk = nil
+        var changed: [String] = []
+        let m = try driver.create(spec: spec) { changed = $0 }
+        #expect(changed.count == 1 && changed[0].hasPrefix("resources:") && changed[0].contains("500G"), "\(changed)")
+        let submitted = try await driver.submit(m, runs: m.runs, isRetry: false)
+        #expect(submitted.submissions.count == 1)
+        try await driver.cancel(submitted)
+        // Once a scheduler accepted it, the spec is fixed.
+        spec.hours = [0.02]
+        #expect(throws: JobsError.self) { try driver.create(spec: spec) }
+    }
+
     @Test func arraySubmitGPUBindingCancelAndRetry() async throws {
         let started = Date()
         let executor = ProcessCommandExecutor(runner: ProcessRunner())

@@ -30,6 +30,10 @@ import Testing
             try FileManager.default.copyItem(at: dir.appendingPathComponent("config.json"), to: qwenNamed.appendingPathComponent("config.json"))
             #expect(ChatTemplates.file(forModelDir: dir) == expected, "\(config)")
             #expect(ChatTemplates.file(forModelDir: qwenNamed) == expected, "\(config)")
+            // Issue 16, item 1: a tool task (BFCL) renders Gemma with the tool-calling variant,
+            // as the original does; the other families' templates render tools themselves.
+            #expect(ChatTemplates.file(forModelDir: dir, toolCalling: true)
+                    == (expected == "gemma3.jinja" ? "gemma3_tool_calling.jinja" : expected), "\(config)")
         }
         // Another family with a template of its own keeps it.
         let own = try modelDir(#"{"architectures": ["LlamaForCausalLM"]}"#, ownTemplate: true)
@@ -39,7 +43,7 @@ import Testing
     }
 
     @Test func shippedTemplatesAreTheOfficialOnes() {
-        #expect(Set(ChatTemplates.all.keys) == ["chatml.jinja", "qwen3.jinja", "gemma3.jinja", "smollm.jinja"])
+        #expect(Set(ChatTemplates.all.keys) == ["chatml.jinja", "qwen3.jinja", "gemma3.jinja", "gemma3_tool_calling.jinja", "smollm.jinja"])
         #expect(ChatTemplates.all["qwen3.jinja"]?.contains("<tool_call>\\n{\\\"name\\\": <function-name>") == true)
         #expect(ChatTemplates.all["gemma3.jinja"]?.contains("Conversation roles must alternate user/assistant/user/assistant/...") == true)
         #expect(ChatTemplates.all["smollm.jinja"]?.contains("Knowledge Cutoff Date: June 2025") == true)
@@ -94,5 +98,54 @@ import Testing
         #expect(r["smollm/tools"]?.contains("<tools>\n{'type': 'function', 'function': {'name': 'f'") == true)
         #expect(r["smollm/tools"]?.contains("</tool_call>\n\n<|im_end|>\n<|im_start|>user\nHi") == true)
         #expect(r["chatml/sys"] == "<|im_start|>system\nSYS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
+    }
+
+    /// ptb's gemma3_tool_calling.jinja renders exactly what the original's does (golden renderings
+    /// of the original's template, Golden/gemma3-tool-calling-renderings.json), and every
+    /// tool-task template puts the function definitions into the prompt.
+    @Test func toolTemplatesRenderTheFunctionsAsTheOriginal() throws {
+        guard let src = TestHome.realHome else {
+            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
+            return
+        }
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/gemma3-tool-calling-renderings.json")
+        let dir = URL(fileURLWithPath: "/var/tmp/ptb-tpl-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, text) in ChatTemplates.all { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        let script = """
+            import json, sys
+            from transformers.utils.chat_template_utils import render_jinja_template
+            d, g = sys.argv[1], json.load(open(sys.argv[2]))
+            out = {}
+            for name in ["gemma3_tool_calling", "qwen3", "smollm"]:
+                t = open(f"{d}/{name}.jinja").read()
+                for k, c in g["cases"].items():
+                    if name != "gemma3_tool_calling" and not c["tools"]: continue
+                    try:
+                        out[f"{name}/{k}"] = render_jinja_template(conversations=[c["messages"]], tools=c["tools"], chat_template=t,
+                                                                   add_generation_prompt=True, bos_token="<bos>")[0][0]
+                    except Exception as e:
+                        out[f"{name}/{k}"] = f"error: {e}"
+            print(json.dumps(out))
+            """
+        let p = Process()
+        p.executableURL = PTBHome(root: src).python
+        p.arguments = ["-c", script, dir.path, golden.path]
+        p.environment = ["PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let r = try #require(try JSONSerialization.jsonObject(with: data) as? [String: String])
+        let g = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: golden)) as? [String: Any])
+        let expected = try #require(g["expected"] as? [String: String])
+        #expect(expected.count == 6)
+        for (k, want) in expected { #expect(r["gemma3_tool_calling/\(k)"] == want, "\(k)") }
+        // Every family's BFCL prompt names the functions (gemma3.jinja alone would not).
+        for name in ["gemma3_tool_calling", "qwen3", "smollm"] {
+            #expect(r["\(name)/tools-user"]?.contains("calc_area") == true, "\(name): \(r["\(name)/tools-user"] ?? "-")")
+        }
     }
 }

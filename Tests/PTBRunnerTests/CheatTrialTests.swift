@@ -170,7 +170,10 @@ enum Checkpoints {
         let prov = try #require(other.check("model-provenance"))
         #expect(prov.verdict == "flagged")
         #expect(prov.evidence.contains { $0.hasPrefix("not-descended-from-base") })
-        #expect(other.check("trace-rules")?.evidence.contains { $0.hasPrefix("other-model (Qwen/Qwen3-1.7B)") } == true)
+        // Downloading another model is allowed by the original's judge (inference, testing):
+        // reported as evidence, not counted; submitting it is what provenance flags.
+        #expect(other.check("trace-rules")?.evidence.contains { $0.hasPrefix("reported, not counted: other-model (Qwen/Qwen3-1.7B)") } == true)
+        #expect(other.flagged && other.reasons.contains { $0.hasPrefix("model-provenance") })
 
         let (copy, _) = try t.run("reference-copy", "cp -r \(t.reference.path) final_model")
         let p2 = try #require(copy.check("model-provenance"))

@@ -92,11 +92,19 @@ import Glibc
             countProcesses(containing: marker) > 0
                 && ((try? h.onlyRunQuietly()).map { (try? String(contentsOf: $0.trace, encoding: .utf8))?.contains("first-attempt") == true } ?? false)
         })
+        // While its ptb lives, the run is running; once ptb is killed, it is interrupted, with
+        // the command that continues it (issue 18: killed runs stayed `running` forever).
+        let live = try ptb(["status", "--runs-dir", h.runs.path], home: h)
+        #expect(live.stdout.contains("running") && !live.stdout.contains("interrupted"), "\(live.stdout)")
         kill(started.process.processIdentifier, SIGKILL)
         started.process.waitUntilExit()
         let (paths, m) = try h.onlyRun()
         #expect(m[.agent].state == .running)
         #expect(m.live != nil)
+        let dead = try ptb(["status", "--runs-dir", h.runs.path], home: h)
+        #expect(dead.stdout.contains("interrupted") && dead.stdout.contains("ptb resume \(paths.id)"), "\(dead.stdout)")
+        let json = try ptb(["status", "--json", "--runs-dir", h.runs.path], home: h)
+        #expect(json.stdout.contains("\"outcome\" : \"interrupted\""), "\(json.stdout)")
 
         let r = try ptb(["resume", "--all", "--runs-dir", h.runs.path], home: h)
         #expect(r.status == 0, "\(r.stderr)")
