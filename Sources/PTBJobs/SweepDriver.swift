@@ -162,8 +162,13 @@ extension SweepManifest {
         s.gpus = run.gpus
         s.seed = run.seed
         // The leaderboard's method is the run's name, one configuration each as the original's
-        // results/<method>/: with several agents, each agent is a method of its own.
-        s.name = spec.agents.count > 1 ? "\(experiment)-\(run.agent)" : experiment
+        // results/<method>/: every axis the sweep varies besides task, model and seed (agent,
+        // time budget, GPUs) is part of it, so no two configurations share a row.
+        var name = experiment
+        if spec.agents.count > 1 { name += "-\(run.agent)" }
+        if Set(spec.hours).count > 1 { name += "-\(RunSpec.formatHours(run.hours))h" }
+        if Set(spec.gpus).count > 1 { name += "-\(run.gpus)gpu" }
+        s.name = name
         if let v = spec.sandbox { s.sandbox = v }
         if let v = spec.network { s.network = v }
         s.evalLimit = spec.evalLimit

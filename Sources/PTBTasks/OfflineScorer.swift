@@ -219,6 +219,8 @@ public struct OfflineScorer: Sendable {
 
     static func scoreOne(_ task: any EvalTask, _ sample: Sample, _ completion: String, _ toolCalls: [ToolCall]?, mode: NumericMatch.Mode,
                          executor: (any CodeExecutor)?) async throws -> Score {
+        // A completion as generated is scored as the original's evaluator saw it: <think> removed.
+        let completion = ReasoningBlock.split(completion).content
         if task.matchesNumericAnswer { return task.score(sample, completion: completion, mode: mode) }
         return try await task.evaluate(sample, completion: completion, toolCalls: toolCalls, executor: executor)
     }

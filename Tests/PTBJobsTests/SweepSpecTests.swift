@@ -128,6 +128,12 @@ import Testing
         one.agents = ["claude"]
         let single = try SweepManifest(spec: one, createdAt: Date())
         #expect(single.runSpec(for: single.runs[0]).name == "march")
+        // An ablation over budgets and GPUs: each setting is a method of its own.
+        one.hours = [1, 0.5]
+        one.gpus = [1, 2]
+        let ablation = try SweepManifest(spec: one, createdAt: Date())
+        #expect(Set(ablation.runs.map { ablation.runSpec(for: $0).name ?? "" })
+                == ["march-1h-1gpu", "march-1h-2gpu", "march-0.5h-1gpu", "march-0.5h-2gpu"])
     }
 
     @Test func execModeAndScoringJudgeReachEveryRun() throws {
