@@ -28,7 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
-        .target(name: "PTBCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
+        .target(name: "PTBCore", dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")], swiftSettings: settings),
         .target(name: "CPTBSys"),
         .target(name: "PTBProcess", dependencies: ["PTBCore", "CPTBSys"], swiftSettings: settings),
         .target(name: "PTBSandbox", dependencies: ["PTBCore", "PTBProcess"], swiftSettings: settings),
@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "PTBRunner", dependencies: [
             "PTBCore", "PTBProcess", "PTBSandbox", "PTBInference", "PTBTasks", "PTBEval", "PTBExecution", "PTBAgents", "PTBStore", "PTBIntegrity", "PTBJudge",
             .product(name: "Yams", package: "Yams"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-        ], resources: [.copy("Templates")], swiftSettings: settings),
+        ], resources: [.copy("Templates"), .copy("Cache")], swiftSettings: settings),
         .target(name: "PTBCommands", dependencies: [
             "PTBRunner", "PTBStore", "PTBEval", "PTBIntegrity", "PTBTasks", "PTBResults", "PTBJobs", "PTBExecution", "PTBCore", "PTBWeb", "PTBJudge",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

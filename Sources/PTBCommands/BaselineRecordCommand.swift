@@ -34,8 +34,9 @@ struct BaselineRecordCommand: AsyncParsableCommand {
             let runs = runsDir.map { URL(fileURLWithPath: $0) } ?? home.runs
             let bases = models.isEmpty ? ModelCatalog.all.filter { !$0.local }.map(\.id) : models
             var cellsModels: [String] = []
+            let catalog = try ModelCatalog.load(home: home)
             for m in bases {
-                let info = try ModelCatalog.lookup(m)
+                let info = try catalog.lookup(m)
                 cellsModels.append(m)
                 if instruct { cellsModels += info.instruct }
             }

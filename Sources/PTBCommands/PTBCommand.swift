@@ -14,7 +14,7 @@ public struct PTBCommand: AsyncParsableCommand {
             records the result. State lives in $PTB_HOME (default ~/.ptb).
             """,
         version: PTBVersion.current,
-        subcommands: [Run.self, Resume.self, Status.self, RemoveCommand.self, Eval.self, ScoreCommand.self, DataCommand.self, Setup.self, Index.self, ImportCommand.self, LeaderboardCommand.self, BaselinesCommand.self, BaselineRecordCommand.self, ProvenanceCommand.self, FingerprintCommand.self, ScanCommand.self, CheckCommand.self, SweepCommand.self, AgentsCommand.self, TraceCommand.self, ServeCommand.self, WebFixtureCommand.self, ImageCommand.self])
+        subcommands: [Run.self, Resume.self, Status.self, RemoveCommand.self, Eval.self, ScoreCommand.self, DataCommand.self, Setup.self, Index.self, ImportCommand.self, LeaderboardCommand.self, BaselinesCommand.self, BaselineRecordCommand.self, ProvenanceCommand.self, FingerprintCommand.self, ScanCommand.self, CheckCommand.self, SweepCommand.self, AgentsCommand.self, TraceCommand.self, ServeCommand.self, WebFixtureCommand.self, ImageCommand.self, CacheCommand.self, DoctorCommand.self])
 
     public init() {}
 }

@@ -14,7 +14,8 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A YAML file with the run settings (keys as the flags, with underscores). Flags override it.")
     var config: String?
     @Option(help: "Benchmark task id (e.g. arith).") var task: String?
-    @Option(help: "Base model id (e.g. tiny, Qwen/Qwen3-1.7B-Base).") var model: String?
+    @Option(help: "Base model: a catalog id (tiny, Qwen/Qwen3-1.7B-Base, entries of $PTB_HOME/models.yaml), any Hugging Face id in the HF cache (`ptb cache pull --model ID` fetches it), or a local directory (/path or ./path).") var model: String?
+    @Option(help: "Hugging Face revision of the base model: branch, tag or commit (default: the catalog's, else main).") var modelRevision: String?
     @Option(help: "Agent: reference, none, command, or a name in $PTB_HOME/agents.") var agent: String?
     @Option(help: "Agent config file (YAML) for config-defined agents.") var agentConfig: String?
     // Unconditional: `--hours -1` must reach validation ("must be positive"), not read as a flag.
@@ -51,6 +52,9 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("--task, --model and --agent are required (on the command line or in --config).")
         }
         var s = RunSpec(task: task, model: model, agent: agent)
+        s.modelRevision = modelRevision ?? file.modelRevision
+        // A local directory is stored absolute: resume and the index must find the same weights.
+        if ModelCatalog.looksLikePath(model) { s.model = ModelCatalog.expandPath(model) }
         s.agentConfig = (agentConfig.map { URL(fileURLWithPath: $0).standardizedFileURL.path }) ?? file.agentConfig
         s.hours = hours ?? file.hours ?? s.hours
         s.gpus = gpus ?? file.gpus ?? s.gpus
@@ -87,7 +91,8 @@ struct Run: AsyncParsableCommand {
             try Lifecycle.validate(spec, home: home)
             // A base model that is not there fails now, before a run directory exists (which the
             // leaderboard would otherwise read as a run that scored nothing).
-            _ = try ModelCatalog.resolveDirectory(try ModelCatalog.lookup(spec.model), home: home, env: ProcessInfo.processInfo.environment)
+            _ = try ModelCatalog.resolveDirectory(try ModelCatalog.load(home: home).lookup(spec.model, revision: spec.modelRevision),
+                                                  home: home, env: ProcessInfo.processInfo.environment)
             let (paths, _) = try RunStore.create(spec: spec, runsDir: runs)
             Console.err("run \(paths.id)\n  dir: \(paths.dir.path)")
             let (harness, trap) = Harness.cli(home: home, quiet: quiet)

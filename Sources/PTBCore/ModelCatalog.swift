@@ -1,27 +1,65 @@
 import Foundation
+import Yams
 
 /// A base model a run can post-train, and the checkpoints an agent must not submit instead.
 public struct ModelInfo: Sendable, Equatable {
+    /// What `--model` said: a catalog id, a Hugging Face id, or an absolute local directory.
     public let id: String
-    /// Instruction-tuned counterparts (the disallowed shortcut of the seeds).
+    /// Instruction-tuned counterparts (the disallowed shortcut of the seeds); the provenance check
+    /// compares against them and the trace rules and judge treat them as forbidden.
     public let instruct: [String]
     /// Built by ptb into PTB_HOME/models (no hub needed).
     public let local: Bool
-    /// Chat template file (in the task's templates/) used to evaluate this family.
+    /// Chat template file (in the task's templates/) used to evaluate this family; "" = the
+    /// model's own (or the family detected from its config.json).
     public let template: String
+    /// Set by a catalog file: the template wins over the one detected from config.json.
+    public let templatePinned: Bool
+    /// Name for tables; the id's last part when the catalog gives none.
+    public let displayName: String
+    /// Hugging Face revision (branch, tag or commit); nil = `main`.
+    public let revision: String?
+    /// A local directory holding the weights (`--model /path` or a catalog entry's `path:`).
+    public let path: String?
 
     public var safeName: String { ModelCatalog.safe(id) }
 
-    public init(id: String, instruct: [String], local: Bool, template: String) {
+    public init(id: String, instruct: [String], local: Bool, template: String, templatePinned: Bool = false,
+                displayName: String? = nil, revision: String? = nil, path: String? = nil) {
         self.id = id
         self.instruct = instruct
         self.local = local
         self.template = template
+        self.templatePinned = templatePinned
+        self.displayName = displayName ?? (id.split(separator: "/").last.map(String.init) ?? id)
+        self.revision = revision
+        self.path = path
+    }
+
+    /// The same model at another revision.
+    public func at(revision: String?) -> ModelInfo {
+        guard let revision else { return self }
+        return ModelInfo(id: id, instruct: instruct, local: local, template: template, templatePinned: templatePinned,
+                         displayName: displayName, revision: revision, path: path)
     }
 }
 
-public enum ModelCatalog {
-    public static let all: [ModelInfo] = [
+/// The models ptb knows by name: the four paper models and `tiny` built in, extended (or
+/// overridden, entry by entry) by `$PTB_HOME/models.yaml`. Any other Hugging Face id or a local
+/// directory also works as a base model; the catalog only adds what cannot be read from the
+/// weights: instruct counterparts, a pinned chat template, a display name.
+///
+/// ```yaml
+/// models:
+///   - id: meta-llama/Llama-3.2-1B
+///     instruct: [meta-llama/Llama-3.2-1B-Instruct]
+///     chat_template: chatml          # qwen3, gemma3, smollm, chatml, or own (the model's own)
+///     display_name: Llama 3.2 1B
+///     revision: main                 # optional default revision
+///     path: /shared/models/llama-1b  # optional: weights in a local directory
+/// ```
+public struct ModelCatalog: Sendable {
+    public static let builtIn: [ModelInfo] = [
         ModelInfo(id: "tiny", instruct: [], local: true, template: "chatml.jinja"),
         ModelInfo(id: "Qwen/Qwen3-1.7B-Base", instruct: ["Qwen/Qwen3-1.7B"], local: false, template: "qwen3.jinja"),
         ModelInfo(id: "Qwen/Qwen3-4B-Base", instruct: ["Qwen/Qwen3-4B"], local: false, template: "qwen3.jinja"),
@@ -29,17 +67,126 @@ public enum ModelCatalog {
         ModelInfo(id: "google/gemma-3-4b-pt", instruct: ["google/gemma-3-4b-it"], local: false, template: "gemma3.jinja"),
     ]
 
-    public static var ids: [String] { all.map(\.id) }
+    /// The built-in entries (the paper's base models and `tiny`).
+    public static var all: [ModelInfo] { builtIn }
+    public static var ids: [String] { builtIn.map(\.id) }
 
-    public static func lookup(_ id: String) throws -> ModelInfo {
-        if let m = all.first(where: { $0.id == id }) { return m }
-        // An instruct counterpart can be evaluated too (zero-shot baselines, `ptb baseline
-        // --instruct`); it uses its family's template and has no counterparts of its own.
-        if let base = all.first(where: { $0.instruct.contains(id) }) {
-            return ModelInfo(id: id, instruct: [], local: false, template: base.template)
+    /// Template families a catalog file may name.
+    public static let templateFamilies = ["qwen3", "gemma3", "smollm", "chatml", "own"]
+
+    public let entries: [ModelInfo]
+    /// The user's catalog file, when one was read.
+    public let file: URL?
+
+    public init(entries: [ModelInfo] = ModelCatalog.builtIn, file: URL? = nil) {
+        self.entries = entries
+        self.file = file
+    }
+
+    public static func catalogFile(_ home: PTBHome) -> URL { home.root.appendingPathComponent("models.yaml") }
+
+    /// The built-in entries plus `$PTB_HOME/models.yaml` (an entry with a built-in id replaces it).
+    public static func load(home: PTBHome) throws -> ModelCatalog {
+        let url = catalogFile(home)
+        guard FileManager.default.fileExists(atPath: url.path) else { return ModelCatalog() }
+        let user = try parse(url)
+        var entries = builtIn.filter { b in !user.contains { $0.id == b.id } }
+        entries += user
+        return ModelCatalog(entries: entries, file: url)
+    }
+
+    struct FileEntry: Decodable {
+        var id: String
+        var instruct: [String]?
+        var chatTemplate: String?
+        var displayName: String?
+        var revision: String?
+        var path: String?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case id, instruct, revision, path
+            case chatTemplate = "chat_template", displayName = "display_name"
         }
-        throw PTBError.unknownChoice(kind: "model", value: id, valid: ids,
-                                     hint: "Hub models must already be in the Hugging Face cache (HF_HOME).")
+    }
+
+    static func parse(_ url: URL) throws -> [ModelInfo] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        guard let top = try? Yams.load(yaml: text) as? [String: Any] else {
+            throw PTBError.config(path: url.path, reason: "expected a mapping with a `models:` list of entries (id, instruct, chat_template, display_name, revision, path)")
+        }
+        var problems = ConfigKeys.problems(Array(top.keys).sorted(), allowed: ["models"])
+        let allowed = FileEntry.CodingKeys.allCases.map(\.rawValue)
+        for (i, e) in ((top["models"] as? [Any]) ?? []).enumerated() {
+            guard let map = e as? [String: Any] else { problems.append("entry \(i + 1) is not a mapping"); continue }
+            problems += ConfigKeys.problems(Array(map.keys).sorted(), allowed: allowed).map { "entry \(i + 1): \($0)" }
+        }
+        if !problems.isEmpty { throw PTBError.config(path: url.path, reason: problems.joined(separator: "; ") + ".") }
+        struct Top: Decodable { var models: [FileEntry]? }
+        let decoded: Top
+        do { decoded = try YAMLDecoder().decode(Top.self, from: text) } catch {
+            throw PTBError.config(path: url.path, reason: "\(error)")
+        }
+        return try (decoded.models ?? []).map { e in
+            if e.path == nil, !HFCache.validRepoID(e.id) {
+                throw PTBError.config(path: url.path, reason: "'\(e.id)' is not a Hugging Face id (org/name); give a `path:` for a local model")
+            }
+            for i in e.instruct ?? [] where !HFCache.validRepoID(i) {
+                throw PTBError.config(path: url.path, reason: "instruct counterpart '\(i)' of '\(e.id)' is not a Hugging Face id (org/name)")
+            }
+            var template = ""
+            if let t = e.chatTemplate {
+                let family = t.hasSuffix(".jinja") ? String(t.dropLast(6)) : t
+                guard templateFamilies.contains(family) else {
+                    throw PTBError.config(path: url.path, reason: "chat_template '\(t)' of '\(e.id)' is not one of \(templateFamilies.joined(separator: ", "))")
+                }
+                template = family == "own" ? "" : family + ".jinja"
+            }
+            let path = e.path.map { p in p.hasPrefix("/") ? p : url.deletingLastPathComponent().appendingPathComponent(p).standardizedFileURL.path }
+            return ModelInfo(id: e.id, instruct: e.instruct ?? [], local: false, template: template,
+                             templatePinned: e.chatTemplate != nil, displayName: e.displayName, revision: e.revision, path: path)
+        }
+    }
+
+    /// `--model` as given: a catalog entry (at `revision` when given), an instruct counterpart of
+    /// one (baselines of instruct models), any other Hugging Face id, or a local directory
+    /// (absolute, `./`, `../` or `~/`). Only the syntax is checked here; `resolveDirectory` finds the weights.
+    public func lookup(_ id: String, revision: String? = nil) throws -> ModelInfo {
+        if let m = entries.first(where: { $0.id == id }) { return m.at(revision: revision) }
+        if let base = entries.first(where: { $0.instruct.contains(id) }) {
+            return ModelInfo(id: id, instruct: [], local: false, template: base.template, revision: revision)
+        }
+        if Self.looksLikePath(id) {
+            let path = Self.expandPath(id)
+            if let m = entries.first(where: { $0.path == path }) { return m }
+            if revision != nil {
+                throw PTBError.invalidArgument("--model-revision applies to Hugging Face ids, not to a local directory (\(path)).")
+            }
+            return ModelInfo(id: path, instruct: [], local: false, template: "", path: path)
+        }
+        guard HFCache.validRepoID(id) else {
+            throw PTBError.unknownChoice(kind: "model", value: id, valid: entries.map(\.id),
+                                         hint: "Give one of these, a Hugging Face id (org/name, e.g. Qwen/Qwen3-1.7B-Base), or a local directory (/path or ./path) holding config.json.")
+        }
+        if let revision, revision.isEmpty || revision.contains("..") || revision.hasPrefix("/") {
+            throw PTBError.invalidArgument("--model-revision '\(revision)' is not a branch, tag or commit.")
+        }
+        return ModelInfo(id: id, instruct: [], local: false, template: "", revision: revision)
+    }
+
+    /// The built-in catalog (no `$PTB_HOME/models.yaml`).
+    public static func lookup(_ id: String, revision: String? = nil) throws -> ModelInfo {
+        try ModelCatalog().lookup(id, revision: revision)
+    }
+
+    public static func looksLikePath(_ s: String) -> Bool {
+        s.hasPrefix("/") || s.hasPrefix("./") || s.hasPrefix("../") || s.hasPrefix("~/") || s == "." || s == ".."
+    }
+
+    public static func expandPath(_ s: String) -> String {
+        let p = s.hasPrefix("~/") ? NSHomeDirectory() + s.dropFirst(1) : s
+        return URL(fileURLWithPath: p).standardizedFileURL.path
     }
 
     /// The original's `RESULT_PREFIX_SAFE`: `/ : [ ]` become `_`.
@@ -47,8 +194,22 @@ public enum ModelCatalog {
         String(s.map { "/:[]".contains($0) ? "_" : $0 })
     }
 
-    /// Directory holding the weights of `model`: PTB_HOME/models for local ones, else the newest
-    /// snapshot in the Hugging Face cache.
+    /// The model part of run ids and cache keys: a local directory by its name, a revision
+    /// other than `main` appended (`org_name@v2`), so scores of two revisions never mix.
+    public static func key(_ model: String, revision: String?) -> String {
+        let base = looksLikePath(model) ? "local-" + URL(fileURLWithPath: model).lastPathComponent : model
+        guard let revision, revision != "main" else { return safe(base) }
+        return safe(base) + "@" + safe(revision)
+    }
+
+    /// The command that fetches a missing hub model.
+    public static func pullCommand(_ id: String, revision: String?) -> String {
+        "ptb cache pull --model \(id)" + (revision.map { " --revision \($0)" } ?? "")
+    }
+
+    /// Directory holding the weights of `model`: PTB_HOME/models for ptb-built ones, the given
+    /// directory for local ones, else the snapshot of its revision in the Hugging Face cache
+    /// (`HF_HUB_CACHE`, else `HF_HOME/hub`).
     public static func resolveDirectory(_ model: ModelInfo, home: PTBHome, env: [String: String]) throws -> URL {
         let fm = FileManager.default
         if model.local {
@@ -58,18 +219,31 @@ public enum ModelCatalog {
             }
             return dir
         }
-        let hf = env["HF_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: env["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".cache/huggingface")
-        let snapshots = hf.appendingPathComponent("hub/models--\(model.id.replacingOccurrences(of: "/", with: "--"))/snapshots")
-        let entries = (try? fm.contentsOfDirectory(at: snapshots, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
-        let newest = entries.max { a, b in
-            let da = (try? a.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
-            let db = (try? b.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
-            return da < db
+        if let path = model.path {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+                throw PTBError.unusable("model directory \(path) does not exist.")
+            }
+            guard fm.fileExists(atPath: URL(fileURLWithPath: path).appendingPathComponent("config.json").path) else {
+                throw PTBError.unusable("model directory \(path) has no config.json: it is not a Hugging Face model directory (save it with `save_pretrained`).")
+            }
+            return URL(fileURLWithPath: path)
         }
-        guard let newest, fm.fileExists(atPath: newest.appendingPathComponent("config.json").path) else {
-            throw PTBError.invalidArgument("model '\(model.id)' is not in the Hugging Face cache at \(hf.path). Download it there (e.g. `huggingface-cli download \(model.id)`) or set HF_HOME.")
+        return try resolveHub(model.id, revision: model.revision, cache: HFCache.hubCache(env: env), what: "model")
+    }
+
+    /// A hub model's snapshot in `cache`, with an error that says how to get it.
+    public static func resolveHub(_ id: String, revision: String?, cache: URL, what: String = "model",
+                                  pull: String? = nil) throws -> URL {
+        let fetch = pull ?? pullCommand(id, revision: revision)
+        switch HFCache.lookup(id, revision: revision, cache: cache) {
+        case .found(let dir): return dir
+        case .missingRepo:
+            throw PTBError.unusable("\(what) '\(id)' is not in the Hugging Face cache at \(cache.path). Fetch it with `\(fetch)` (set HF_TOKEN for gated models), set HF_HUB_CACHE/HF_HOME to the cache that holds it, or give a local directory.")
+        case let .missingRevision(_, cached):
+            throw PTBError.unusable("\(what) '\(id)' is in the Hugging Face cache at \(cache.path), but not at revision '\(revision ?? "main")' (cached: \(cached.isEmpty ? "none" : cached.joined(separator: ", "))). Fetch it with `\(fetch)`.")
+        case .incomplete(let snap):
+            throw PTBError.unusable("\(what) '\(id)' is incomplete in the Hugging Face cache (\(snap.path) has no config.json). Finish the download with `\(fetch)`.")
         }
-        return newest
     }
 }

@@ -32,6 +32,11 @@ public struct PTBHome: Sendable, Equatable {
     public var agents: URL { root.appendingPathComponent("agents") }
     public var runs: URL { root.appendingPathComponent("runs") }
     public var index: URL { root.appendingPathComponent("index.sqlite") }
+    /// Checkpoints a submission must not be (instruct counterparts): `references/hub` is a
+    /// Hugging Face cache that `ptb cache pull` fills; `references/<model>/<name>/` are added by
+    /// hand. No sandbox shows it.
+    public var references: URL { root.appendingPathComponent("references") }
+    public var referencesHub: URL { references.appendingPathComponent("hub") }
 }
 
 /// The layout of one run directory. This type is the only place that knows it.

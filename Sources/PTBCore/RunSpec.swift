@@ -17,6 +17,8 @@ public enum NetworkPolicy: String, Codable, Sendable, CaseIterable {
 public struct RunSpec: Codable, Sendable, Equatable {
     public var task: String
     public var model: String
+    /// Hugging Face revision of a hub base model (branch, tag or commit); nil = the catalog's, else `main`.
+    public var modelRevision: String?
     public var agent: String
     /// Path of the agent config file for config-defined agents (the `command` scaffold).
     public var agentConfig: String?

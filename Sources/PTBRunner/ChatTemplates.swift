@@ -64,6 +64,8 @@ public enum ChatTemplates {
     /// A run's template: chosen from the base model's config (the agent cannot change it); the
     /// catalog's entry when the base has no family template but the catalog names one (tiny).
     static func file(for model: ModelInfo, baseDir: URL?, toolCalling: Bool = false) -> String? {
+        // A catalog file's `chat_template:` is the user's decision for that model.
+        if model.templatePinned { return all[model.template] == nil ? nil : forTools(model.template, toolCalling) }
         if let baseDir, let t = file(forModelDir: baseDir, toolCalling: toolCalling) { return t }
         return all[model.template] == nil ? nil : forTools(model.template, toolCalling)
     }

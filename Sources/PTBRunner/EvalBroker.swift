@@ -3,6 +3,7 @@ import Glibc
 import NIOCore
 import NIOPosix
 import PTBCore
+import PTBJudge
 import PTBEval
 import PTBTasks
 import Synchronization
@@ -223,6 +224,11 @@ public struct EvalBroker: Sendable {
                                   outputDir: outputDir, jsonOutputFile: nil, retryLadder: false)
         eval.samples = samples
         eval.onProgress = progress
+        // Judged tasks: the run's judge settings (endpoint, model, budget…), with the key read
+        // from ptb's own environment here, outside the sandbox; it never reaches the agent.
+        if task is any JudgedTask, let spec = try? RunStore.load(runPaths).spec, spec.scoringJudge != nil {
+            eval.judge = try JudgeConfig.from(spec.scoringJudge, home: harness.home, env: harness.environment)
+        }
         return try await eval.run(harness: harness)
     }
 

@@ -103,7 +103,7 @@ public enum EvaluatePhase {
         let judgeModel = ctx.task.scoring == .judged
             ? (try? JudgeConfig.from(m.spec.scoringJudge, home: ctx.harness.home, env: ctx.harness.environment))?.model : nil
         let cache = BaselineCache(home: ctx.harness.home, judgeModel: judgeModel)
-        if let cached = cache.get(task: m.spec.task, model: m.spec.model, limit: m.spec.evalLimit) {
+        if let cached = cache.get(task: m.spec.task, model: ModelCatalog.key(m.spec.model, revision: m.spec.modelRevision), limit: m.spec.evalLimit) {
             try JSONIO.write(cached, to: ctx.paths.baseEval.appendingPathComponent("metrics.json"))
             return
         }
@@ -114,7 +114,7 @@ public enum EvaluatePhase {
                                            outputDir: ctx.paths.baseEval)
             let metrics = try await eval.once(modelDir: baseDir, chatTemplate: try writeTemplate(ctx, into: ctx.paths.evalRoot),
                                               gpus: m.spec.gpus, options: options)
-            try cache.put(metrics, task: m.spec.task, model: m.spec.model, limit: m.spec.evalLimit)
+            try cache.put(metrics, task: m.spec.task, model: ModelCatalog.key(m.spec.model, revision: m.spec.modelRevision), limit: m.spec.evalLimit)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

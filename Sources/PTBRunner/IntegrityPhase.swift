@@ -57,18 +57,21 @@ enum IntegrityPhase {
             : .flagged("evaluator-tamper", changed.map { "changed: \($0)" })
     }
 
-    /// Checkpoints the candidate must not be: the instruct counterparts found in the Hugging Face
-    /// cache, and whatever the user put under PTB_HOME/references/<model>/ (one directory each).
+    /// Checkpoints the candidate must not be: the catalog's instruct counterparts, from
+    /// `$PTB_HOME/references/hub` (where `ptb cache pull` puts them, out of every sandbox's view)
+    /// or else the shared Hugging Face cache, and whatever the user put under
+    /// PTB_HOME/references/<model>/ (one directory each).
     static func references(_ ctx: PhaseContext) -> [NamedCheckpoint] {
         var refs: [NamedCheckpoint] = []
         for id in ctx.model.instruct {
-            if let info = try? ModelCatalog.lookup(id), let dir = try? ModelCatalog.resolveDirectory(info, home: ctx.harness.home, env: ctx.harness.environment) {
-                refs.append(NamedCheckpoint(name: id, path: dir))
-            } else if let dir = try? ModelCatalog.resolveDirectory(ModelInfo.hub(id), home: ctx.harness.home, env: ctx.harness.environment) {
-                refs.append(NamedCheckpoint(name: id, path: dir))
+            for cache in [ctx.harness.home.referencesHub, HFCache.hubCache(env: ctx.harness.environment)] {
+                if case .found(let dir) = HFCache.lookup(id, revision: nil, cache: cache) {
+                    refs.append(NamedCheckpoint(name: id, path: dir))
+                    break
+                }
             }
         }
-        let local = ctx.harness.home.root.appendingPathComponent("references").appendingPathComponent(ctx.model.safeName)
+        let local = ctx.harness.home.references.appendingPathComponent(ctx.model.safeName)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: local.path)) ?? []
         for n in names.sorted() where !n.hasPrefix(".") {
             refs.append(NamedCheckpoint(name: n, path: local.appendingPathComponent(n)))
@@ -187,7 +190,3 @@ enum IntegrityPhase {
     }
 }
 
-extension ModelInfo {
-    /// A hub model that is not in the catalog (an instruct counterpart), for cache lookups.
-    static func hub(_ id: String) -> ModelInfo { ModelInfo(id: id, instruct: [], local: false, template: "") }
-}

@@ -46,7 +46,7 @@ public struct Lifecycle: Sendable {
     /// Checks task, model and agent of a spec; the error lists the valid choices.
     public static func validate(_ spec: RunSpec, home: PTBHome) throws {
         _ = try TaskRegistry.lookup(spec.task)
-        _ = try ModelCatalog.lookup(spec.model)
+        _ = try ModelCatalog.load(home: home).lookup(spec.model, revision: spec.modelRevision)
         try AgentRegistry.validate(agent: spec.agent, config: spec.agentConfig, home: home)
         // Finite and at most a year: the budget becomes whole seconds in timer.sh and the deadline.
         guard spec.hours.isFinite, spec.hours > 0, spec.hours <= 8760 else {
@@ -93,7 +93,7 @@ public struct Lifecycle: Sendable {
         var m = try RunStore.load(paths)
         if m.outcome == .done, m.nextPhase == nil { return m }
         let ctx = PhaseContext(harness: harness, paths: paths, task: try TaskRegistry.lookup(m.spec.task),
-                               model: try ModelCatalog.lookup(m.spec.model),
+                               model: try ModelCatalog.load(home: harness.home).lookup(m.spec.model, revision: m.spec.modelRevision),
                                agent: try AgentRegistry.resolve(agent: m.spec.agent, config: m.spec.agentConfig, home: harness.home))
         m.outcome = .running
         m.failure = nil
@@ -163,7 +163,7 @@ public struct Lifecycle: Sendable {
         if let judges { m.spec.judges = judges }
         try Self.validate(m.spec, home: harness.home)
         let ctx = PhaseContext(harness: harness, paths: paths, task: try TaskRegistry.lookup(m.spec.task),
-                               model: try ModelCatalog.lookup(m.spec.model),
+                               model: try ModelCatalog.load(home: harness.home).lookup(m.spec.model, revision: m.spec.modelRevision),
                                agent: try AgentRegistry.resolve(agent: m.spec.agent, config: m.spec.agentConfig, home: harness.home))
         let started = Date()
         let report = try await IntegrityPhase.check(ctx, m)

@@ -6,6 +6,7 @@ import Yams
 public struct RunConfigFile: Codable, Sendable, Equatable {
     public var task: String?
     public var model: String?
+    public var modelRevision: String?
     public var agent: String?
     public var agentConfig: String?
     public var hours: Double?
@@ -49,6 +50,7 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, model, agent, hours, gpus, sandbox, network, seed, name
+        case modelRevision = "model_revision"
         case agentConfig = "agent_config", gpuName = "gpu_name", runsDir = "runs_dir", evalLimit = "eval_limit"
         case evaluateBase = "evaluate_base", termGraceSeconds = "term_grace_seconds", killAfterSeconds = "kill_after_seconds"
         case monitorIntervalSeconds = "monitor_interval_seconds"

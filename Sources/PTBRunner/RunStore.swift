@@ -9,20 +9,27 @@ public enum RunStore {
     public static func newID(spec: RunSpec, now: Date) -> String {
         let stamp = Timestamps.iso(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
         let suffix = String(format: "%04x", UInt16.random(in: 0...UInt16.max))
-        let parts = [spec.name ?? spec.agent, spec.task, ModelCatalog.safe(spec.model), stamp, suffix]
+        let parts = [spec.name ?? spec.agent, spec.task, ModelCatalog.key(spec.model, revision: spec.modelRevision), stamp, suffix]
         return parts.map { String($0.map { $0.isLetter || $0.isNumber || "-.".contains($0) ? $0 : "_" }) }.joined(separator: "_")
     }
 
+    /// The run directory is claimed with one `mkdir`, which fails if the name exists: atomic on a
+    /// local disk and on NFS alike, so ptb processes on several nodes sharing one runs directory
+    /// never get the same run (a clash of the random suffix draws another).
     public static func create(spec: RunSpec, runsDir: URL, now: Date = Date()) throws -> (RunPaths, RunManifest) {
-        let id = newID(spec: spec, now: now)
-        let paths = RunPaths(dir: runsDir.appendingPathComponent(id))
-        guard !FileManager.default.fileExists(atPath: paths.dir.path) else {
-            throw PTBError.io("run directory \(paths.dir.path) already exists; choose another --name")
+        try FileManager.default.createDirectory(at: runsDir, withIntermediateDirectories: true)
+        for _ in 0..<64 {
+            let id = newID(spec: spec, now: now)
+            let paths = RunPaths(dir: runsDir.appendingPathComponent(id))
+            if mkdir(paths.dir.path, 0o755) != 0 {
+                if errno == EEXIST { continue }
+                throw PTBError.io("cannot create run directory \(paths.dir.path): \(String(cString: strerror(errno)))")
+            }
+            let m = RunManifest(id: id, spec: spec, createdAt: now, ptbVersion: PTBVersion.current)
+            try save(m, paths)
+            return (paths, m)
         }
-        try FileManager.default.createDirectory(at: paths.dir, withIntermediateDirectories: true)
-        let m = RunManifest(id: id, spec: spec, createdAt: now, ptbVersion: PTBVersion.current)
-        try save(m, paths)
-        return (paths, m)
+        throw PTBError.io("no free run id in \(runsDir.path) after 64 tries; choose another --name")
     }
 
     public static func load(_ paths: RunPaths) throws -> RunManifest {

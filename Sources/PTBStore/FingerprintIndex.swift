@@ -77,7 +77,7 @@ public struct FingerprintIndex: Sendable {
             try db.create(index: "fingerprint_tensors_sha", on: "fingerprint_tensors", columns: ["sha256"])
             try db.create(index: "fingerprint_tensors_run", on: "fingerprint_tensors", columns: ["runId"])
         }
-        try migrator.migrate(db)
+        try RunIndex.migrate(migrator, db)
     }
 
     public func upsert(_ entries: [(FingerprintRow, Fingerprint)]) throws {

@@ -74,7 +74,16 @@ public struct RunIndex: Sendable {
                 t.column("failure", .text)
             }
         }
-        try migrator.migrate(db)
+        try Self.migrate(migrator, db)
+    }
+
+    /// Two processes opening a new index at once both see the migration as pending, and the
+    /// slower one's `CREATE TABLE` fails; by then the other's migration is committed, so a second
+    /// pass finds it applied.
+    static func migrate(_ migrator: DatabaseMigrator, _ db: DatabaseQueue) throws {
+        do { try migrator.migrate(db) } catch {
+            try migrator.migrate(db)
+        }
     }
 
     public func upsert(_ row: RunRow) throws {

@@ -94,7 +94,31 @@ public struct ArenaHardWritingTask: JudgedTask {
         }
     }
 
-    public func contextFiles() throws -> [String: String] { [:] }
+    /// How the task is judged, for the agent: the original hands its agents the evaluation code;
+    /// ptb's evaluator runs outside the sandbox, so the agent gets this description instead.
+    public func contextFiles() throws -> [String: String] {
+        ["JUDGING.md": """
+            # How Arena-Hard-v2.0 (Writing) is scored here
+
+            - The test set is Arena-Hard v2.0's 250 creative-writing questions. Each is a single user
+              turn; your model answers it.
+            - Generation: your `final_model` is served with vLLM and the task's chat template
+              (see `templates/`), up to \(defaults.maxTokens) new tokens, the model's own
+              `generation_config.json` for sampling. A leading `<think>…</think>` block is removed
+              from the answer, and runs of repeated lines are cut to 5 copies, before judging.
+            - Judging: an LLM judge (by default `gpt-5-mini`) compares your answer with a fixed
+              baseline answer (Qwen3-1.7B's) using Arena-Hard's creative-writing judge prompt, twice:
+              once with the baseline as assistant A, once as assistant B. Its verdict is the last
+              `[[A>>B]]`-style label (`A>>B`, `A>B`, `A=B`, `B>A`, `B>>A`).
+            - Score: each game gives your answer a value per verdict (win 1, tie 0.5, loss 0); a
+              strong verdict (`>>`) counts three times. The task score is the mean of all these
+              values over all games; a question whose games could not be judged is left out and
+              counted. The baseline itself scores 0.5.
+            - `python evaluate.py --limit N` asks ptb to run exactly this on N questions; the judge's
+              API key stays with ptb, outside your sandbox. Each call costs real judge tokens, so
+              prefer small limits while you iterate.
+            """]
+    }
 
     public var devSplitNote: String { "The 250 creative-writing questions are all test items; ptb imports no other Arena-Hard questions." }
 

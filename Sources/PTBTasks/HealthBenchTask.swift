@@ -67,7 +67,30 @@ public struct HealthBenchTask: JudgedTask {
         }
     }
 
-    public func contextFiles() throws -> [String: String] { [:] }
+    /// How the task is judged, for the agent: the original hands its agents the evaluation code;
+    /// ptb's evaluator runs outside the sandbox, so the agent gets this description instead.
+    public func contextFiles() throws -> [String: String] {
+        ["JUDGING.md": """
+            # How HealthBench is scored here
+
+            - The test set is the 245-example "HealthBench Easy" subset. Each example is a conversation
+              (one or more turns) that ends with a user turn; your model answers that last turn.
+            - Generation: your `final_model` is served with vLLM and the task's chat template
+              (see `templates/`), up to \(defaults.maxTokens) new tokens, the model's own
+              `generation_config.json` for sampling. A leading `<think>…</think>` block is removed
+              from the answer, and runs of repeated lines are cut to 5 copies, before grading.
+            - Grading: for every rubric item of the example, an LLM grader (by default `gpt-5-mini`)
+              reads the conversation, your answer and the item ("[points] criterion"), and answers
+              in JSON whether the criterion is met. Items carry positive points (things a good answer
+              does) or negative points (things it must not do).
+            - Score of an example: the points of the met items divided by the total of the positive
+              points (negative items subtract). The task score is the mean over examples, clipped
+              to [0, 1]; the standard error comes from a bootstrap.
+            - `python evaluate.py --limit N` asks ptb to run exactly this on N examples; the grader's
+              API key stays with ptb, outside your sandbox. Each call costs real grader tokens, so
+              prefer small limits while you iterate.
+            """]
+    }
 
     public var devSplitNote: String { "The 245 examples (HealthBench Easy) are all test items; ptb imports no other HealthBench examples." }
 

@@ -52,9 +52,10 @@ import Testing
         }
     }
 
-    @Test func unknownModelListsValidChoices() {
-        #expect { try ModelCatalog.lookup("gpt2") } throws: { e in
-            "\(e)".contains("unknown model 'gpt2'") && "\(e)".contains("tiny") && "\(e)".contains("Qwen/Qwen3-1.7B-Base")
+    @Test func malformedModelListsValidChoices() {
+        #expect { try ModelCatalog.lookup("not a/model//id") } throws: { e in
+            "\(e)".contains("unknown model 'not a/model//id'") && "\(e)".contains("tiny") && "\(e)".contains("Qwen/Qwen3-1.7B-Base")
+                && "\(e)".contains("Hugging Face id")
         }
         #expect(ModelCatalog.safe("claude-opus-4-6[1m]") == "claude-opus-4-6_1m_")
         #expect(ModelCatalog.safe("Qwen/Qwen3-1.7B-Base") == "Qwen_Qwen3-1.7B-Base")
@@ -67,6 +68,8 @@ import Testing
         #expect(m.instruct.isEmpty && !m.local && m.template == "qwen3.jinja")
         #expect(try ModelCatalog.lookup("google/gemma-3-4b-it").template == "gemma3.jinja")
         #expect(!ModelCatalog.ids.contains("Qwen/Qwen3-1.7B"), "the valid-model list stays the base models")
-        #expect(throws: PTBError.self) { try ModelCatalog.lookup("Qwen/Qwen3-1.7B-Instruct") }
+        // Any other hub id is a base model of its own: no counterparts, template from its config.
+        let other = try ModelCatalog.lookup("Qwen/Qwen3-1.7B-Instruct")
+        #expect(other.instruct.isEmpty && other.template.isEmpty && !other.templatePinned)
     }
 }

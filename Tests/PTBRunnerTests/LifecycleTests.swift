@@ -177,8 +177,12 @@ import Glibc
         let task = try ptb(["run", "--task", "gsm9k", "--model", "tiny", "--agent", "reference", "--runs-dir", h.runs.path], home: h)
         #expect(task.status != 0)
         #expect(task.stderr.contains("unknown task 'gsm9k'. Valid tasks: arith"))
-        let model = try ptb(["run", "--task", "arith", "--model", "llama", "--agent", "reference", "--runs-dir", h.runs.path], home: h)
-        #expect(model.stderr.contains("unknown model 'llama'. Valid models: tiny, Qwen/Qwen3-1.7B-Base"))
+        let model = try ptb(["run", "--task", "arith", "--model", "llama 3", "--agent", "reference", "--runs-dir", h.runs.path], home: h)
+        #expect(model.stderr.contains("unknown model 'llama 3'. Valid models: tiny, Qwen/Qwen3-1.7B-Base"))
+        // Any well-formed hub id is a model; one that is not cached names the command that fetches it.
+        let hub = try ptb(["run", "--task", "arith", "--model", "llama", "--agent", "reference", "--runs-dir", h.runs.path], home: h,
+                          env: ["HF_HOME": h.root.appendingPathComponent("hf").path])
+        #expect(hub.status != 0 && hub.stderr.contains("Fetch it with `ptb cache pull --model llama`"))
         let agent = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "gpt", "--runs-dir", h.runs.path], home: h)
         #expect(agent.stderr.contains("unknown agent 'gpt'. Valid agents: reference, none, command"))
         let mode = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "reference", "--exec-mode", "forky", "--runs-dir", h.runs.path], home: h)

@@ -16,3 +16,16 @@ import Testing
         }
     }
 }
+
+/// Issue 16, item 5: the original gives its agents the judged tasks' evaluation code; ptb's
+/// evaluator runs outside the sandbox, so these tasks describe their judging in a context file.
+@Suite struct JudgedContextFileTests {
+    @Test func judgedTasksExplainHowTheyAreJudged() throws {
+        for id in ["arenahardwriting", "healthbench"] {
+            let files = try TaskRegistry.lookup(id).contextFiles()
+            let text = try #require(files["JUDGING.md"], "\(id)")
+            #expect(text.contains("evaluate.py --limit N") && text.contains("outside your sandbox"), "\(id)")
+            #expect(text.contains("16384"), "\(id): the generation budget the final evaluation uses")
+        }
+    }
+}
