@@ -38,6 +38,10 @@ PTB="$(swift build --show-bin-path)/ptb"
 
 echo "==> ptb setup into $PTB_TEST_HOME"
 PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
+# The real Claude Code and Codex binaries (RealAgentTests) from their pinned, hash-checked PyPI
+# wheels: ~300 MB downloaded once into $PTB_TEST_HOME/cache/wheels, reused when present.
+echo "==> agent CLIs (ptb setup --agents claude-code,codex)"
+PTB_HOME="$PTB_TEST_HOME" "$PTB" setup --skip-env --skip-models --agents claude-code,codex
 # The scan reads Parquet through a Python with pyarrow; the format tests write Parquet, Arrow
 # and HF datasets caches with it. A venv of its own, so that `datasets` cannot move a package
 # that vLLM in the engine environment pins.

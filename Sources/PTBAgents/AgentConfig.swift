@@ -86,6 +86,8 @@ public enum Scaffold: String, Codable, Sendable, CaseIterable {
 /// auth: api-key                      # api-key | subscription
 /// credentials: ~/.claude-oauth-token # subscription: token file (Claude) or auth.json (Codex)
 /// reprompt: {enabled: true, min_remaining_minutes: 30}
+/// base_url: https://gateway.example/anthropic   # optional: a gateway or self-hosted endpoint
+/// provider: {request_max_retries: 2}           # optional: extra settings of Codex's provider
 /// ```
 public struct AgentConfig: Codable, Sendable, Equatable {
     public var name: String
@@ -113,6 +115,13 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     public var containerPath: String?
     /// Host paths the sandbox shows read-only besides its allow-list (the agent's own program).
     public var readOnlyPaths: [String]?
+    /// Where the CLI sends its model calls instead of the vendor's API: a gateway, a self-hosted
+    /// endpoint, a scripted server. Claude Code: `ANTHROPIC_BASE_URL`; Codex: a custom provider
+    /// (`…/v1`, Responses API).
+    public var baseURL: String?
+    /// Extra keys of the Codex custom provider (`request_max_retries`, `stream_max_retries`,
+    /// `stream_idle_timeout_ms`, …), written as `-c model_providers.ptb.KEY=VALUE`.
+    public var provider: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case name, scaffold, command, script, env, model, effort, auth, credentials, reprompt, description, secrets
@@ -121,6 +130,8 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         case traceFormat = "trace_format"
         case containerPath = "container_path"
         case readOnlyPaths = "read_only_paths"
+        case baseURL = "base_url"
+        case provider
     }
 
     public init(name: String, scaffold: String, command: [String] = [], script: String? = nil, env: [String: String]? = nil,
@@ -160,6 +171,8 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         traceFormat = try c.decodeIfPresent(String.self, forKey: .traceFormat)
         containerPath = try c.decodeIfPresent(String.self, forKey: .containerPath)
         readOnlyPaths = try c.decodeIfPresent([String].self, forKey: .readOnlyPaths)
+        baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
+        provider = try c.decodeIfPresent([String: String].self, forKey: .provider)
     }
 
     /// The parser for this agent's trace: its scaffold's, or for a `command` agent the declared
@@ -204,6 +217,15 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         default:
             guard let m = config.model, !m.isEmpty else {
                 throw PTBError.config(path: path, reason: "scaffold \(kind.rawValue) needs `model:` (e.g. \(Self.exampleModel(kind))).")
+            }
+            if let u = config.baseURL, URL(string: u)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
+                throw PTBError.config(path: path, reason: "base_url '\(u)' is not an http(s) URL (e.g. http://127.0.0.1:8080 or https://gateway.example/v1).")
+            }
+            if config.baseURL != nil, kind == .gemini || kind == .opencode {
+                throw PTBError.config(path: path, reason: "base_url is supported for claude-code and codex; for \(kind.rawValue) set the CLI's own variable with `env:`.")
+            }
+            if config.provider != nil, kind != .codex {
+                throw PTBError.config(path: path, reason: "`provider:` sets Codex's custom provider; scaffold \(kind.rawValue) has none. Remove it.")
             }
             if config.authMode == .subscription, kind == .gemini || kind == .opencode {
                 throw PTBError.config(path: path, reason: "auth: subscription is supported for claude-code and codex only; use auth: api-key for \(kind.rawValue).")

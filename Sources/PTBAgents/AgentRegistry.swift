@@ -19,6 +19,9 @@ public struct AgentListing: Sendable, Codable, Equatable {
     public var description: String?
     /// Set when a configured definition cannot be loaded: shown instead of hiding the file.
     public var problem: String?
+    /// The version of the scaffold's CLI that `ptb setup --agents` installed (the agent runs it);
+    /// nil = not installed by ptb (the CLI is then looked up on PATH).
+    public var installed: String? = nil
 }
 
 public enum AgentRegistry {
@@ -115,6 +118,15 @@ public enum AgentRegistry {
     static func listing(_ c: AgentConfig, source: AgentSource, name: String) -> AgentListing {
         AgentListing(name: name, scaffold: c.scaffold, model: c.model, auth: c.scaffoldKind == .command ? nil : c.authMode.rawValue,
                      reprompt: c.reprompt?.enabled ?? false, source: source, description: c.description)
+    }
+
+    /// The listing with the installed CLI version of each CLI agent's scaffold.
+    public static func list(home: PTBHome, withInstalled: Bool) -> [AgentListing] {
+        list(home: home).map { row in
+            var r = row
+            r.installed = AgentBinaries.installed(home: home, scaffold: Scaffold(rawValue: row.scaffold))?.pin.cliVersion
+            return r
+        }
     }
 
     static func configuredFile(_ agent: String, home: PTBHome) -> URL? {

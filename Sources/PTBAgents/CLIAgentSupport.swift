@@ -56,6 +56,10 @@ extension CLIScaffoldAdapter {
         for k in (config.passEnv ?? []) + (config.secrets ?? []) { if let v = host[k] { env[k] = v } }
         for (k, v) in try scaffoldEnvironment(context) { env[k] = v }
         for (k, v) in config.env ?? [:] { env[k] = v }
+        if let bin = installedBinDirectory(home: context.home) {
+            // The CLI that `ptb setup --agents` installed comes first; the sandbox shows it read-only.
+            env["PATH"] = bin.path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        }
         // The original passes the prompt in $PROMPT too; the loop script reads it from there.
         env["PROMPT"] = prompt
         if let policy = config.reprompt, policy.enabled {
@@ -63,6 +67,14 @@ extension CLIScaffoldAdapter {
         }
         let argv = arguments(prompt: prompt)
         return Command(argv[0], Array(argv.dropFirst()), environment: env)
+    }
+
+    /// The directory of the scaffold's executable when ptb installed it (`ptb setup --agents`),
+    /// as a real path: the sandbox binds paths at their real location only.
+    public func installedBinDirectory(home: PTBHome) -> URL? {
+        AgentBinaries.installed(home: home, scaffold: config.scaffoldKind).map {
+            $0.directory.appendingPathComponent($0.pin.executable).deletingLastPathComponent().resolvingSymlinksInPath()
+        }
     }
 
     /// Fails early (at `ptb run`, before any phase) when the credentials cannot be there.

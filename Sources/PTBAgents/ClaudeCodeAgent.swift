@@ -1,5 +1,8 @@
 import Foundation
 import PTBCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Claude Code (`agents/claude`, `claude_non_api*` of the original): stream-json on stdout, every
 /// permission skipped, 10 h per bash tool call.
@@ -31,7 +34,17 @@ public struct ClaudeCodeAgent: CLIScaffoldAdapter {
     }
 
     public func scaffoldEnvironment(_ context: AgentContext) throws -> [String: String] {
-        var env = ["BASH_MAX_TIMEOUT_MS": "36000000"]
+        var env = [
+            "BASH_MAX_TIMEOUT_MS": "36000000",
+            // Without this the CLI also talks to the vendor's hosts beside its API (5 connections
+            // seen with 2.1.327: telemetry, error reports, update and feature checks).
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
+        ]
+        if let url = config.baseURL { env["ANTHROPIC_BASE_URL"] = url }
+        // As root, --dangerously-skip-permissions is refused ("cannot be used with root/sudo
+        // privileges") unless the CLI is told it runs in a sandbox, which under ptb it does.
+        if geteuid() == 0 { env["IS_SANDBOX"] = "1" }
         switch config.authMode {
         case .apiKey:
             env["ANTHROPIC_API_KEY"] = try requireKey("ANTHROPIC_API_KEY")

@@ -6,6 +6,14 @@ import Foundation
 /// Items are reported when completed; a started command is shown as its call. Older Codex versions
 /// (the original's early traces) print `{"id", "msg": {"type": …}}` instead: see `legacy`.
 public struct CodexTraceParser: TraceParser {
+    /// Threads seen so far, the current one, and the usage already counted per thread: a resumed
+    /// thread (`exec resume --last`, the re-prompt loop) starts again with the same id, and 0.163.0
+    /// then reports the thread's cumulative usage in `turn.completed`, earlier turns included.
+    var threads: Set<String> = []
+    var resumed: Set<String> = []
+    var thread: String?
+    var counted: [String: TokenUsage] = [:]
+
     public init() {}
 
     public mutating func parse(_ o: [String: JSONValue], ts: String?) -> [TraceEvent] {
@@ -13,14 +21,28 @@ public struct CodexTraceParser: TraceParser {
         let type = o.str("type") ?? ""
         switch type {
         case "thread.started":
+            thread = o.str("thread_id")
+            if let t = thread, !threads.insert(t).inserted { resumed.insert(t) }
             return [TraceEvent(ts: ts, kind: .sessionStart, source: type, session: o.str("thread_id"))]
         case "turn.started", "item.updated":
             // Progress only; the completed item carries everything.
             return [TraceEvent(ts: ts, kind: .other, source: type, raw: o.compact)]
         case "turn.completed":
             let u = o.obj("usage") ?? [:]
-            let usage = TokenUsage(input: u.int("input_tokens") ?? 0, cached: u.int("cached_input_tokens") ?? 0,
+            var usage = TokenUsage(input: u.int("input_tokens") ?? 0, cached: u.int("cached_input_tokens") ?? 0,
                                    output: u.int("output_tokens") ?? 0, reasoning: u.int("reasoning_output_tokens") ?? 0)
+            if let t = thread {
+                let before = counted[t] ?? TokenUsage()
+                if resumed.contains(t), usage.input >= before.input, usage.cached >= before.cached, usage.output >= before.output,
+                   usage.reasoning >= before.reasoning {
+                    // Cumulative over the resumed thread: count only what is new.
+                    counted[t] = usage
+                    usage = TokenUsage(input: usage.input - before.input, cached: usage.cached - before.cached,
+                                       output: usage.output - before.output, reasoning: usage.reasoning - before.reasoning)
+                } else {
+                    counted[t] = before + usage
+                }
+            }
             return [TraceEvent(ts: ts, kind: .usage, source: type, usage: usage)]
         case "turn.failed":
             return [TraceEvent(ts: ts, kind: .error, source: type, text: o.obj("error")?.str("message") ?? o.compact, isError: true)]

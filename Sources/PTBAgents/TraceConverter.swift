@@ -14,9 +14,13 @@ public struct TraceSummary: Codable, Sendable, Equatable {
     public var errors: Int
     public var events: Int
     public var unknown: Int
+    /// The CLI's own words for the last error it reported (an API error, a failed turn), so that a
+    /// run that ended badly says why in its record, not only deep in the trace.
+    public var lastError: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case scaffold, model, usage, errors, events, unknown
+        case lastError = "last_error"
         case reportedCostUSD = "reported_cost_usd"
         case estimatedCostUSD = "estimated_cost_usd"
         case toolCalls = "tool_calls"
@@ -126,6 +130,7 @@ public struct TraceConverter {
         let estimated = reported == nil && !usage.isZero ? model.flatMap(Pricing.price(model:))?.cost(usage) : nil
         return TraceSummary(scaffold: scaffold?.rawValue, model: model, usage: usage, reportedCostUSD: reported, estimatedCostUSD: estimated,
                             toolCalls: events.filter { $0.kind == .toolCall }.count, errors: events.filter { $0.kind == .error }.count,
-                            events: events.count, unknown: events.filter { $0.kind == .other }.count)
+                            events: events.count, unknown: events.filter { $0.kind == .other }.count,
+                            lastError: events.last { ($0.kind == .error || $0.kind == .finalResult) && $0.isError == true && $0.text?.isEmpty == false }?.text)
     }
 }

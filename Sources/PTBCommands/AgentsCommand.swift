@@ -14,19 +14,28 @@ struct AgentsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let home = homeOptions.ptbHome
-            let rows = AgentRegistry.list(home: home)
+            let rows = AgentRegistry.list(home: home, withInstalled: true)
             if json {
                 print(String(decoding: try JSONIO.encode(rows), as: UTF8.self), terminator: "")
                 return
             }
-            let table = [["NAME", "SCAFFOLD", "MODEL", "AUTH", "REPROMPT", "SOURCE"]] + rows.map {
-                [$0.name, $0.scaffold, $0.model ?? "-", $0.auth ?? "-", $0.reprompt ? "yes" : "-", $0.source.rawValue]
+            let table = [["NAME", "SCAFFOLD", "MODEL", "AUTH", "REPROMPT", "SOURCE", "CLI"]] + rows.map {
+                [$0.name, $0.scaffold, $0.model ?? "-", $0.auth ?? "-", $0.reprompt ? "yes" : "-", $0.source.rawValue, $0.installed ?? "-"]
             }
-            let widths = (0..<6).map { c in table.map { $0[c].count }.max() ?? 0 }
+            let widths = (0..<7).map { c in table.map { $0[c].count }.max() ?? 0 }
             for r in table {
                 print(r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
+            print("\nAgent CLIs (ptb setup --agents claude-code,codex installs the pinned versions):")
+            for pin in AgentBinaries.pins {
+                let found = AgentBinaries.installedVersions(home: home, scaffold: pin.scaffold)
+                let state = AgentBinaries.installed(home: home, scaffold: pin.scaffold).map { "installed: \($0.directory.appendingPathComponent(pin.executable).path)" }
+                    ?? (found.isEmpty ? "not installed (the agent would run `\(pin.executable.split(separator: "/").last ?? "")` from PATH)" : "other versions installed: \(found.joined(separator: ", "))")
+                print("  \(pin.installName.padding(toLength: 12, withPad: " ", startingAt: 0))\(pin.cliVersion.padding(toLength: 10, withPad: " ", startingAt: 0))\(state)")
+            }
+            print("  gemini      -         npm only (npm install -g @google/gemini-cli); not tested by ptb")
+            print("  opencode    -         npm only (npm install -g opencode-ai); not tested by ptb")
             for r in rows { if let p = r.problem { Console.err("warning: \(home.agents.path)/\(r.name).yaml: \(p)") } }
             print("\nAdd your own as \(home.agents.path)/NAME.yaml (a definition there overrides a shipped one of the same name).")
         }

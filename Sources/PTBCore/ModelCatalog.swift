@@ -113,7 +113,7 @@ public struct ModelCatalog: Sendable {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
         }
-        guard let top = try? Yams.load(yaml: text) as? [String: Any] else {
+        guard let top = try? SafeYAML.mapping(text) else {
             throw PTBError.config(path: url.path, reason: "expected a mapping with a `models:` list of entries (id, instruct, chat_template, display_name, revision, path)")
         }
         var problems = ConfigKeys.problems(Array(top.keys).sorted(), allowed: ["models"])

@@ -109,7 +109,12 @@ public struct SweepResources: Codable, Sendable, Equatable {
             throw JobsError.unparsable(what: "memory '\(text)'", reason: "expected a size like 128G, 500M or 4096 (MiB)")
         }
         let factor: Double = switch unit { case "K": 1.0 / 1024; case "G": 1024; case "T": 1024 * 1024; default: 1 }
-        return Int((v * factor).rounded(.up))
+        let mib = (v * factor).rounded(.up)
+        // At most 1 EiB: beyond any node, and far inside Int (an "inf" or "1e30G" used to trap).
+        guard mib.isFinite, mib <= 1_099_511_627_776 else {
+            throw JobsError.unparsable(what: "memory '\(text)'", reason: "larger than any node (at most 1 EiB); expected a size like 128G")
+        }
+        return Int(mib)
     }
 }
 
@@ -318,7 +323,11 @@ public struct SweepSpec: Codable, Sendable, Equatable {
 
     public static func parse(_ text: String, path: String = "<sweep>", base: URL? = nil) throws -> SweepSpec {
         var s: SweepSpec
-        if let mapping = (try? Yams.load(yaml: text)) as? [String: Any] {
+        let mapping: [String: Any]?
+        do { mapping = try SafeYAML.mapping(text) } catch let e as SafeYAML.Unsupported {
+            throw JobsError.spec(path: path, reason: "\(e)")
+        } catch { mapping = nil }  // malformed YAML: the decoder below says where
+        if let mapping {
             var problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
             if let r = mapping["resources"] as? [String: Any] {
                 problems += ConfigKeys.problems(Array(r.keys).sorted(), allowed: SweepResources.CodingKeys.allCases.map(\.rawValue), section: "resources")
@@ -354,7 +363,14 @@ public struct SweepSpec: Codable, Sendable, Equatable {
             throw fail("\(name) is empty; list at least one.")
         }
         if seeds.isEmpty || hours.isEmpty || gpus.isEmpty { throw fail("seeds, hours and gpus must not be empty (omit them for the defaults [0], [10], [1]).") }
-        if let h = hours.first(where: { $0 <= 0 }) { throw fail("hours must be positive (got \(h)).") }
+        // Finite and at most a year, as `ptb run --hours`: they become scheduler minutes.
+        if let h = hours.first(where: { !($0.isFinite && $0 > 0 && $0 <= 8760) }) { throw fail("hours must be positive and at most 8760 (got \(h)).") }
+        if !(resources.evaluationHours.isFinite && resources.evaluationHours >= 0 && resources.evaluationHours <= 8760) {
+            throw fail("resources.evaluation_hours must be between 0 and 8760 (got \(resources.evaluationHours)).")
+        }
+        if !(resources.marginMinutes.isFinite && resources.marginMinutes >= 0 && resources.marginMinutes <= 525_600) {
+            throw fail("resources.margin_minutes must be between 0 and 525600 (got \(resources.marginMinutes)).")
+        }
         if let g = gpus.first(where: { $0 < 0 }) { throw fail("gpus must be 0 or more (got \(g)).") }
         if let m = throttle.maxConcurrent, m < 1 { throw fail("throttle.max_concurrent must be at least 1 (got \(m)).") }
         if resources.cpus < 1 { throw fail("resources.cpus must be at least 1.") }

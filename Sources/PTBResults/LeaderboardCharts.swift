@@ -77,9 +77,14 @@ public enum LeaderboardCharts {
     /// Model × benchmark cells of one agent (mean over sweeps, ×100); `*` marks a base-score fallback.
     public static func heatMap(_ hm: HeatMap) -> String {
         let cellW = 104.0, cellH = 34.0, left = 170.0, headerY = 70.0
-        var c = SVGCanvas(width: left + cellW * Double(max(hm.benchmarks.count, 1)) + 20,
+        let title = "\(hm.agent): score per model × benchmark (×100)"
+        let note = "* at least one sweep used the zero-shot base score (missing score, flag or judge error)"
+        // Wide enough for the title (15 px bold) and the footnote (10 px), not only the cells: with
+        // one or two benchmarks both used to be cut off at the right edge.
+        let textWidth = max(Double(title.count) * 9.2, Double(note.count) * 5.6) + 24
+        var c = SVGCanvas(width: max(left + cellW * Double(max(hm.benchmarks.count, 1)) + 20, textWidth),
                           height: headerY + cellH * Double(max(hm.models.count, 1)) + 44)
-        c.text("\(hm.agent): score per model × benchmark (×100)", x: 12, y: 24, size: 15, bold: true)
+        c.text(title, x: 12, y: 24, size: 15, bold: true)
         for (j, b) in hm.benchmarks.enumerated() {
             c.text(PaperBenchmarks.displayName(b), x: left + (Double(j) + 0.5) * cellW, y: headerY - 10, anchor: .middle, size: 11, bold: true)
         }
@@ -96,7 +101,7 @@ public enum LeaderboardCharts {
                        size: 12, fill: (v ?? 0) > 0.55 ? "#ffffff" : "#222")
             }
         }
-        c.text("* at least one sweep used the zero-shot base score (missing score, flag or judge error)", x: 12,
+        c.text(note, x: 12,
                y: headerY + cellH * Double(max(hm.models.count, 1)) + 24, size: 10, fill: "#555")
         return c.render()
     }

@@ -90,6 +90,11 @@ enum AgentPhase {
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
         redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,
                                       secretNames: def?.declaredSecrets ?? [])
+        if let missing = Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: spec.sandbox, home: ctx.harness.home) {
+            m.exit = .launchFailed
+            event("launch-failed", missing)
+            return .done("agent could not be started: \(missing)")
+        }
         let command = sandbox.wrap(agentCommand, policy: policy)
         event("start", "attempt \(m[.agent].attempts); sandbox \(spec.sandbox.rawValue); hard limit \(Timestamps.iso(hardLimit))")
         let child: ChildProcess
@@ -217,8 +222,34 @@ enum AgentPhase {
         if let summary = try? TraceConverter.writeEvents(trace: p.trace, to: p.events, scaffold: def?.traceScaffold, model: def?.model) {
             try? JSONIO.write(summary, to: p.usage)
             if !summary.usage.isZero { usage = "; tokens in \(summary.usage.input) out \(summary.usage.output)" }
+            if exit != .normal, let said = summary.lastError {
+                // The CLI's own error text (401, rate limit, server error) in the run's record.
+                let line = String(said.split(separator: "\n").first ?? "").prefix(300)
+                event("agent-error", String(line))
+                usage += "; the agent said: \(line)"
+            }
         }
         return .done("agent exit: \(exit) after \(Int(seconds)) s\(usage)")
+    }
+
+    /// For a CLI scaffold run on this host's file system (bwrap, none): the reason its program is
+    /// not there, before the sandbox would fail with a bare "execvp: No such file".
+    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome) -> String? {
+        guard let cli = adapter as? any CLIScaffoldAdapter, sandbox == .bwrap || sandbox == .none,
+              let program = cli.arguments(prompt: "").first else { return nil }
+        let path = command.environment["PATH"] ?? ""
+        if path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }) { return nil }
+        let scaffold = cli.config.scaffold
+        let pinned = cli.config.scaffoldKind.flatMap(AgentBinaries.pin)
+        let other = cli.config.scaffoldKind.map { AgentBinaries.installedVersions(home: home, scaffold: $0) } ?? []
+        var s = "the \(scaffold) CLI (`\(program)`) is not installed"
+        if let pinned {
+            s += other.isEmpty ? "" : " in the pinned version \(pinned.cliVersion) (found \(other.joined(separator: ", ")) under \(home.agents.path)/\(pinned.installName))"
+            s += ". Install it with `ptb setup --skip-env --skip-models --agents \(pinned.installName)`, or put `\(program)` on PATH."
+        } else {
+            s += " and not on PATH. Install it with npm (README, Running real agents)."
+        }
+        return s
     }
 
     static func classify(_ t: Termination, timedOut: Bool) -> ExitClass {

@@ -40,6 +40,11 @@ struct AgentView {
         }
         out += SandboxView.closure(of: baseModelDir)
         if let sharedCache { out.append(URL(fileURLWithPath: SandboxView.real(sharedCache.path))) }
+        if let cli = AgentBinaries.installed(home: harness.home, scaffold: agentDefinition?.scaffoldKind) {
+            // The CLI binary `ptb setup --agents` installed under $PTB_HOME/agents: that
+            // directory only, nothing else of $PTB_HOME.
+            out.append(URL(fileURLWithPath: SandboxView.real(cli.directory.path)))
+        }
         out += (agentDefinition?.readOnlyPaths ?? []).map { URL(fileURLWithPath: SandboxView.real(($0 as NSString).expandingTildeInPath)) }
         out += extra
         return Self.prune(out)

@@ -95,7 +95,10 @@ enum IntegrityJudge {
         try prompt.write(to: jp.prompt, atomically: true, encoding: .utf8)
 
         let baseDir = try ctx.baseModelDirectory()
-        let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: nil)
+        // The judge's own definition: its installed CLI binary must be visible in its sandbox.
+        let isFile = judge.hasSuffix(".yaml") || judge.hasSuffix(".yml")
+        let definition = AgentRegistry.definition(agent: isFile ? "command" : judge, config: isFile ? judge : nil, home: ctx.harness.home)
+        let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: definition)
         var env = view.environment(paths: jp, brokerSocket: nil)
         env["PTB_RUN_ID"] = "\(ctx.paths.id).judge-\(name(judge))"
         env["PTB_JUDGED_WORKSPACE"] = ctx.paths.task.path

@@ -68,7 +68,11 @@ public struct RunConfigFile: Codable, Sendable, Equatable {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
         }
-        if let mapping = (try? Yams.load(yaml: text)) as? [String: Any] {
+        let mapping: [String: Any]?
+        do { mapping = try SafeYAML.mapping(text) } catch let e as SafeYAML.Unsupported {
+            throw PTBError.config(path: url.path, reason: "\(e). Nothing was run.")
+        } catch { mapping = nil }  // malformed YAML: the decoder below says where
+        if let mapping {
             let problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
             if !problems.isEmpty {
                 throw PTBError.config(path: url.path, reason: problems.joined(separator: "; ") + ". Nothing was run. Keys: " + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ".")

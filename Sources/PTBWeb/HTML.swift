@@ -37,7 +37,7 @@ public enum HTML {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(esc(title)) · ptb</title><link rel="stylesheet" href="/static/style.css"></head>
-        <body><header><a class="brand" href="/">ptb</a> <a href="/">Leaderboard</a> <a href="/sweeps">Sweeps</a> <a href="/runs">Runs</a> <a href="/baselines">Baselines</a>\(nav)</header>
+        <body><header><a class="brand" href="/">ptb</a> <a href="/">Leaderboard</a> <a href="/sweeps">Sweeps</a> <a href="/runs">Runs</a> <a href="/compare">Compare</a> <a href="/baselines">Baselines</a>\(nav)</header>
         <main><h1>\(esc(title))</h1>
         \(body)
         </main><script src="/static/app.js"></script></body></html>
@@ -108,7 +108,10 @@ public enum StaticAssets {
     .k-tool_call summary{color:#7a3e00}.k-tool_result summary{color:#355}.k-harness{color:#06c}.k-error{color:#b00}
     mark{background:#ff0}.pager{margin:6px 0}.card{background:#fff;border:1px solid #ddd;padding:8px 12px;margin:8px 0}
     .phase-done{background:#dfd}.phase-failed{background:#fdd}.phase-running{background:#ffd}.phase-skipped{background:#eee}
-    form.inline{display:inline}
+    form.inline{display:inline}.filters label{margin-right:8px;white-space:nowrap}.filters{margin:6px 0}
+    .pulse{color:#c00}td.changed{background:#ffa}.ev{font-family:ui-monospace,monospace;font-size:11px;margin:1px 0}
+    #aligned-traces td{max-width:36em;word-break:break-word}#compare th{text-align:left}#live-events{font-family:ui-monospace,monospace;font-size:12px}
+    svg{max-width:100%;height:auto}
     """
 
     public static let js = #"""
@@ -139,6 +142,78 @@ public enum StaticAssets {
       var th = m && table.querySelectorAll('th')[+m[1]];
       if (th) { th.click(); if (m[2] === 'desc') th.click(); }
     });
+    // Live pages: poll the element's data-src (JSON) every data-interval ms and apply the answer;
+    // `apply` returning false stops the polling (the run or sweep finished).
+    function poll(el, apply) {
+      var interval = +el.getAttribute('data-interval') || 3000, stopped = false;
+      function tick() {
+        fetch(el.getAttribute('data-src'), { headers: { 'Accept': 'application/json' }, credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (j) {
+            if (!j) return;
+            el.setAttribute('data-polls', String((+el.getAttribute('data-polls') || 0) + 1));
+            if (apply(j) === false) stopped = true;
+          })
+          .catch(function () {})
+          .then(function () { if (!stopped) setTimeout(tick, interval); });
+      }
+      setTimeout(tick, interval);
+    }
+    var live = document.getElementById('live');
+    if (live) poll(live, function (j) {
+      live.querySelectorAll('[data-field]').forEach(function (f) {
+        var v = j[f.getAttribute('data-field')];
+        if (v !== undefined && v !== null) f.textContent = String(v);
+      });
+      var ol = document.getElementById('live-events');
+      if (ol && ol.textContent !== j.events.join('')) {
+        // Counted so that people (and the browser tests) can see the page moved by itself.
+        live.setAttribute('data-changes', String((+live.getAttribute('data-changes') || 0) + 1));
+        ol.textContent = '';
+        j.events.forEach(function (e) { var li = document.createElement('li'); li.textContent = e; ol.appendChild(li); });
+      }
+      var loss = document.getElementById('live-loss');
+      if (loss && j.lossSVG) loss.innerHTML = j.lossSVG;  // server-built and escaped, like the page itself
+      if (!j.live) {
+        live.setAttribute('data-live', 'ended');
+        var p = document.createElement('p'); p.className = 'ok'; p.textContent = 'The run has finished: reload for its full report.';
+        live.insertBefore(p, live.firstChild);
+        return false;
+      }
+    });
+    var sweepLive = document.getElementById('sweep-live');
+    if (sweepLive) poll(sweepLive, function (j) {
+      j.runs.forEach(function (r) {
+        var tr = document.querySelector('tr[data-run="' + CSS.escape(r.id) + '"]');
+        if (!tr) return;
+        var st = tr.querySelector('td.state');
+        var text = (r.outcome === 'done' || r.outcome === 'failed') ? r.outcome : r.outcome === 'running' ? r.phase + ' (running)' : r.phase;
+        if (st && st.textContent !== text) {
+          st.textContent = text; st.className = 'state state-' + r.outcome + ' changed';
+          sweepLive.setAttribute('data-changes', String((+sweepLive.getAttribute('data-changes') || 0) + 1));
+        }
+        var fin = tr.querySelector('td.final');
+        if (fin) fin.textContent = r.finalAccuracy != null ? (r.finalAccuracy * 100).toFixed(1) : (r.scoreState || '');
+        var integ = tr.querySelector('td.integrity');
+        if (integ && r.integrity !== 'none') { integ.textContent = r.integrity === 'flagged' ? 'FLAGGED' : 'clean'; integ.className = 'integrity ' + (r.integrity === 'flagged' ? 'flag' : 'ok'); }
+      });
+      var counts = document.getElementById('sweep-counts');
+      if (counts) counts.textContent = j.total + ' run(s): ' + Object.keys(j.counts).sort().map(function (k) { return j.counts[k] + ' ' + k; }).join(', ');
+      if (!(j.counts.running || j.counts.pending)) { sweepLive.setAttribute('data-live', 'ended'); sweepLive.textContent = 'All runs have finished.'; return false; }
+    });
+    // Compare: enabled once two runs are ticked; filter menus apply on change.
+    var compareButton = document.getElementById('compare-button');
+    if (compareButton) {
+      var boxes = document.querySelectorAll('input[form=compare-form]');
+      var update = function () {
+        var n = document.querySelectorAll('input[form=compare-form]:checked').length;
+        compareButton.disabled = n < 2;
+        compareButton.textContent = 'Compare selected (' + n + ')';
+      };
+      boxes.forEach(function (b) { b.addEventListener('change', update); });
+      update();
+    }
+    document.querySelectorAll('#filters select').forEach(function (s) { s.addEventListener('change', function () { s.form.submit(); }); });
     document.body.setAttribute('data-js', 'ready');
     """#
 }

@@ -1,15 +1,28 @@
 import Foundation
 import PTBCore
+import Synchronization
 import PTBResults
+import PTBStore
 
 extension WebSite {
+    static let boardPerPage = 50
+
     func leaderboardPage(_ query: [String: String]) throws -> WebPage {
         let group = GroupBy(query: query)
-        let (lb, loaded) = try board(groupBy: group)
+        let (full, loaded) = try board(groupBy: group)
         var h = "<p>Group by: " + GroupBy.allCases.map { g in
             g == group ? "<b>\(HTML.esc(g.rawValue))</b>" : HTML.a(HTML.link("/", [("group", g.rawValue)]), g.rawValue)
         }.joined(separator: " · ") + " · " + HTML.a("/leaderboard.json?group=\(group.rawValue)", "JSON") + "</p>"
-        let hasUsage = lb.rows.contains { $0.usage != nil }
+        let hasUsage = full.rows.contains { $0.usage != nil }
+        // A board of hundreds of methods is paged like every list: the table and the charts show
+        // one page of rows (in rank order); the JSON has them all.
+        let per = min(200, max(1, Int(query["per"] ?? "") ?? Self.boardPerPage))
+        let pages = max(1, (full.rows.count + per - 1) / per), page = min(pages, max(1, Int(query["page"] ?? "") ?? 1))
+        var lb = full
+        lb.rows = Array(full.rows.dropFirst((page - 1) * per).prefix(per))
+        let pager = HTML.pager(page: page, pages: pages) {
+            HTML.link("/", [("group", group == .agent ? nil : group.rawValue), ("per", per == Self.boardPerPage ? nil : String(per)), ("page", String($0))])
+        }
         let header = ["#", group == .agent ? "Agent" : "Method", "Score", "± std", "n", "95% CI", "Norm", "Runs", "Flagged", "Judge err", "Fallbacks", "Time", "% budget"]
             + lb.benchmarks.map(PaperBenchmarks.displayName) + (hasUsage ? ["Cost/run", "Pts/$", "Pts/GPU-h"] : [])
         let rows = lb.rows.map { r -> [String] in
@@ -36,7 +49,8 @@ extension WebSite {
             }
             return cells
         }
-        h += HTML.table(header, rows, id: "leaderboard", sortable: true, rowClass: lb.rows.map { $0.baseline ? "baseline" : "agent" })
+        h += (pages > 1 ? pager : "") + HTML.table(header, rows, id: "leaderboard", sortable: true, rowClass: lb.rows.map { $0.baseline ? "baseline" : "agent" })
+            + (pages > 1 ? pager + "<p class=\"muted\">\(full.rows.count) rows; sorting a column sorts this page; the charts show this page's rows.</p>" : "")
         h += "<p class=\"muted\">Scores ×100. Weights: \(HTML.esc(lb.weights.scheme.rawValue)) (" + lb.weights.values.keys.sorted().map {
             "\(HTML.esc($0)) \(String(format: "%.4f", lb.weights.values[$0]!))" }.joined(separator: ", ") + "). Models: \(HTML.esc(lb.models.joined(separator: ", "))).</p>"
         if !lb.notes.isEmpty { h += "<details><summary>Notes (\(lb.notes.count))</summary><ul>" + lb.notes.map { "<li>\(HTML.esc($0))</li>" }.joined() + "</ul></details>" }
@@ -48,9 +62,9 @@ extension WebSite {
         h += "<h2>Charts</h2><div class=\"card\">" + inlineSVG(LeaderboardCharts.scores(lb)) + "</div>"
         h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.time(lb)) + "</div>"
         // Ablations over the time budget: only when the runs span more than one budget.
-        if let p = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines,
-                                                                                        bootstrap: Bootstrap(resamples: 0)), dimension: .hours),
-           p.values.count > 1 {
+        if var p = boardCache.withLock({ $0[group.rawValue]?.pivot }), p.values.count > 1 {
+            let shown = Set(lb.rows.map(\.agent))
+            p.agents = p.agents.filter(shown.contains)
             h += "<div class=\"card\" id=\"score-vs-hours\">" + inlineSVG(LeaderboardCharts.pivot(p)) + "</div>"
         }
         return WebPage(body: HTML.page(title: "Leaderboard", body: h))
@@ -62,21 +76,56 @@ extension WebSite {
         return String(doc[r.lowerBound...])
     }
 
-    func leaderboardJSON(_ query: [String: String]) throws -> WebPage {
-        let (lb, _) = try board(groupBy: GroupBy(query: query))
-        return WebPage(body: try LeaderboardText.json(lb), contentType: "application/json")
+    /// The board with what it was computed under: weights, models, benchmarks, the policy
+    /// (grouping, baseline method, bootstrap) and the notes the terminal prints.
+    struct LeaderboardDocument: Encodable {
+        struct Policy: Encodable {
+            var groupBy: String
+            var weightScheme: String
+            var bootstrapResamples: Int
+            var baselineMethod: String
+        }
+        var rows: [LeaderboardRow]
+        var weights: BenchmarkWeights
+        var models: [String]
+        var benchmarks: [String]
+        var policy: Policy
+        var notes: [String]
+        var sources: [String]
     }
 
-    func agentPage(name: String, _ query: [String: String]) throws -> WebPage {
+    func leaderboardJSON(_ query: [String: String]) throws -> WebPage {
+        let group = GroupBy(query: query)
+        let (lb, loaded) = try board(groupBy: group)
+        let opts = LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap))
+        return .json(LeaderboardDocument(rows: lb.rows, weights: lb.weights, models: lb.models, benchmarks: lb.benchmarks,
+                                         policy: .init(groupBy: group.rawValue, weightScheme: lb.weights.scheme.rawValue,
+                                                       bootstrapResamples: config.bootstrap, baselineMethod: opts.baselineMethod),
+                                         notes: lb.notes, sources: loaded.summary))
+    }
+
+    func agentPage(name: String, _ query: [String: String], json: Bool) throws -> WebPage {
         let group = GroupBy(query: query)
         let (lb, _) = try board(groupBy: group)
-        guard let row = lb.rows.first(where: { $0.agent == name && !$0.baseline }) else { return .notFound("No agent named \(name).") }
+        guard let row = lb.rows.first(where: { $0.agent == name && !$0.baseline }) else { return .notFound("No agent named \(name).", json: json) }
+        if json {
+            struct Cell: Encodable { var sweep, task, model: String; var value: Double?; var scoreCell, flags: String; var fallback: String?; var run: String? }
+            struct Doc: Encodable { var row: LeaderboardRow; var cells: [Cell] }
+            let cells = row.methods.flatMap { m in
+                (lb.methods[m]?.cells ?? [:]).sorted { ($0.key.task, $0.key.model) < ($1.key.task, $1.key.model) }.map { key, c in
+                    Cell(sweep: m, task: key.task, model: key.model, value: c.value, scoreCell: c.scoreCell, flags: c.flagCell,
+                         fallback: c.fallback?.rawValue, run: c.run?.name)
+                }
+            }
+            return .json(Doc(row: row, cells: cells))
+        }
         var h = "<div class=\"card\"><p>Score <b>\(HTML.pct(row.avg))</b>\(row.std.map { " ± " + HTML.pct($0) } ?? "") over \(row.n) sweep(s)"
         h += row.rank.map { ", rank \($0)" } ?? ""
         h += ".</p><p>Sweeps: " + row.methods.enumerated().map { i, m in
             HTML.a("/sweep/\(HTML.url(m))", m) + " (\(HTML.pct(row.sweeps[i])))"
         }.joined(separator: ", ") + "</p></div>"
-        if let hm = try? lb.heatMap(agent: name) { h += "<div class=\"card\">" + inlineSVG(LeaderboardCharts.heatMap(hm)) + "</div>" }
+        if let hm = try? lb.heatMap(agent: name) { h += "<div class=\"card heatmap\">" + inlineSVG(LeaderboardCharts.heatMap(hm)) + "</div>" }
+        h += agentBudgetChart(row.methods)
         // The cells behind the score: newest run per task × model, with why a cell fell back.
         var rows: [[String]] = []
         for m in row.methods {
@@ -93,8 +142,12 @@ extension WebSite {
         return WebPage(body: HTML.page(title: "Agent \(name)", body: h))
     }
 
-    func baselinesPage() throws -> WebPage {
+    func baselinesPage(json: Bool = false) throws -> WebPage {
         let (lb, _) = try board(groupBy: .agent)
+        if json {
+            struct Doc: Encodable { var weights: BenchmarkWeights; var baselines: BaselineTable }
+            return .json(Doc(weights: lb.weights, baselines: lb.baselines))
+        }
         var h = ""
         if let report = try? BaselineReport(table: config.baselines) {
             let rows = report.lines.map { l in
@@ -113,5 +166,37 @@ extension WebSite {
         h += "<h2>Zero-shot scores in use</h2><p class=\"muted\">The published table, overridden by recorded baselines (`ptb baseline`, imported baseline_zeroshot runs, ptb's base-model evaluations).</p>"
         h += HTML.table(["Model"] + benches.map(PaperBenchmarks.displayName), rows, id: "baselines", sortable: true)
         return WebPage(body: HTML.page(title: "Baselines", body: h))
+    }
+
+    /// Final score against the time budget and against the agent's cost, one series per task,
+    /// over the finished runs of the agent's sweeps (from the index: no run directory is read).
+    func agentBudgetChart(_ sweeps: [String]) -> String {
+        var byTask: [String: [(hours: Double, cost: Double?, score: Double)]] = [:]
+        for sweep in sweeps {
+            guard let rows = try? catalog.index.page(CatalogFilter(sweep: sweep, state: "done"), offset: 0, limit: 5000).rows else { continue }
+            for r in rows { if let f = r.finalAccuracy { byTask[r.task, default: []].append((r.hours, r.costUSD, f * 100)) } }
+        }
+        let tasks = byTask.keys.sorted()
+        func color(_ i: Int) -> String { LineChart.palette[i % LineChart.palette.count] }
+        var h = ""
+        // Only when the agent ran more than one budget: a single column says nothing about it.
+        if Set(byTask.values.flatMap { $0.map(\.hours) }).count > 1 {
+            let series = tasks.enumerated().map { i, t in
+                LineChart.Series(name: t, color: color(i), points: byTask[t]!.map { ($0.hours * 3600, $0.score) }.sorted { $0.0 < $1.0 })
+            }
+            h += "<div class=\"card\" id=\"score-vs-budget\">" + LineChart.svg(title: "Final score vs time budget (finished runs)", series: series,
+                                                                               xAxis: .elapsed, yLabel: "score ×100", yRange: 0...100, scatter: true,
+                                                                               xLabel: "time budget (h:mm)") + "</div>"
+        }
+        let costed = tasks.enumerated().compactMap { i, t -> LineChart.Series? in
+            let pts = byTask[t]!.compactMap { r in r.cost.map { ($0, r.score) } }
+            return pts.isEmpty ? nil : LineChart.Series(name: t, color: color(i), points: pts)
+        }
+        if !costed.isEmpty {
+            h += "<div class=\"card\" id=\"score-vs-cost\">" + LineChart.svg(title: "Final score vs agent cost (finished runs)", series: costed,
+                                                                             xAxis: .steps, yLabel: "score ×100", yRange: 0...100, scatter: true,
+                                                                             xLabel: "agent cost (USD)") + "</div>"
+        }
+        return h
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 /// `monitor.jsonl` as an inline SVG line chart: memory, disk and GPU utilisation in percent, and
 /// the 1-minute load scaled to its maximum. At most `maxPoints` samples are read (evenly spaced),
@@ -39,34 +40,62 @@ public enum MonitorChart {
         return (times, all.filter { $0.values.contains { $0 != nil } })
     }
 
-    public static func svg(lines: [String]) -> String {
-        let (times, series) = series(lines: lines)
-        let w = 760.0, h = 240.0, left = 40.0, top = 14.0, plotW = 540.0, plotH = 190.0
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"monitor\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-size=\"10\" font-family=\"sans-serif\">"
-        s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"#fff\" stroke=\"#ccc\"/>"
-        for k in 0...4 {
-            let y = top + plotH - Double(k) / 4 * plotH
-            s += "<line x1=\"\(left)\" y1=\"\(f(y))\" x2=\"\(left + plotW)\" y2=\"\(f(y))\" stroke=\"#eee\"/><text x=\"\(left - 4)\" y=\"\(f(y + 3))\" text-anchor=\"end\">\(k * 25)</text>"
-        }
-        let n = times.count
-        for (i, ser) in series.enumerated() {
-            var pts: [String] = []
-            for (j, v) in ser.values.enumerated() {
-                guard let v else { continue }
-                let x = left + (n > 1 ? Double(j) / Double(n - 1) : 0.5) * plotW
-                let y = top + plotH - min(100, max(0, v)) / 100 * plotH
-                pts.append("\(f(x)),\(f(y))")
+    /// Seconds from `start` (default: the first sample) for each ISO timestamp; nil where unreadable.
+    public static func elapsed(_ times: [String], start: Date? = nil) -> [Double?] {
+        let dates = times.map(parseISO)
+        guard let t0 = start ?? dates.compactMap({ $0 }).first else { return times.map { _ in nil } }
+        return dates.map { $0.map { $0.timeIntervalSince(t0) } }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fff…]Z` read by hand: charts and the aligned traces parse thousands
+    /// of stamps per page, and a formatter per stamp cost more than the rest of the page.
+    /// Anything else (offsets other than Z) goes to the Foundation parser.
+    static func parseISO(_ s: String) -> Date? {
+        let u = Array(s.utf8)
+        func num(_ a: Int, _ n: Int) -> Int? {
+            guard a + n <= u.count else { return nil }
+            var v = 0
+            for i in a..<(a + n) {
+                guard u[i] >= 48, u[i] <= 57 else { return nil }
+                v = v * 10 + Int(u[i] - 48)
             }
-            s += "<polyline fill=\"none\" stroke=\"\(ser.color)\" stroke-width=\"1.5\" points=\"\(pts.joined(separator: " "))\"/>"
-            s += "<rect x=\"\(left + plotW + 12)\" y=\"\(f(top + Double(i) * 16))\" width=\"10\" height=\"10\" fill=\"\(ser.color)\"/>"
-            s += "<text x=\"\(left + plotW + 26)\" y=\"\(f(top + Double(i) * 16 + 9))\">\(HTML.esc(ser.name))</text>"
+            return v
         }
-        if let first = times.first, let last = times.last {
-            s += "<text x=\"\(left)\" y=\"\(top + plotH + 14)\">\(HTML.esc(first))</text>"
-            s += "<text x=\"\(left + plotW)\" y=\"\(top + plotH + 14)\" text-anchor=\"end\">\(HTML.esc(last))</text>"
+        guard u.count >= 20, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u.last == 90,
+              let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2),
+              (1...12).contains(mo), (1...31).contains(d) else { return Timestamps.parse(s) }
+        var frac = 0.0
+        if u[19] == 46 {
+            var scale = 0.1
+            for c in u[20..<(u.count - 1)] {
+                guard c >= 48, c <= 57 else { return Timestamps.parse(s) }
+                frac += Double(c - 48) * scale
+                scale /= 10
+            }
+        } else if u.count != 20 {
+            return Timestamps.parse(s)
         }
-        if series.isEmpty { s += "<text x=\"\(left + 10)\" y=\"\(top + 20)\">no samples</text>" }
-        return s + "</svg>"
+        // Days from the civil date (Howard Hinnant's algorithm), valid for the proleptic Gregorian calendar.
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return Date(timeIntervalSince1970: Double(days * 86_400 + h * 3600 + mi * 60 + sec) + frac)
+    }
+
+    /// Percent series against elapsed time since `start` (default: the first sample), h:mm ticks.
+    public static func svg(lines: [String], start: Date? = nil, title: String = "Resources over the run (monitor.jsonl)") -> String {
+        let (times, series) = series(lines: lines)
+        let xs = elapsed(times, start: start)
+        let out = series.map { ser in
+            LineChart.Series(name: ser.name, color: ser.color, points: zip(xs, ser.values).compactMap { x, v in
+                guard let x, let v else { return nil }
+                return (x, v)
+            })
+        }
+        return LineChart.svg(title: title, series: out, xAxis: .elapsed, yLabel: "percent", yRange: 0...100, cssClass: "monitor")
     }
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }

@@ -3,18 +3,15 @@ import PTBCore
 import PTBStore
 import Synchronization
 
-/// One run directory as the web UI lists it.
+/// One run directory as the run pages show it: read from disk for that one page.
 public struct CatalogRun: Sendable {
     public var paths: RunPaths
     public var manifest: RunManifest
     public var result: RunResult?
-    /// The experiment directory it was found under (`<results>/<experiment>/runs/<id>`), if any.
-    public var experiment: String?
+    public var row: CatalogRow
 
     public var id: String { paths.id }
-    /// The sweep a run belongs to: its experiment, else its `--name`, else its agent (the
-    /// leaderboard's method).
-    public var sweep: String { experiment ?? manifest.spec.name ?? manifest.spec.agent }
+    public var sweep: String { row.sweep }
     /// `done`, `failed`, or the phase it is in.
     public var state: String {
         switch manifest.outcome {
@@ -23,25 +20,67 @@ public struct CatalogRun: Sendable {
         case .pending, .running: manifest.currentPhase.rawValue + (manifest.outcome == .running ? " (running)" : "")
         }
     }
+    public var isLive: Bool { manifest.outcome == .running || manifest.outcome == .pending }
 }
 
-/// The runs under the configured directories, rescanned at most every `ttl` seconds so that
-/// pages stay fast with many runs while new and finishing runs still show up.
+/// The runs under the configured directories, as an incrementally refreshed index: list pages
+/// are queries, a refresh (at most every `ttl` seconds, and by `ptb serve` in the background)
+/// stats a few files per run and reads only the directories that changed.
 public final class RunCatalog: Sendable {
     public let runsDirs: [URL]
-    let ttl: TimeInterval
-    private let state = Mutex<(at: Date, runs: [CatalogRun])?>(nil)
+    public let index: CatalogIndex
+    public let ttl: TimeInterval
+    /// False once `ptb serve`'s background task refreshes: requests then never wait for a refresh.
+    private let onRequest = Mutex(true)
+    private let state = Mutex<(at: Date?, refreshing: Bool)>((nil, false))
+    /// The last refresh's figures, for the benchmark and the runs page footer.
+    public let lastRefresh = Mutex<(stats: CatalogIndex.RefreshStats, seconds: Double)?>(nil)
 
-    public init(runsDirs: [URL], ttl: TimeInterval = 3) {
+    public init(runsDirs: [URL], indexPath: URL? = nil, ttl: TimeInterval = 3) {
         self.runsDirs = runsDirs
         self.ttl = ttl
+        // An index that cannot be opened (read-only home, corrupt file) falls back to memory:
+        // it is derived data, rebuilt from the run directories either way.
+        // (An in-memory SQLite database fails to open only when memory is exhausted: then crashing is right.)
+        self.index = (try? indexPath.map { try CatalogIndex(path: $0) } ?? CatalogIndex(path: nil)) ?? (try! CatalogIndex(path: nil))
     }
 
-    public func runs() -> [CatalogRun] {
-        if let s = state.withLock({ $0 }), Date().timeIntervalSince(s.at) < ttl { return s.runs }
-        let fresh = Self.scan(runsDirs)
-        state.withLock { $0 = (Date(), fresh) }
-        return fresh
+    /// Refreshes when the last refresh is older than `ttl`; a request that finds another refresh
+    /// in flight uses the index as it stands instead of waiting.
+    public func refreshIfStale() {
+        let go = state.withLock { s -> Bool in
+            if s.refreshing { return false }
+            if let at = s.at, Date().timeIntervalSince(at) < ttl { return false }
+            s.refreshing = true
+            return true
+        }
+        guard go else { return }
+        refreshNow()
+    }
+
+    /// Called per request: refreshes when stale, unless a background task does that.
+    public func requestArrived() {
+        if onRequest.withLock({ $0 }) { refreshIfStale() }
+    }
+
+    public func refreshInBackground() { onRequest.withLock { $0 = false } }
+
+    /// Refreshes now (and waits for it).
+    public func refreshNow() {
+        let t0 = Date()
+        let stats = (try? index.refresh(Self.expand(runsDirs))) ?? CatalogIndex.RefreshStats(problems: ["index refresh failed"])
+        lastRefresh.withLock { $0 = (stats, Date().timeIntervalSince(t0)) }
+        state.withLock { $0 = (Date(), false) }
+    }
+
+    /// `<home>/web-index/<hash of the runs directories>.sqlite`: one derived index per set of
+    /// directories served, so two `ptb serve`s of different directories never rebuild each other's.
+    public static func indexPath(home: URL, runsDirs: [URL]) -> URL {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in runsDirs.map({ $0.standardizedFileURL.path }).joined(separator: "\n").utf8 {
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+        }
+        return home.appendingPathComponent("web-index").appendingPathComponent(String(format: "%016llx.sqlite", h))
     }
 
     /// Runs directories plus, for a results directory of sweeps, each `<experiment>/runs`.
@@ -60,20 +99,6 @@ public final class RunCatalog: Sendable {
         return out
     }
 
-    static func scan(_ dirs: [URL]) -> [CatalogRun] {
-        var seen = Set<String>()
-        var out: [CatalogRun] = []
-        for (dir, experiment) in expand(dirs) {
-            for runDir in RunScanner.runDirectories(in: dir) {
-                let p = RunPaths(dir: runDir)
-                // An id reached twice (the same directory given twice) is listed once: ids are the URLs.
-                guard seen.insert(p.id).inserted, let m = try? JSONIO.read(RunManifest.self, from: p.manifest) else { continue }
-                out.append(CatalogRun(paths: p, manifest: m, result: try? JSONIO.read(RunResult.self, from: p.result), experiment: experiment))
-            }
-        }
-        return out.sorted { ($0.manifest.createdAt, $0.id) > ($1.manifest.createdAt, $1.id) }
-    }
-
     /// Ids are directory names ptb made (letters, digits, `-`, `.`, `_`); anything else — a slash,
     /// `..`, a percent escape that decoded to one — is refused before any lookup.
     public static func isValidID(_ id: String) -> Bool {
@@ -81,9 +106,11 @@ public final class RunCatalog: Sendable {
             && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._".unicodeScalars.contains($0)) }
     }
 
-    /// Lookup by id among the scanned runs only: a request never becomes a path.
+    /// Lookup by id in the index only: a request never becomes a path.
     public func run(id: String) -> CatalogRun? {
-        guard Self.isValidID(id) else { return nil }
-        return runs().first { $0.id == id }
+        guard Self.isValidID(id), let row = try? index.row(id: id) else { return nil }
+        let p = RunPaths(dir: URL(fileURLWithPath: row.dir))
+        guard let m = try? JSONIO.read(RunManifest.self, from: p.manifest) else { return nil }
+        return CatalogRun(paths: p, manifest: m, result: try? JSONIO.read(RunResult.self, from: p.result), row: row)
     }
 }

@@ -4,7 +4,7 @@ import PTBCore
 /// The auxiliary files of a run, read leniently: the web UI shows what is there and says what is
 /// not, and a newer ptb adding fields to these files must not break it.
 public enum RunFiles {
-    public struct IntegrityCheck: Sendable, Equatable {
+    public struct IntegrityCheck: Sendable, Equatable, Codable {
         public var name: String
         /// nil in reports written before checks were marked required or optional.
         public var required: Bool?
@@ -13,7 +13,7 @@ public enum RunFiles {
         public var evidence: [String]
     }
 
-    public struct Integrity: Sendable {
+    public struct Integrity: Sendable, Codable {
         public var checks: [IntegrityCheck]
         /// The file's own verdict under its policy; older reports without one: any check not clean.
         public var flagged: Bool
@@ -45,7 +45,7 @@ public enum RunFiles {
     }
 
     /// `usage.json` (the agent's tokens and cost, from its trace).
-    public struct Usage: Sendable, Equatable {
+    public struct Usage: Sendable, Equatable, Codable {
         public var input: Int
         public var cached: Int
         public var output: Int

@@ -1,61 +1,172 @@
 import Foundation
 import PTBCore
+import Synchronization
 import PTBResults
+import PTBStore
+
+/// A list page's request: filters, sort, page.
+struct ListRequest {
+    var filter: CatalogFilter
+    var sort: CatalogSort
+    var page: Int
+    var per: Int
+
+    static let defaultPer = 50, maxPer = 200
+
+    init(_ q: [String: String], sweep: String? = nil) {
+        func v(_ k: String) -> String? { q[k].flatMap { $0.isEmpty ? nil : $0 } }
+        filter = CatalogFilter(agent: v("agent"), task: v("task"), model: v("model"), sweep: sweep ?? v("sweep"),
+                               state: v("state"), integrity: v("integrity"), text: v("q"))
+        sort = v("sort").flatMap(CatalogSort.init(rawValue:)) ?? .newest
+        page = max(1, Int(q["page"] ?? "") ?? 1)
+        per = min(Self.maxPer, max(1, Int(q["per"] ?? "") ?? Self.defaultPer))
+    }
+
+    /// The query of this request with `page` replaced; the sweep of a sweep page stays in its path.
+    func query(page: Int, dropSweep: Bool) -> [(String, String?)] {
+        [("agent", filter.agent), ("task", filter.task), ("model", filter.model), ("sweep", dropSweep ? nil : filter.sweep),
+         ("state", filter.state), ("integrity", filter.integrity), ("q", filter.text),
+         ("sort", sort == .newest ? nil : sort.rawValue), ("per", per == Self.defaultPer ? nil : String(per)), ("page", page == 1 ? nil : String(page))]
+    }
+}
+
+/// The JSON of a list page: the same rows the HTML shows.
+struct RunListDocument: Encodable {
+    var total: Int
+    var page: Int
+    var pages: Int
+    var per: Int
+    var sort: CatalogSort
+    var filter: CatalogFilter
+    var counts: [String: Int]
+    var runs: [CatalogRow]
+}
 
 extension WebSite {
-    func runsTable(_ runs: [CatalogRun], id: String) -> String {
-        let rows = runs.map { r -> [String] in
-            let s = r.manifest.spec, res = r.result
-            let flagged = res?.integrityFlagged
-            return [HTML.td(HTML.a("/run/\(HTML.url(r.id))", r.id), sort: r.id),
-                    HTML.td(HTML.a("/sweep/\(HTML.url(r.sweep))", r.sweep), sort: r.sweep),
-                    HTML.tdText(s.agent), HTML.tdText(s.task), HTML.tdText(s.model),
-                    HTML.tdText(RunSpec.formatHours(s.hours), sort: String(s.hours), cls: "num"),
-                    HTML.tdText(String(s.gpus), sort: String(s.gpus), cls: "num"),
-                    HTML.tdText(r.state, cls: "state state-\(r.manifest.outcome.rawValue)"),
-                    HTML.tdText(r.manifest.exit?.description ?? ""),
-                    HTML.tdText(HTML.pct(res?.baseScore?.accuracy), sort: String(res?.baseScore?.accuracy ?? -1), cls: "num"),
-                    HTML.tdText(res?.finalScore.map { HTML.pct($0.accuracy) } ?? (res?.scoreState ?? ""), sort: String(res?.finalScore?.accuracy ?? -1), cls: "num"),
-                    HTML.tdText(flagged == nil ? "" : flagged! ? "FLAGGED" : "clean", cls: flagged == true ? "flag" : "ok"),
-                    HTML.tdText(HTML.hms(res?.agentSeconds), sort: String(res?.agentSeconds ?? -1), cls: "num"),
-                    HTML.tdText(HTML.iso(r.manifest.createdAt))]
+    static let states = ["pending", "running", "done", "failed"] + Phase.allCases.map(\.rawValue)
+
+    func runsTable(_ rows: [CatalogRow], id: String, selectable: Bool = true) -> String {
+        var s = "<table id=\"\(id)\" class=\"sortable runs\"><thead><tr>" + (selectable ? "<th title=\"select to compare\">⇆</th>" : "")
+        s += ["Run", "Sweep", "Agent", "Task", "Model", "Hours", "GPUs", "State", "Exit", "Base", "Final", "Integrity", "Agent time", "Created"]
+            .map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"
+        for r in rows {
+            s += "<tr data-run=\"\(HTML.esc(r.id))\">"
+            if selectable { s += "<td><input type=\"checkbox\" name=\"id\" value=\"\(HTML.esc(r.id))\" form=\"compare-form\"></td>" }
+            s += HTML.td(HTML.a("/run/\(HTML.url(r.id))", r.id), sort: r.id)
+            s += HTML.td(HTML.a("/sweep/\(HTML.url(r.sweep))", r.sweep), sort: r.sweep)
+            s += HTML.tdText(r.agent) + HTML.tdText(r.task) + HTML.tdText(r.model)
+            s += HTML.tdText(RunSpec.formatHours(r.hours), sort: String(r.hours), cls: "num")
+            s += HTML.tdText(String(r.gpus), sort: String(r.gpus), cls: "num")
+            s += HTML.tdText(r.state, cls: "state state-\(r.outcome)")
+            s += HTML.tdText(r.exitClass ?? "")
+            s += HTML.tdText(HTML.pct(r.baseAccuracy), sort: String(r.baseAccuracy ?? -1), cls: "num")
+            s += HTML.tdText(r.finalAccuracy.map { HTML.pct($0) } ?? (r.scoreState ?? ""), sort: String(r.finalAccuracy ?? -1), cls: "num final")
+            s += HTML.tdText(r.integrity == "none" ? "" : r.integrity == "flagged" ? "FLAGGED" : "clean", cls: "integrity " + (r.integrity == "flagged" ? "flag" : "ok"))
+            s += HTML.tdText(HTML.hms(r.agentSeconds), sort: String(r.agentSeconds ?? -1), cls: "num")
+            s += HTML.tdText(HTML.iso(r.createdAt)) + "</tr>"
         }
-        return HTML.table(["Run", "Sweep", "Agent", "Task", "Model", "Hours", "GPUs", "State", "Exit", "Base", "Final", "Integrity", "Agent time", "Created"],
-                          rows, id: id, sortable: true)
+        return s + "</tbody></table>"
     }
 
-    func runsPage(_ query: [String: String]) -> WebPage {
-        let runs = catalog.runs()
-        return WebPage(body: HTML.page(title: "Runs", body: "<p>\(runs.count) run(s) in \(HTML.esc(config.runsDirs.map(\.path).joined(separator: ", "))).</p>" + runsTable(runs, id: "runs")))
-    }
-
-    func sweepsPage() -> WebPage {
-        let groups = Dictionary(grouping: catalog.runs(), by: \.sweep)
-        let rows = groups.keys.sorted().map { name -> [String] in
-            let rs = groups[name]!
-            let done = rs.filter { $0.manifest.outcome == .done }.count, failed = rs.filter { $0.manifest.outcome == .failed }.count
-            let flagged = rs.filter { $0.result?.integrityFlagged == true }.count
-            return [HTML.td(HTML.a("/sweep/\(HTML.url(name))", name), sort: name), HTML.tdText(String(rs.count), cls: "num"),
-                    HTML.tdText(String(done), cls: "num"), HTML.tdText(String(failed), cls: "num"),
-                    HTML.tdText(String(rs.count - done - failed), cls: "num"), HTML.tdText(String(flagged), cls: flagged > 0 ? "num flag" : "num"),
-                    HTML.tdText(Set(rs.map(\.manifest.spec.agent)).sorted().joined(separator: ", "))]
+    /// The filter form, the matching runs of one page, the pager and the compare button.
+    func runList(_ req: ListRequest, action: String, fixedSweep: Bool, tableID: String) throws -> (html: String, doc: RunListDocument) {
+        let idx = catalog.index
+        let (rows0, total) = try idx.page(req.filter, sort: req.sort, offset: (req.page - 1) * req.per, limit: req.per)
+        let pages = max(1, (total + req.per - 1) / req.per)
+        var req = req, rows = rows0
+        if req.page > pages {
+            req.page = pages
+            rows = try idx.page(req.filter, sort: req.sort, offset: (pages - 1) * req.per, limit: req.per).rows
         }
-        return WebPage(body: HTML.page(title: "Sweeps", body: HTML.table(["Sweep", "Runs", "Done", "Failed", "Unfinished", "Flagged", "Agents"], rows, id: "sweeps", sortable: true)))
+        let counts = try idx.outcomes(req.filter)
+        func select(_ name: String, _ label: String, _ values: [String], _ current: String?) -> String {
+            "<label>\(label) <select name=\"\(name)\"><option value=\"\">any</option>" + values.map {
+                "<option value=\"\(HTML.esc($0))\"\($0 == current ? " selected" : "")>\(HTML.esc($0))</option>"
+            }.joined() + "</select></label> "
+        }
+        var h = "<form method=\"get\" action=\"\(HTML.esc(action))\" id=\"filters\" class=\"filters\">"
+        h += select("agent", "Agent", try idx.values("agent"), req.filter.agent)
+        h += select("task", "Task", try idx.values("task"), req.filter.task)
+        h += select("model", "Model", try idx.values("model"), req.filter.model)
+        if !fixedSweep { h += select("sweep", "Sweep", try idx.values("sweep"), req.filter.sweep) }
+        h += select("state", "State", Self.states, req.filter.state)
+        h += select("integrity", "Integrity", ["clean", "flagged", "none"], req.filter.integrity)
+        h += "<label>Text <input type=\"search\" name=\"q\" value=\"\(HTML.esc(req.filter.text ?? ""))\" placeholder=\"run id or notes\"></label> "
+        h += "<label>Sort <select name=\"sort\">" + CatalogSort.allCases.map {
+            "<option\($0 == req.sort ? " selected" : "")>\($0.rawValue)</option>" }.joined() + "</select></label> "
+        h += "<button>Filter</button> " + HTML.a(action, "clear") + "</form>"
+        let countText = Self.states.prefix(4).compactMap { s in counts[s].map { "\($0) \(s)" } }.joined(separator: ", ")
+        h += "<p id=\"match-count\">\(total) run(s) match" + (countText.isEmpty ? "" : " (\(HTML.esc(countText)))") + "</p>"
+        let pager = HTML.pager(page: req.page, pages: pages) { HTML.link(action, req.query(page: $0, dropSweep: fixedSweep)) }
+        h += "<form method=\"get\" action=\"/compare\" id=\"compare-form\"><button id=\"compare-button\">Compare selected</button> "
+        h += "<span class=\"muted\">tick two or more runs</span></form>"
+        h += pager + runsTable(rows, id: tableID) + pager
+        h += "<p class=\"muted\">" + HTML.a(HTML.link(action + ".json", req.query(page: req.page, dropSweep: fixedSweep)), "this page as JSON") + "</p>"
+        return (h, RunListDocument(total: total, page: req.page, pages: pages, per: req.per, sort: req.sort, filter: req.filter, counts: counts, runs: rows))
     }
 
-    func sweepPage(name: String) -> WebPage {
-        let runs = catalog.runs().filter { $0.sweep == name }
-        guard !runs.isEmpty else { return .notFound("No runs in a sweep named \(name).") }
-        var counts: [String: Int] = [:]
-        for r in runs { counts[r.state, default: 0] += 1 }
-        let h = "<p>\(runs.count) run(s): " + counts.keys.sorted().map { "\(counts[$0]!) \(HTML.esc($0))" }.joined(separator: ", ") + "</p>" + runsTable(runs, id: "sweep-runs")
-        return WebPage(body: HTML.page(title: "Sweep \(name)", body: h))
+    func runsPage(_ query: [String: String], json: Bool) throws -> WebPage {
+        let (h, doc) = try runList(ListRequest(query), action: "/runs", fixedSweep: false, tableID: "runs")
+        if json { return .json(doc) }
+        var dirs = "<p class=\"muted\" id=\"index-info\">\(catalog.index.count) run(s) indexed in \(HTML.esc(config.runsDirs.map(\.path).joined(separator: ", ")))"
+        if let r = catalog.lastRefresh.withLock({ $0 }) {
+            dirs += String(format: "; last refresh: %d read, %d unchanged, %d removed in %.3f s", r.stats.read, r.stats.unchanged, r.stats.removed, r.seconds)
+            if !r.stats.problems.isEmpty { dirs += "; \(r.stats.problems.count) unreadable: " + HTML.esc(r.stats.problems.prefix(3).joined(separator: "; ")) }
+        }
+        dirs += "</p>"
+        return WebPage(body: HTML.page(title: "Runs", body: dirs + h))
     }
 
-    func runPage(id: String) -> WebPage {
-        guard let run = catalog.run(id: id) else { return .notFound("No run with id \(id).") }
+    func sweepsPage(_ query: [String: String], json: Bool) throws -> WebPage {
+        let per = 100, page = max(1, Int(query["page"] ?? "") ?? 1)
+        let (sweeps, total) = try catalog.index.sweeps(offset: (page - 1) * per, limit: per)
+        struct Doc: Encodable { var total: Int; var page: Int; var sweeps: [SweepSummary] }
+        if json { return .json(Doc(total: total, page: page, sweeps: sweeps)) }
+        let rows = sweeps.map { s -> [String] in
+            [HTML.td(HTML.a("/sweep/\(HTML.url(s.sweep))", s.sweep), sort: s.sweep), HTML.tdText(String(s.runs), cls: "num"),
+             HTML.tdText(String(s.done), cls: "num"), HTML.tdText(String(s.failed), cls: "num"),
+             HTML.tdText(String(s.runs - s.done - s.failed), cls: "num"), HTML.tdText(String(s.flagged), cls: s.flagged > 0 ? "num flag" : "num"),
+             HTML.tdText(s.agents.split(separator: ",").sorted().joined(separator: ", ")), HTML.tdText(HTML.iso(s.newest))]
+        }
+        let pages = max(1, (total + per - 1) / per)
+        let pager = HTML.pager(page: min(page, pages), pages: pages) { HTML.link("/sweeps", [("page", String($0))]) }
+        return WebPage(body: HTML.page(title: "Sweeps", body: "<p>\(total) sweep(s)</p>" + pager
+            + HTML.table(["Sweep", "Runs", "Done", "Failed", "Unfinished", "Flagged", "Agents", "Newest run"], rows, id: "sweeps", sortable: true) + pager))
+    }
+
+    func sweepPage(name: String, _ query: [String: String], json: Bool) throws -> WebPage {
+        let req = ListRequest(query, sweep: name)
+        let all = try catalog.index.outcomes(CatalogFilter(sweep: name))
+        let n = all.values.reduce(0, +)
+        guard n > 0 else { return .notFound("No runs in a sweep named \(name).", json: json) }
+        let action = "/sweep/\(HTML.url(name))"
+        let (list, doc) = try runList(req, action: action, fixedSweep: true, tableID: "sweep-runs")
+        if json { return .json(doc) }
+        let unfinished = (all["running"] ?? 0) + (all["pending"] ?? 0)
+        var h = "<p id=\"sweep-counts\">\(n) run(s): " + all.keys.sorted().map { "\(all[$0]!) \(HTML.esc($0))" }.joined(separator: ", ") + "</p>"
+        if unfinished > 0 {
+            // The page script polls this page's JSON and moves each row's state as runs progress.
+            let src = HTML.link(action + ".json", req.query(page: req.page, dropSweep: true))
+            h += "<p class=\"muted\" id=\"sweep-live\" data-src=\"\(HTML.esc(src))\" data-interval=\"\(pollInterval(query))\">\(unfinished) unfinished: this page updates itself.</p>"
+        }
+        return WebPage(body: HTML.page(title: "Sweep \(name)", body: h + list))
+    }
+
+    /// Milliseconds between a live page's polls (`?poll=` for tests and impatient people, ≥ 250).
+    func pollInterval(_ query: [String: String]) -> Int { max(250, Int(query["poll"] ?? "") ?? 3000) }
+
+    func runPage(id: String, _ query: [String: String], json: Bool) throws -> WebPage {
+        guard let run = catalog.run(id: id) else { return .notFound("No run with id \(id).", json: json) }
         let m = run.manifest, s = m.spec, p = run.paths
-        var h = "<div class=\"card\" id=\"summary\"><p>"
+        let snap = liveSnapshot(run)
+        if json {
+            return .json(RunDocument(index: run.row, manifest: m, result: run.result, integrity: RunFiles.integrity(p), usage: RunFiles.usage(p),
+                                     live: snap, files: "/run/\(HTML.url(id))/files.json"))
+        }
+        var h = "<p class=\"muted\">" + [HTML.a("/run/\(HTML.url(id))/files", "files (download)"), HTML.a("/run/\(HTML.url(id)).json", "JSON"),
+                                          HTML.a(HTML.link("/runs", [("sweep", run.sweep)]), "runs of this sweep to compare")].joined(separator: " · ") + "</p>"
+        if run.isLive { h += liveCard(run, snap, interval: pollInterval(query)) }
+        h += "<div class=\"card\" id=\"summary\"><p>"
         h += "Sweep \(HTML.a("/sweep/\(HTML.url(run.sweep))", run.sweep)) · agent <b>\(HTML.esc(s.agent))</b> · task <b>\(HTML.esc(s.task))</b> · model <b>\(HTML.esc(s.model))</b>"
         h += " · budget \(HTML.esc(RunSpec.formatHours(s.hours))) h · \(s.gpus) GPU(s) \(HTML.esc(s.gpuName))</p>"
         h += "<p>State <b>\(HTML.esc(run.state))</b>, exit \(HTML.esc(m.exit?.description ?? "–")), created \(HTML.esc(HTML.iso(m.createdAt)))"
@@ -140,6 +251,9 @@ extension WebSite {
             }
         }
         h += (traceLinks.isEmpty ? "<span class=\"muted\">no trace recorded</span>" : traceLinks.joined(separator: " · ")) + "</p>"
+        if !run.isLive, !snap.lossSVG.isEmpty {
+            h += "<h2>Training loss</h2><div class=\"card\" id=\"loss\">\(snap.lossSVG)<p class=\"muted\">\(snap.lossPoints) steps read from the trace (“step N … loss X”).</p></div>"
+        }
         h += "<h2>Monitor</h2>"
         if let idx = try? lines.index(p.monitor), idx.count > 0 {
             let step = max(1, idx.count / 600)

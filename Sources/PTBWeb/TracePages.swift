@@ -4,20 +4,37 @@ import PTBCore
 extension WebSite {
     /// One page of a trace, served from the line index: a 10-hour trace costs one seek and one read
     /// of `pageLines` lines per request, and a search one streaming scan.
-    func tracePage(id: String, _ query: [String: String]) throws -> WebPage {
-        guard let run = catalog.run(id: id) else { return .notFound("No run with id \(id).") }
+    /// The lines of one trace page as JSON: each the file's own JSON line, verbatim.
+    struct TraceDocument: Encodable {
+        var file: String
+        var page: Int
+        var pages: Int
+        var totalLines: Int
+        var firstLine: Int
+        var lines: [String]
+        var matches: [Int]?
+    }
+
+    func tracePage(id: String, _ query: [String: String], json: Bool = false) throws -> WebPage {
+        guard let run = catalog.run(id: id) else { return .notFound("No run with id \(id).", json: json) }
         let wantEvents = (query["file"] ?? "events") == "events"
         let eventsExist = FileManager.default.fileExists(atPath: run.paths.events.path)
         let useEvents = wantEvents && eventsExist
         let url = useEvents ? run.paths.events : run.paths.trace
         let fileName = useEvents ? "events" : "trace"
-        guard FileManager.default.fileExists(atPath: url.path) else { return .notFound("Run \(id) has no trace yet.") }
+        guard FileManager.default.fileExists(atPath: url.path) else { return .notFound("Run \(id) has no trace yet.", json: json) }
         let idx = try lines.index(url)
         let per = Self.pageLines
         let pages = max(1, (idx.count + per - 1) / per)
         let q = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
         var page = Int(query["page"] ?? "") ?? 1
         page = min(max(1, page), pages)
+        if json {
+            let first = (page - 1) * per
+            return .json(TraceDocument(file: fileName, page: page, pages: pages, totalLines: idx.count, firstLine: first + 1,
+                                       lines: try lines.lines(url, from: first, to: first + per),
+                                       matches: q.isEmpty ? nil : try lines.search(url, needle: q).lines.map { $0 + 1 }))
+        }
         let base = "/run/\(HTML.url(id))/trace"
         func link(_ p: Int, anchor: Int? = nil) -> String {
             HTML.link(base, [("file", fileName), ("page", String(p)), ("q", q.isEmpty ? nil : q)]) + (anchor.map { "#L\($0 + 1)" } ?? "")
@@ -124,11 +141,11 @@ extension WebSite {
         return "<div class=\"tl\">\(lineHead(n, ts: ts))\(highlight(line, q))</div>"
     }
 
-    func samplesPage(id: String, _ query: [String: String]) throws -> WebPage {
-        guard let run = catalog.run(id: id) else { return .notFound("No run with id \(id).") }
+    func samplesPage(id: String, _ query: [String: String], json: Bool = false) throws -> WebPage {
+        guard let run = catalog.run(id: id) else { return .notFound("No run with id \(id).", json: json) }
         let which = query["eval"] == "base" ? "base" : "final"
         let url = (which == "base" ? run.paths.baseEval : run.paths.finalEval).appendingPathComponent("samples.jsonl")
-        guard FileManager.default.fileExists(atPath: url.path) else { return .notFound("Run \(id) has no \(which) evaluation samples.") }
+        guard FileManager.default.fileExists(atPath: url.path) else { return .notFound("Run \(id) has no \(which) evaluation samples.", json: json) }
         let filter = ["correct", "incorrect"].contains(query["filter"] ?? "") ? query["filter"]! : "all"
         let q = (query["q"] ?? "").trimmingCharacters(in: .whitespaces)
         let flags = try sampleFlags(url)
@@ -140,6 +157,11 @@ extension WebSite {
         }
         let per = Self.pageSamples, pages = max(1, (selected.count + per - 1) / per)
         let page = min(max(1, Int(query["page"] ?? "") ?? 1), pages)
+        if json {
+            struct Doc: Encodable { var eval: String; var filter: String; var total: Int; var matching: Int; var page: Int; var pages: Int; var samples: [String] }
+            let shown = try selected.dropFirst((page - 1) * per).prefix(per).map { try lines.lines(url, from: $0, to: $0 + 1).first ?? "" }
+            return .json(Doc(eval: which, filter: filter, total: flags.count, matching: selected.count, page: page, pages: pages, samples: shown))
+        }
         let base = "/run/\(HTML.url(id))/samples"
         let correct = flags.filter { $0 == true }.count
         var h = "<p>\(HTML.a("/run/\(HTML.url(id))", "← run \(id)")) · \(which) evaluation: \(flags.count) samples, \(correct) correct</p>"

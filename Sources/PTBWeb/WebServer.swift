@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import PTBResults
 import ServiceLifecycle
 import UnixSignals
 
@@ -11,7 +12,7 @@ import UnixSignals
 public enum WebServer {
     public static let securityHeaders: [(String, String)] = [
         // Pages carry no inline script or style: an escaped-but-somehow-not payload still cannot run.
-        ("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+        ("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
         ("X-Content-Type-Options", "nosniff"),
         // Keeps a ?token= out of Referer headers sent to other sites.
         ("Referrer-Policy", "no-referrer"),
@@ -46,7 +47,7 @@ public enum WebServer {
             // A token in the URL becomes a cookie, so links within the UI keep working without it.
             if query["token"] != nil { setCookie = "\(cookieName)=\(HTML.url(token)); Path=/; HttpOnly; SameSite=Strict" }
         }
-        var r = response(site.respond(path: request.uri.path, query: query))
+        var r = response(site.respond(path: request.uri.path, query: query, accept: request.headers[.accept]))
         if let setCookie, let name = HTTPField.Name("Set-Cookie") { r.headers[name] = setCookie }
         return r
     }
@@ -54,19 +55,28 @@ public enum WebServer {
     static func response(_ page: WebPage) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = page.contentType
-        for (k, v) in securityHeaders { if let n = HTTPField.Name(k) { headers[n] = v } }
-        return Response(status: HTTPResponse.Status(code: page.status), headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: page.body)))
+        for (k, v) in securityHeaders + page.headers { if let n = HTTPField.Name(k) { headers[n] = v } }
+        let buffer = page.data.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: page.body)
+        return Response(status: HTTPResponse.Status(code: page.status), headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
-    /// `a=1&b=x+y`: `+` is a space (HTML forms), then percent-decoding; the first value of a key wins.
+    /// Keys whose repeated values are kept, joined by commas (the runs list's compare checkboxes).
+    static let listKeys: Set<String> = ["id"]
+
+    /// `a=1&b=x+y`: `+` is a space (HTML forms), then percent-decoding; the first value of a key
+    /// wins, except for `listKeys`.
     public static func parseQuery(_ q: String?) -> [String: String] {
         var out: [String: String] = [:]
         for pair in (q ?? "").split(separator: "&") {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func dec(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
             let k = dec(kv[0])
-            if out[k] == nil { out[k] = kv.count > 1 ? dec(kv[1]) : "" }
+            let v = kv.count > 1 ? dec(kv[1]) : ""
+            if let old = out[k] {
+                if listKeys.contains(k) { out[k] = old + "," + v }
+            } else {
+                out[k] = v
+            }
         }
         return out
     }
@@ -95,6 +105,19 @@ public enum WebServer {
                               onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
                               logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The index refreshes off the request path: requests then only query it. The first
+        // refresh happens before listening, so the first page does not pay for a cold index.
+        site.catalog.refreshNow()
+        site.catalog.refreshInBackground()
+        // The leaderboard reads every finished run's files once; start that now, not on the first visit.
+        Task.detached { _ = try? site.board(groupBy: .agent) }
+        let refresher = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(site.catalog.ttl))
+                site.catalog.refreshIfStale()
+            }
+        }
+        defer { refresher.cancel() }
         try await group.run()
     }
 }

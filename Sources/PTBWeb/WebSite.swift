@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBResults
+import PTBStore
 import Synchronization
 
 /// What `ptb serve` reads, in the leaderboard command's terms.
@@ -17,9 +18,16 @@ public struct WebConfig: Sendable {
     public var bootstrap: Int
     /// Required as `?token=`, `Authorization: Bearer` or the cookie set after either; nil = open.
     public var token: String?
+    /// The run index's SQLite file (derived, rebuilt when missing); nil keeps it in memory.
+    public var indexPath: URL?
+    /// How stale the run index may get before a refresh.
+    public var indexRefreshSeconds: Double
 
     public init(runsDirs: [URL], importStore: ImportStore?, resultsDirs: [URL] = [], agents: AgentMap = .empty,
-                baselines: BaselineTable = .published, bootstrap: Int = 1000, token: String? = nil) {
+                baselines: BaselineTable = .published, bootstrap: Int = 1000, token: String? = nil, indexPath: URL? = nil,
+                indexRefreshSeconds: Double = 3) {
+        self.indexPath = indexPath
+        self.indexRefreshSeconds = indexRefreshSeconds
         self.runsDirs = runsDirs
         self.importStore = importStore
         self.resultsDirs = resultsDirs
@@ -36,14 +44,30 @@ public struct WebPage: Sendable {
     public var body: String
     public var contentType: String
 
+    /// Bytes to send instead of `body` (file downloads).
+    public var data: Data?
+    /// Extra response headers (Content-Disposition of downloads).
+    public var headers: [(String, String)] = []
+
     public init(status: Int = 200, body: String, contentType: String = "text/html; charset=utf-8") {
         self.status = status
         self.body = body
         self.contentType = contentType
     }
 
-    public static func notFound(_ what: String) -> WebPage {
-        WebPage(status: 404, body: HTML.page(title: "Not found", body: "<p>\(HTML.esc(what))</p><p><a href=\"/\">Back to the leaderboard</a></p>"))
+    /// A JSON document of `value`, in the key style of every JSON ptb writes (JSONIO: camelCase,
+    /// sorted keys, ISO dates).
+    public static func json<T: Encodable>(_ value: T, status: Int = 200) -> WebPage {
+        do {
+            return WebPage(status: status, body: String(decoding: try JSONIO.encode(value), as: UTF8.self), contentType: "application/json")
+        } catch {
+            return WebPage(status: 500, body: "{\"error\": \"the page could not be encoded as JSON\"}", contentType: "application/json")
+        }
+    }
+
+    public static func notFound(_ what: String, json: Bool = false) -> WebPage {
+        if json { return .json(["error": what], status: 404) }
+        return WebPage(status: 404, body: HTML.page(title: "Not found", body: "<p>\(HTML.esc(what))</p><p><a href=\"/\">Back to the leaderboard</a></p>"))
     }
 
     public static func badRequest(_ what: String) -> WebPage {
@@ -57,7 +81,10 @@ public final class WebSite: Sendable {
     public let config: WebConfig
     public let catalog: RunCatalog
     public let lines = LineIndexCache()
-    let boardCache = Mutex<[String: (at: Date, board: Leaderboard, loaded: ResultSources.Loaded)]>([:])
+    let boardCache = Mutex<[String: (at: Date, generation: Int, board: Leaderboard, loaded: ResultSources.Loaded, pivot: Pivot?)]>([:])
+    let boardBuilding = Mutex<Set<String>>([])
+    let boardBuild = Mutex<Void>(())
+    let lossCache = Mutex<[String: LossCurve.Scan]>([:])
     let sampleCache = Mutex<[String: (mtime: Date?, size: UInt64, correct: [Bool?])]>([:])
 
     public static let pageLines = 200
@@ -65,31 +92,41 @@ public final class WebSite: Sendable {
 
     public init(config: WebConfig) {
         self.config = config
-        self.catalog = RunCatalog(runsDirs: config.runsDirs)
+        self.catalog = RunCatalog(runsDirs: config.runsDirs, indexPath: config.indexPath, ttl: config.indexRefreshSeconds)
     }
 
-    /// Routes by path segments (already split, percent-decoded).
-    public func respond(path: String, query: [String: String]) -> WebPage {
-        let segs = path.split(separator: "/", omittingEmptySubsequences: true).map { $0.removingPercentEncoding ?? String($0) }
-        // No segment ever becomes a path: run ids are validated and looked up among scanned runs,
-        // sweep and agent names are compared with known names. Dot segments are refused outright.
-        if segs.contains(where: { $0 == ".." || $0 == "." }) { return .notFound("No such page.") }
+    /// Routes by path segments (already split, percent-decoded). A page is JSON when its last
+    /// segment ends in `.json` or `accept` asks for `application/json`.
+    public func respond(path: String, query: [String: String], accept: String? = nil) -> WebPage {
+        var segs = path.split(separator: "/", omittingEmptySubsequences: true).map { $0.removingPercentEncoding ?? String($0) }
+        // No segment ever becomes a path: run ids are validated and looked up in the index,
+        // sweep and agent names are compared with known names, run files are resolved inside
+        // the run directory. Dot segments are refused outright.
+        if segs.contains(where: { $0 == ".." || $0 == "." || $0.contains("\u{0}") }) { return .notFound("No such page.") }
+        var json = accept?.contains("application/json") == true
+        if segs.first != "static", segs.first != "run" || segs.count < 3 || segs[2] != "file",
+           let last = segs.last, last.hasSuffix(".json"), last != ".json" {
+            segs[segs.count - 1] = String(last.dropLast(5))
+            json = true
+        }
+        if segs == ["leaderboard"] { segs = [] }
+        catalog.requestArrived()
         do {
             switch segs.count {
-            case 0: return try leaderboardPage(query)
+            case 0: return json ? try leaderboardJSON(query) : try leaderboardPage(query)
             case 1:
                 switch segs[0] {
-                case "runs": return runsPage(query)
-                case "sweeps": return sweepsPage()
-                case "baselines": return try baselinesPage()
-                case "leaderboard.json": return try leaderboardJSON(query)
+                case "runs": return try runsPage(query, json: json)
+                case "sweeps": return try sweepsPage(query, json: json)
+                case "compare": return try comparePage(query, json: json)
+                case "baselines": return try baselinesPage(json: json)
                 default: break
                 }
             case 2:
                 switch segs[0] {
-                case "run": return runPage(id: segs[1])
-                case "sweep": return sweepPage(name: segs[1])
-                case "agent": return try agentPage(name: segs[1], query)
+                case "run": return try runPage(id: segs[1], query, json: json)
+                case "sweep": return try sweepPage(name: segs[1], query, json: json)
+                case "agent": return try agentPage(name: segs[1], query, json: json)
                 case "static":
                     if segs[1] == "app.js" { return WebPage(body: StaticAssets.js, contentType: "text/javascript; charset=utf-8") }
                     if segs[1] == "style.css" { return WebPage(body: StaticAssets.css, contentType: "text/css; charset=utf-8") }
@@ -97,13 +134,18 @@ public final class WebSite: Sendable {
                 }
             case 3 where segs[0] == "run":
                 switch segs[2] {
-                case "trace": return try tracePage(id: segs[1], query)
-                case "samples": return try samplesPage(id: segs[1], query)
+                case "trace": return try tracePage(id: segs[1], query, json: json)
+                case "samples": return try samplesPage(id: segs[1], query, json: json)
+                case "live": return liveJSON(id: segs[1])
+                case "files": return try filesPage(id: segs[1], json: json)
                 default: break
                 }
+            case 4... where segs[0] == "run" && segs[2] == "file":
+                return try fileDownload(id: segs[1], relative: Array(segs[3...]))
             default: break
             }
         } catch {
+            if json { return .json(["error": "\(error)"], status: 500) }
             return WebPage(status: 500, body: HTML.page(title: "Error", body: "<p>\(HTML.esc("\(error)"))</p>"))
         }
         return .notFound("No such page.")
@@ -111,17 +153,46 @@ public final class WebSite: Sendable {
 
     // MARK: data
 
-    /// The leaderboard of the configured sources, cached for a few seconds per grouping.
+    /// The leaderboard of the configured sources. Built once per grouping and kept while the run
+    /// index is unchanged (imports are re-read at most once a minute); a stale board is served
+    /// while a fresh one is built in the background, so only the very first request waits.
     func board(groupBy: GroupBy) throws -> (Leaderboard, ResultSources.Loaded) {
-        let key = groupBy.rawValue
-        if let c = boardCache.withLock({ $0[key] }), Date().timeIntervalSince(c.at) < 5 { return (c.board, c.loaded) }
-        let sources = ResultSources(importStore: config.importStore, resultsDirs: config.resultsDirs,
-                                    runsDirs: RunCatalog.expand(config.runsDirs).map(\.dir))
-        let loaded = try sources.load()
-        let b = try Leaderboard.build(runs: loaded.runs, options: LeaderboardOptions(
-            groupBy: groupBy, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap)))
-        boardCache.withLock { $0[key] = (Date(), b, loaded) }
-        return (b, loaded)
+        let key = groupBy.rawValue, generation = catalog.index.generation
+        if let c = boardCache.withLock({ $0[key] }) {
+            // Rebuilt when the runs changed, but at most every 30 s (a lab's live runs change the
+            // index every few seconds, a rebuild reads every run), and every 10 min for imports.
+            let age = Date().timeIntervalSince(c.at)
+            let fresh = age < 30 || (c.generation == generation && age < 600)
+            if fresh { return (c.board, c.loaded) }
+            let start = boardBuilding.withLock { building in building.insert(key).inserted }
+            if start {
+                Task.detached { [self] in
+                    _ = try? self.buildBoard(groupBy: groupBy, generation: generation)
+                    _ = self.boardBuilding.withLock { $0.remove(key) }
+                }
+            }
+            return (c.board, c.loaded)
+        }
+        return try buildBoard(groupBy: groupBy, generation: generation)
+    }
+
+    /// One build at a time: the server's warm-up and a first visitor (or two visitors) would
+    /// otherwise each read every run; a caller that waited finds the other's board.
+    func buildBoard(groupBy: GroupBy, generation: Int) throws -> (Leaderboard, ResultSources.Loaded) {
+        try boardBuild.withLock { _ throws -> (Leaderboard, ResultSources.Loaded) in
+            let key = groupBy.rawValue
+            if let c = boardCache.withLock({ $0[key] }), c.generation >= generation, Date().timeIntervalSince(c.at) < 30 { return (c.board, c.loaded) }
+            let sources = ResultSources(importStore: config.importStore, resultsDirs: config.resultsDirs,
+                                        runsDirs: RunCatalog.expand(config.runsDirs).map(\.dir))
+            let loaded = try sources.load()
+            let b = try Leaderboard.build(runs: loaded.runs, options: LeaderboardOptions(
+                groupBy: groupBy, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap)))
+            // The score-by-budget pivot reads every run too: built here, off the request path.
+            let pivot = try? Pivot.build(runs: loaded.runs, options: LeaderboardOptions(groupBy: groupBy, agents: config.agents, baselines: config.baselines,
+                                                                                       bootstrap: Bootstrap(resamples: 0)), dimension: .hours)
+            boardCache.withLock { $0[key] = (Date(), generation, b, loaded, pivot) }
+            return (b, loaded)
+        }
     }
 
     /// Per line of a samples file: whether the sample was scored correct (nil: unreadable line).

@@ -3,10 +3,16 @@ import PTBAgents
 import PTBCore
 import PTBProcess
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Golden command lines and environments of each scaffold (§4.1 of the original harness).
 @Suite struct ScaffoldAdapterTests {
     let baseEnv = ["HOME", "PATH", "PROMPT"]
+    /// Claude Code refuses to skip permissions as root unless told it is sandboxed.
+    var rootSandbox: [String: String] { geteuid() == 0 ? ["IS_SANDBOX": "1"] : [:] }
+    let codexTraffic = "-c analytics.enabled=false -c features.plugins=false -c features.apps=false -c allow_login_shell=false"
 
     /// Everything the adapter adds on top of the context environment (HOME, PATH) and PROMPT.
     func added(_ c: Command) -> [String: String] { c.environment.filter { !baseEnv.contains($0.key) } }
@@ -18,7 +24,7 @@ import Testing
         #expect(a.nonInteractivePromptLine)
         let c = try a.command(s.context(), prompt: "Do it.")
         #expect(c.display == "claude --print --verbose --model claude-opus-4-6 --output-format stream-json --dangerously-skip-permissions 'Do it.'")
-        #expect(added(c) == ["ANTHROPIC_API_KEY": "sk-ant-HOST", "BASH_MAX_TIMEOUT_MS": "36000000"])
+        #expect(added(c) == rootSandbox.merging(["ANTHROPIC_API_KEY": "sk-ant-HOST", "BASH_MAX_TIMEOUT_MS": "36000000", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1"]) { a, _ in a })
         #expect(c.environment["PROMPT"] == "Do it." && c.environment["HOME"] == s.paths.workspace.path)
     }
 
@@ -30,7 +36,8 @@ import Testing
                                 host: fakeHost)
         let c = try a.command(s.context(), prompt: "P")
         #expect(c.display == "claude --print --verbose --model claude-opus-4-6 --output-format stream-json --dangerously-skip-permissions --effort high P")
-        #expect(added(c) == ["ANTHROPIC_API_KEY": "", "CLAUDE_CODE_OAUTH_TOKEN": "oat-TOKEN-123", "BASH_MAX_TIMEOUT_MS": "36000000"])
+        #expect(added(c) == rootSandbox.merging(["ANTHROPIC_API_KEY": "", "CLAUDE_CODE_OAUTH_TOKEN": "oat-TOKEN-123", "BASH_MAX_TIMEOUT_MS": "36000000",
+                                                 "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1"]) { a, _ in a })
         #expect(a.secretFiles(home: s.home) == [s.home.root.appendingPathComponent("credentials/claude_oauth_token")])
         // API-key mode carries effort in the environment instead.
         let k = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: m\neffort: max\n"), host: fakeHost)
@@ -53,14 +60,14 @@ import Testing
         defer { s.remove() }
         let a = CodexAgent(config: try config("name: x\nscaffold: codex\nmodel: gpt-5.2\n"), host: fakeHost)
         let c = try a.command(s.context(), prompt: "P")
-        #expect(c.display == "codex --search exec --json -c model_reasoning_summary=detailed --skip-git-repo-check --yolo --model gpt-5.2 P")
-        #expect(added(c) == ["CODEX_API_KEY": "sk-openai-HOST"])
+        #expect(c.display == "codex --search exec --json -c model_reasoning_summary=detailed \(codexTraffic) --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --model gpt-5.2 P")
+        #expect(added(c) == ["CODEX_API_KEY": "sk-openai-HOST", "CODEX_HOME": s.paths.workspace.appendingPathComponent(".codex").path])
         var host = fakeHost
         host["CODEX_API_KEY"] = "sk-codex"
         let e = CodexAgent(config: try config("name: x\nscaffold: codex\nmodel: gpt-5.2\neffort: high\n"), host: host)
         let ce = try e.command(s.context(), prompt: "P")
-        #expect(ce.display == "codex --search exec --json -c model_reasoning_summary=detailed -c model_reasoning_effort=high --skip-git-repo-check --yolo --model gpt-5.2 P")
-        #expect(added(ce) == ["CODEX_API_KEY": "sk-codex"])
+        #expect(ce.display == "codex --search exec --json -c model_reasoning_summary=detailed -c model_reasoning_effort=high \(codexTraffic) --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --model gpt-5.2 P")
+        #expect(added(ce)["CODEX_API_KEY"] == "sk-codex")
     }
 
     @Test func codexSubscriptionCopiesLoginAndForcesChatGPT() throws {
@@ -78,7 +85,7 @@ import Testing
         try a.prepare(s.context())  // idempotent: the line is not added twice
         #expect(try String(contentsOf: dir.appendingPathComponent("config.toml"), encoding: .utf8) == "forced_login_method = \"chatgpt\"\n")
         let c = try a.command(s.context(), prompt: "P")
-        #expect(added(c) == ["CODEX_API_KEY": "", "OPENAI_API_KEY": ""])
+        #expect(added(c) == ["CODEX_API_KEY": "", "OPENAI_API_KEY": "", "CODEX_HOME": dir.path])
         #expect(a.secretFiles(home: s.home) == [auth])
         try a.removeCopiedCredentials(s.context())
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("auth.json").path))
@@ -158,7 +165,7 @@ import Testing
         // Codex resumes with `exec resume --last`.
         let x = CodexAgent(config: try config("name: x\nscaffold: codex\nmodel: gpt-5.4\nreprompt: {}\n"), host: fakeHost)
         #expect(x.resumeArguments(message: "M").map(shellQuote).joined(separator: " ")
-            == "codex --search exec resume --last --json -c model_reasoning_summary=detailed --skip-git-repo-check --yolo --model gpt-5.4 M")
+            == "codex --search exec resume --last --json -c model_reasoning_summary=detailed \(codexTraffic) --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --model gpt-5.4 M")
     }
 
     /// The loop really runs: a fake CLI and a fake timer that counts down 2:00 → 0:40 → 0:20.

@@ -78,6 +78,19 @@ import Testing
         #expect(text.contains("cost: ~$0.0065 (estimated from list prices)"))
     }
 
+    /// Codex 0.163.0 restates a resumed thread's earlier usage in `turn.completed` (seen with the
+    /// real binary: 300 after the first exec, 1500 after `exec resume --last` whose own calls used 1200).
+    @Test func codexResumedThreadUsageIsCountedOnce() throws {
+        let (_, summary, _) = try convert([
+            #"{"type":"thread.started","thread_id":"t1"}"#,
+            #"{"type":"turn.completed","usage":{"input_tokens":300,"cached_input_tokens":0,"output_tokens":3,"reasoning_output_tokens":0}}"#,
+            #"{"type":"ptb.reprompt","round":1,"remaining":"0:20"}"#,
+            #"{"type":"thread.started","thread_id":"t1"}"#,
+            #"{"type":"turn.completed","usage":{"input_tokens":1500,"cached_input_tokens":0,"output_tokens":15,"reasoning_output_tokens":0}}"#,
+        ], scaffold: .codex, model: "gpt-5.2")
+        #expect(summary.usage == TokenUsage(input: 1500, cached: 0, output: 15))
+    }
+
     @Test func codexLegacyMessages() throws {
         let (events, summary, _) = try convert([
             #"{"id":"0","msg":{"type":"task_started","model_context_window":272000}}"#,

@@ -1,5 +1,7 @@
 import Foundation
+import PTBCore
 import PTBWeb
+import Synchronization
 import Testing
 
 /// `ptb serve` on the fixture, every page loaded in headless Chromium: the DOM after scripts ran
@@ -35,10 +37,10 @@ import Testing
     }
 
     /// Starts `ptb serve --port 0` and reads the address it prints.
-    static func startServer() throws -> (Process, String) {
+    static func startServer(runsDir: URL = fixture.layout.runsDir, home: URL = fixture.layout.home, extra: [String] = []) throws -> (Process, String) {
         let p = Process()
         p.executableURL = ptbBinary
-        p.arguments = ["serve", "--port", "0", "--runs-dir", fixture.layout.runsDir.path, "--home", fixture.layout.home.path, "--bootstrap", "200"]
+        p.arguments = ["serve", "--port", "0", "--runs-dir", runsDir.path, "--home", home.path, "--bootstrap", "200"] + extra
         let out = Pipe()
         p.standardOutput = out
         try p.run()
@@ -109,5 +111,110 @@ import Testing
         #expect(scores == scores.sorted())
         let notFound = try dom("/run/..%2F..%2Fetc%2Fpasswd")
         #expect(notFound.contains("<h1>Not found</h1>") && !notFound.contains("root:"))
+    }
+
+    /// Integer value of `attr="N"` in a dumped DOM (0 when absent).
+    static func attribute(_ attr: String, in dom: String) -> Int {
+        guard let r = dom.range(of: "\(attr)=\"") else { return 0 }
+        return Int(dom[r.upperBound...].prefix { $0.isNumber }) ?? 0
+    }
+
+    /// The issue-20 pages in a real browser: paging and filtering of 121 runs, the compare view,
+    /// and a live run and a sweep whose pages change by themselves while a writer moves them on.
+    @Test func liveUpdateFilteringPagingAndComparisonInChromium() throws {
+        guard let chromium = Self.chromium else {
+            #expect(!requireIntegration, "chromium is required in CI (apt-get install chromium)")
+            return
+        }
+        let many = try ManyRuns(120)
+        let (server, base) = try Self.startServer(runsDir: many.runs, home: many.root.appendingPathComponent("home"), extra: ["--index-refresh", "0.2"])
+        defer { server.terminate(); server.waitUntilExit() }
+        let shots = fixture.root.appendingPathComponent("screenshots")
+        try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--user-data-dir=\(many.root.appendingPathComponent("chromium-profile").path)"]
+        func dom(_ path: String, budget: Int = 3000) throws -> String {
+            try Self.capture(chromium, flags + ["--virtual-time-budget=\(budget)", "--dump-dom", base + path])
+        }
+        func shot(_ name: String, _ path: String) throws {
+            let png = shots.appendingPathComponent("\(name).png")
+            _ = try Self.capture(chromium, flags + ["--window-size=1280,1400", "--virtual-time-budget=2000", "--screenshot=\(png.path)", base + path])
+            let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? NSNumber)?.intValue ?? 0
+            #expect(size > 10_000, "\(name): screenshot missing or blank (\(size) bytes)")
+        }
+
+        // Paging and filtering.
+        let runs = try dom("/runs?agent=a1&per=10&page=2")
+        #expect(runs.contains("data-js=\"ready\""))
+        #expect(runs.contains("30 run(s) match") && runs.contains("page 2 of 3"))
+        #expect(count("<tr data-run=", in: runs) == 10)
+        #expect(runs.contains("<option value=\"a1\" selected=\"\">a1</option>"))
+        // The compare button waits for two ticked runs (the script disabled it).
+        #expect(runs.contains("id=\"compare-button\" disabled=\"\">Compare selected (0)"))
+        try shot("runs-filtered", "/runs?agent=a1&per=10&page=2")
+        let text = try dom("/runs?q=note-xyz")
+        #expect(text.contains("1 run(s) match") && text.contains("run_a3_humaneval_0007"))
+
+        // Comparison.
+        let compare = try dom("/compare?id=\(ManyRuns.live)&id=run_a1_humaneval_0001&id=run_a2_bfcl_0002")
+        #expect(compare.contains("<table id=\"compare\">") && compare.contains("id=\"aligned-traces\"") && compare.contains("id=\"compare-tasks\""))
+        #expect(Self.scriptElements(compare) == 1)
+        try shot("compare", "/compare?id=\(ManyRuns.live)&id=run_a1_humaneval_0001&id=run_a2_bfcl_0002")
+
+        // Live: a writer appends training steps while the page polls every 250 ms.
+        let live = RunPaths(dir: many.runs.appendingPathComponent(ManyRuns.live))
+        let writer = Repeating(every: 0.05) { i in
+            try? ManyRuns.appendTrace(live.trace, start: Date(), steps: (5 + i)..<(6 + i))
+        }
+        let livePage = try dom("/run/\(ManyRuns.live)?poll=250", budget: 60_000)
+        #expect(livePage.contains("id=\"live\""))
+        #expect(Self.attribute("data-polls", in: livePage) >= 2, "the live page did not poll")
+        #expect(Self.attribute("data-changes", in: livePage) >= 1, "the live page never changed")
+        #expect(livePage.contains("id=\"live-loss\"><svg") && livePage.contains("<b data-field=\"phase\">agent</b>"))
+        try shot("live-run", "/run/\(ManyRuns.live)?poll=250")
+        writer.stop()
+
+        // A sweep page moves its rows' states: the writer flips the live run between phases.
+        let flipper = Repeating(every: 0.1) { i in
+            guard var m = try? JSONIO.read(RunManifest.self, from: live.manifest) else { return }
+            let phase: Phase = i % 2 == 0 ? .collect : .agent
+            m[.agent] = PhaseRecord(state: phase == .agent ? .running : .done, attempts: 1, startedAt: m[.agent].startedAt,
+                                    endedAt: phase == .agent ? nil : Date(), detail: nil)
+            m[.collect] = PhaseRecord(state: phase == .collect ? .running : .pending, attempts: phase == .collect ? 1 : 0,
+                                      startedAt: nil, endedAt: nil, detail: nil)
+            try? JSONIO.write(m, to: live.manifest)
+        }
+        let sweep = try dom("/sweep/sweep-a0?poll=250", budget: 120_000)
+        flipper.stop()
+        #expect(sweep.contains("id=\"sweep-live\""))
+        #expect(Self.attribute("data-polls", in: sweep) >= 2, "the sweep page did not poll")
+        #expect(Self.attribute("data-changes", in: sweep) >= 1, "no row of the sweep page changed state")
+        try shot("sweep-live", "/sweep/sweep-a0?poll=250")
+        try shot("leaderboard-many", "/")
+    }
+}
+
+/// Runs `body` every `every` seconds on its own thread until `stop()` (which waits for it).
+final class Repeating: @unchecked Sendable {
+    private let stopped = Mutex(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    /// `body` gets the iteration number (0, 1, …).
+    init(every: Double, _ body: @escaping @Sendable (Int) -> Void) {
+        let thread = Thread { [self] in
+            var i = 0
+            while !stopped.withLock({ $0 }) {
+                body(i)
+                i += 1
+                Thread.sleep(forTimeInterval: every)
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.withLock { $0 = true }
+        done.wait()
     }
 }
