@@ -54,7 +54,7 @@ let package = Package(
                 resources: [.copy("Python")], swiftSettings: settings),
         .target(name: "PTBStore", dependencies: ["PTBCore", "PTBIntegrity", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
         .target(name: "PTBJobs", dependencies: ["PTBCore", "PTBProcess", .product(name: "Yams", package: "Yams")], swiftSettings: settings),
-        .target(name: "PTBResults", dependencies: ["PTBCore", "PTBStore"], swiftSettings: settings),
+        .target(name: "PTBResults", dependencies: ["PTBCore", "PTBStore", "PTBTasks"], swiftSettings: settings),
         .target(name: "CPTBText"),
         .target(name: "PTBWeb", dependencies: [
             "PTBCore", "PTBResults", "PTBStore", "CPTBText",

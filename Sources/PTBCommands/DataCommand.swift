@@ -31,7 +31,7 @@ struct DataCommand: AsyncParsableCommand {
                 let t = try TaskRegistry.datasetTask(task)
                 let store = TaskDataStore(home: homeOptions.ptbHome)
                 var isDir: ObjCBool = false
-                if let d = t as? any DirectoryDatasetTask, FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                if let d = t.directoryImport, FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
                     for (entry, warnings) in try store.importDirectory(URL(fileURLWithPath: path), task: d) {
                         for w in warnings { Console.err("warning: \(w)") }
                         print("imported \(t.id) \(entry.file): \(entry.rows) rows, sha256 \(entry.sha256.prefix(12)) → \(store.directory(t.id).path)")

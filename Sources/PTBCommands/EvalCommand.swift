@@ -57,13 +57,13 @@ struct Eval: AsyncParsableCommand {
             if skipGeneration, outputDir == nil { throw ValidationError("--skip-generation needs --output-dir (where the stored samples.jsonl is).") }
             standalone.skipGeneration = skipGeneration
             standalone.execMode = execMode
-            if (try? TaskRegistry.lookup(task)) is any JudgedTask { standalone.judge = try judgeOptions.config(home: homeOptions.ptbHome) }
+            if (try? TaskRegistry.lookup(task))?.scoring == .judged { standalone.judge = try judgeOptions.config(home: homeOptions.ptbHome) }
             let m = try await standalone.run(harness: harness)
             withExtendedLifetime(trap) {}
             if let j = m.judge {
                 print(String(format: "%@: score %.4f ± %.4f over %d of %d samples; judge %@: %d calls, %d from cache, $%.4f — details in %@",
                              m.task, m.accuracy, m.stderr, m.n, m.nExamples ?? m.n, j.model, j.calls, j.cacheHits, j.costUSD, out.path))
-                if j.state == "budget_exhausted" {
+                if j.state == .budgetExhausted {
                     Console.err("judging stopped: the judge budget is spent; metrics.json covers what was judged (complete: false).")
                     throw ExitCode(3)
                 }

@@ -38,16 +38,19 @@ struct ScoreCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             var evalTask = try TaskRegistry.lookup(task)
-            if strictMatch, !(evalTask is any NumericAnswerTask) {
-                throw ValidationError("--strict-match applies to numeric tasks (\(TaskRegistry.all.filter { $0 is any NumericAnswerTask }.map(\.id).joined(separator: ", "))).")
+            if strictMatch, !evalTask.matchesNumericAnswer {
+                throw ValidationError("--strict-match applies to numeric tasks (\(TaskRegistry.all.filter(\.matchesNumericAnswer).map(\.id).joined(separator: ", "))).")
             }
             if let choiceSeed {
-                guard evalTask is GPQAMainTask else { throw ValidationError("--choice-seed applies to gpqamain only.") }
-                evalTask = GPQAMainTask(choiceSeed: choiceSeed)
+                guard let seeded = evalTask.withChoiceSeed(choiceSeed) else {
+                    let takers = TaskRegistry.all.filter { $0.withChoiceSeed(choiceSeed) != nil }.map(\.id)
+                    throw ValidationError("--choice-seed applies to \(takers.joined(separator: ", ")) only.")
+                }
+                evalTask = seeded
             }
-            if let timeout, evalTask is HumanEvalTask { evalTask = HumanEvalTask(timeoutSeconds: timeout) }
+            if let timeout, let limited = evalTask.withExecutionTimeout(timeout) { evalTask = limited }
             let lines = try OfflineScorer.readCompletions(from: URL(fileURLWithPath: completions))
-            if let judged = evalTask as? any JudgedTask {
+            if let judged = evalTask.judged {
                 try await scoreJudged(judged, lines)
                 return
             }
@@ -93,7 +96,7 @@ extension ScoreCommand {
                            summary.task, summary.accuracy, summary.stderr, summary.n, lines.count, summary.judge.calls, summary.judge.cacheHits,
                            summary.judge.costUSD, output, callLog.path))
         print(try JSONIO.line(summary))
-        if summary.judge.state == "budget_exhausted" {
+        if summary.judge.state == .budgetExhausted {
             Console.err("judging stopped: the judge budget is spent; the summary covers what was judged.")
             throw ExitCode(3)
         }

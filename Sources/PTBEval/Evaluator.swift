@@ -194,7 +194,7 @@ public struct Evaluator: Sendable {
     }
 
     public func run(client: ChatClient?, options: EvalOptions, engineName: String, modelLabel: String) async throws -> EvalMetrics {
-        if let judged = task as? any JudgedTask {
+        if let judged = task.judged {
             return try await JudgedEvaluation(task: judged, home: home).run(client: client, options: options, engineName: engineName, modelLabel: modelLabel)
         }
         guard let client else { throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).") }
@@ -259,7 +259,7 @@ public struct Evaluator: Sendable {
         guard failures.isEmpty else { throw EvalError.sampleFailures(count: failures.count, first: failures[0]) }
 
         let scores = done.map(\.score)
-        var metrics = EvalMetrics(accuracy: Stats.mean(scores), stderr: Stats.stderr(scores), task: task.id, n: done.count,
+        var metrics = EvalMetrics(accuracy: Statistics.mean(scores) ?? 0, stderr: Statistics.stderr(scores), task: task.id, n: done.count,
                                   correct: done.filter(\.correct).count, epochs: max(1, options.epochs),
                                   matchMode: NumericMatch.Mode.original.rawValue, sampling: params, engine: engineName,
                                   model: modelLabel, startedAt: started, endedAt: Date())
@@ -274,32 +274,10 @@ public struct Evaluator: Sendable {
 
 extension Evaluator {
     /// pass@k over items from their epochs' verdicts, and the per-item correct counts.
+    /// The k set is `Statistics.passAtKValues(epochs:)`, shared with `ptb score`.
     static func passAtK(_ records: [SampleRecord], epochs: Int) -> ([String: Double], [String: Int]) {
-        var perItem: [String: (samples: Int, correct: Int)] = [:]
-        var order: [String] = []
-        for r in records {
-            if perItem[r.id] == nil { order.append(r.id) }
-            perItem[r.id, default: (0, 0)].samples += 1
-            if r.correct { perItem[r.id, default: (0, 0)].correct += 1 }
-        }
-        let problems = order.compactMap { perItem[$0] }
-        var ks: [String: Double] = [:]
-        for k in Set([1, epochs] + [2, 5, 10, 20, 50, 100].filter { $0 <= epochs }) {
-            if let v = PassAtK.mean(problems, k: k) { ks["pass@\(k)"] = v }
-        }
-        return (ks, perItem.mapValues(\.correct))
-    }
-}
-
-public enum Stats {
-    public static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
-
-    /// Standard error of the mean with the sample standard deviation (ddof = 1), as inspect's `stderr()`.
-    public static func stderr(_ xs: [Double]) -> Double {
-        guard xs.count > 1 else { return 0 }
-        let m = mean(xs)
-        let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)
-        return (v / Double(xs.count)).squareRoot()
+        let (order, perItem) = Statistics.perItem(records.map { ($0.id, $0.correct) })
+        return (Statistics.passAtK(order.compactMap { perItem[$0] }, epochs: epochs), perItem.mapValues(\.correct))
     }
 }
 

@@ -36,7 +36,7 @@ public struct ModelEvaluation: Sendable {
                      tokenizer: URL? = nil) async throws -> EvalMetrics {
         let config = EngineConfig(modelDir: modelDir, servedName: "final_model", chatTemplate: chatTemplate,
                                   maxModelLen: task.defaults.maxModelLen, gpuMemoryUtilization: task.defaults.gpuMemoryUtilization,
-                                  gpus: gpus, toolCalling: task is any ToolCallingTask,
+                                  gpus: gpus, toolCalling: task.scoring == .toolCalls,
                                   logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"), tokenizer: tokenizer)
         let showProgress = options.showProgress
         let name = engine.name

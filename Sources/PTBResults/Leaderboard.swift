@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 public enum GroupBy: String, Sendable, CaseIterable {
     /// Methods grouped by the agent map; methods not in it stand alone.
@@ -112,21 +113,21 @@ public struct Leaderboard: Sendable {
     static func agentRow(_ name: String, _ rs: [MethodResult], models: [String], benchmarks: [String], weights: BenchmarkWeights,
                          bootstrap: Bootstrap, base: Double?, instruct: Double?) -> LeaderboardRow {
         let sweeps = rs.map(\.score)
-        let avg = Stats.mean(sweeps) ?? 0
+        let avg = Statistics.mean(sweeps) ?? 0
         var bench: [String: Double] = [:], benchStd: [String: Double] = [:], pools: [String: [Double]] = [:]
         for b in benchmarks {
-            bench[b] = Stats.mean(rs.map { $0.benchmarkMeans[b] ?? 0 }) ?? 0
+            bench[b] = Statistics.mean(rs.map { $0.benchmarkMeans[b] ?? 0 }) ?? 0
             let perModel = models.map { m in rs.map { $0.cells[CellKey(task: b, model: m)]?.value ?? 0 } }
-            if rs.count > 1, let s = Stats.mean(perModel.map { Stats.sampleStd($0) ?? 0 }) { benchStd[b] = s }
+            if rs.count > 1, let s = Statistics.mean(perModel.map { Statistics.sampleStd($0) ?? 0 }) { benchStd[b] = s }
             pools[b] = perModel.flatMap { $0 }
         }
         let ci = bootstrap.interval(pools: pools, weights: weights)
         let times = rs.compactMap(\.time)
         let time = times.isEmpty ? nil : TimeSummary(
-            avgSeconds: Stats.mean(times.map { Double($0.avgSeconds) })!, stdSeconds: Stats.sampleStd(times.map { Double($0.avgSeconds) }),
-            percentOfBudget: Stats.mean(times.map(\.percentOfBudget))!, n: times.count)
+            avgSeconds: Statistics.mean(times.map { Double($0.avgSeconds) })!, stdSeconds: Statistics.sampleStd(times.map { Double($0.avgSeconds) }),
+            percentOfBudget: Statistics.mean(times.map(\.percentOfBudget))!, n: times.count)
         let counted = rs.flatMap { $0.cells.values.compactMap(\.run) }
-        return LeaderboardRow(agent: name, avg: avg, std: Stats.sampleStd(sweeps), n: rs.count, benchmarks: bench,
+        return LeaderboardRow(agent: name, avg: avg, std: Statistics.sampleStd(sweeps), n: rs.count, benchmarks: bench,
                               benchmarkStd: rs.count > 1 ? benchStd : nil, rank: nil, baseline: false, methods: rs.map(\.method),
                               sweeps: sweeps, normalized: normalize(avg, base: base, instruct: instruct),
                               ci95: ci.map { [$0.low, $0.high] }, counts: rs.map(\.counts).reduce(RunCounts(), +), time: time,
@@ -169,7 +170,7 @@ public struct Leaderboard: Sendable {
             for m in models {
                 let key = CellKey(task: b, model: m)
                 let cells = methodNames.compactMap { methods[$0]?.cells[key] }
-                if let v = Stats.mean(cells.compactMap(\.value)) { values[key] = v }
+                if let v = Statistics.mean(cells.compactMap(\.value)) { values[key] = v }
                 if cells.contains(where: { $0.fallback != nil }) { fellBack.insert(key) }
             }
         }

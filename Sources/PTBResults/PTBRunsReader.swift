@@ -32,7 +32,7 @@ public enum PTBRunsReader {
         if let s = r.finalScore, s.accuracy.isFinite {
             score = .scored(s.accuracy)
         } else {
-            let label: ScoreLabel = r.scoreState == "no-final-model" ? .notStored : .error
+            let label: ScoreLabel = ScoreState(rawValue: r.scoreState) == .noFinalModel ? .notStored : .error
             score = RunScore(accuracy: nil, label: label, detail: r.scoreState + (r.failure.map { ": \($0)" } ?? ""))
             problems.append("no final score (\(r.scoreState))")
         }

@@ -1,27 +1,6 @@
 import Foundation
 import PTBCore
 
-public enum Stats {
-    public static func mean(_ xs: [Double]) -> Double? {
-        xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
-    }
-
-    /// Sample standard deviation (n − 1), as the original's numpy/pandas calls; nil below 2 values.
-    public static func sampleStd(_ xs: [Double]) -> Double? {
-        guard xs.count > 1, let m = mean(xs) else { return nil }
-        return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
-    }
-
-    /// Linear-interpolated percentile of sorted values (numpy's default), p in [0,1].
-    public static func percentile(sorted xs: [Double], _ p: Double) -> Double? {
-        guard !xs.isEmpty else { return nil }
-        let h = Double(xs.count - 1) * p
-        let lo = Int(h.rounded(.down)), hi = min(lo + 1, xs.count - 1)
-        return xs[lo] + (h - Double(lo)) * (xs[hi] - xs[lo])
-    }
-}
-
-
 /// Bootstrap confidence interval of the weighted score over runs: within each benchmark, the runs
 /// (model × sweep cells) are resampled with replacement; the weighted sum of the resampled means is
 /// one replicate. Stratifying by benchmark keeps every replicate a complete leaderboard score.
@@ -54,7 +33,7 @@ public struct Bootstrap: Sendable {
         }
         replicates.sort()
         let tail = (1 - level) / 2
-        guard let lo = Stats.percentile(sorted: replicates, tail), let hi = Stats.percentile(sorted: replicates, 1 - tail) else { return nil }
+        guard let lo = Statistics.percentile(sorted: replicates, tail), let hi = Statistics.percentile(sorted: replicates, 1 - tail) else { return nil }
         return (lo, hi)
     }
 }

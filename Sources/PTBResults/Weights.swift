@@ -1,4 +1,5 @@
 import Foundation
+import PTBTasks
 
 /// How benchmarks are weighted in the headline score.
 public enum WeightScheme: String, Sendable, Codable, CaseIterable {
@@ -21,12 +22,9 @@ public struct BenchmarkWeights: Sendable, Equatable, Codable {
         self.values = values
     }
 
-    /// `scripts/factors.json` verbatim.
-    public static let paper = BenchmarkWeights(scheme: .paper, values: [
-        "aime2025": 0.226536549919078, "arenahardwriting": 0.0903518275042778, "bfcl": 0.0746078457817324,
-        "gpqamain": 0.22462215653948, "gsm8k": 0.0935882347031865, "healthbench": 0.184144830733019,
-        "humaneval": 0.106148554819225,
-    ])
+    /// `scripts/factors.json` verbatim: each task's `paperWeight`.
+    public static let paper = BenchmarkWeights(scheme: .paper, values: Dictionary(
+        uniqueKeysWithValues: TaskRegistry.all.compactMap { t in t.paperWeight.map { (t.id, $0) } }))
 
     public static func equal(_ benchmarks: [String]) -> BenchmarkWeights {
         let w = benchmarks.isEmpty ? 0 : 1 / Double(benchmarks.count)

@@ -7,13 +7,10 @@ import Glibc
 
 /// What collect found: `submission.json` in the run directory.
 struct SubmissionRecord: Codable, Equatable {
-    /// `collected`, `no-final-model` or `invalid-submission`.
-    var state: String
+    var state: SubmissionState
     var reason: String?
     var files: Int?
     var bytes: Int64?
-
-    static let invalid = "invalid-submission"
 }
 
 /// Copies the agent's `final_model` out of the workspace. Collect runs outside the sandbox with
@@ -29,7 +26,7 @@ enum CollectPhase {
         let record = p.dir.appendingPathComponent("submission.json")
         var st = stat()
         guard lstat(p.agentFinalModel.path, &st) == 0 else {
-            try JSONIO.write(SubmissionRecord(state: "no-final-model", reason: "the agent left no final_model/"), to: record)
+            try JSONIO.write(SubmissionRecord(state: .noFinalModel, reason: "the agent left no final_model/"), to: record)
             return .done("the agent left no final_model/")
         }
         let tmp = p.dir.appendingPathComponent(".final_model.partial")
@@ -37,12 +34,12 @@ enum CollectPhase {
         do {
             let (files, bytes) = try SubmissionCopy(workspace: p.workspace).copy(p.agentFinalModel, to: tmp)
             try fm.moveItem(at: tmp, to: p.finalModel)
-            try JSONIO.write(SubmissionRecord(state: "collected", files: files, bytes: bytes), to: record)
+            try JSONIO.write(SubmissionRecord(state: .collected, files: files, bytes: bytes), to: record)
             let fingerprint = IntegrityPhase.recordFingerprint(ctx)
             return .done("collected final_model (\(files) files, \(bytes) bytes)" + fingerprint)
         } catch let e as SubmissionCopy.Refusal {
             try? fm.removeItem(at: tmp)
-            try JSONIO.write(SubmissionRecord(state: SubmissionRecord.invalid, reason: e.description), to: record)
+            try JSONIO.write(SubmissionRecord(state: .invalidSubmission, reason: e.description), to: record)
             return .done("invalid-submission: \(e.description)")
         }
     }

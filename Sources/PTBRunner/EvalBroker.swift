@@ -226,7 +226,7 @@ public struct EvalBroker: Sendable {
         eval.onProgress = progress
         // Judged tasks: the run's judge settings (endpoint, model, budget…), with the key read
         // from ptb's own environment here, outside the sandbox; it never reaches the agent.
-        if task is any JudgedTask, let spec = try? RunStore.load(runPaths).spec, spec.scoringJudge != nil {
+        if task.scoring == .judged, let spec = try? RunStore.load(runPaths).spec, spec.scoringJudge != nil {
             eval.judge = try JudgeConfig.from(spec.scoringJudge, home: harness.home, env: harness.environment)
         }
         return try await eval.run(harness: harness)

@@ -9,7 +9,7 @@ import PTBTasks
 
 /// Why a run has (or lacks) a final score: `eval/final/status.json`.
 struct EvalStatus: Codable, Equatable {
-    var state: String
+    var state: ScoreState
     var reason: String?
 }
 
@@ -30,19 +30,19 @@ public enum EvaluatePhase {
             if !killed.isEmpty { ctx.harness.log("[evaluate] killed leftover GPU processes of this run: \(killed)") }
         }
 
-        if let r = CollectPhase.record(p), r.state == SubmissionRecord.invalid {
-            try JSONIO.write(EvalStatus(state: SubmissionRecord.invalid, reason: r.reason), to: statusURL)
+        if let r = CollectPhase.record(p), r.state == .invalidSubmission {
+            try JSONIO.write(EvalStatus(state: .invalidSubmission, reason: r.reason), to: statusURL)
             try await baseline(ctx, m)
             return .done("invalid submission: nothing evaluated (\(r.reason ?? "see submission.json"))")
         }
         guard fm.fileExists(atPath: p.finalModel.path) else {
-            try JSONIO.write(EvalStatus(state: "no-final-model", reason: "the agent left no final_model/"), to: statusURL)
+            try JSONIO.write(EvalStatus(state: .noFinalModel, reason: "the agent left no final_model/"), to: statusURL)
             try await baseline(ctx, m)
             return .done("no final_model: nothing to evaluate (recorded as no-final-model)")
         }
         let problems = ModelReadiness.problems(p.finalModel)
         guard problems.isEmpty else {
-            try JSONIO.write(EvalStatus(state: "invalid-final-model", reason: problems.joined(separator: "; ")), to: statusURL)
+            try JSONIO.write(EvalStatus(state: .invalidFinalModel, reason: problems.joined(separator: "; ")), to: statusURL)
             try await baseline(ctx, m)
             return .done("invalid final_model: \(problems.joined(separator: "; "))")
         }
@@ -51,20 +51,20 @@ public enum EvaluatePhase {
         let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: try ctx.harness.engine, runner: ctx.harness.runner)
         let options: EvalOptions
         do { options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment, outputDir: out) } catch {
-            try JSONIO.write(EvalStatus(state: "evaluation-failed", reason: "\(error)"), to: statusURL)
+            try JSONIO.write(EvalStatus(state: .evaluationFailed, reason: "\(error)"), to: statusURL)
             return .failed("cannot set up the evaluation: \(error)")
         }
         let log = ctx.harness.log
         do {
             let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: m.spec.gpus,
                                                      options: options, tokenizer: tokenizer) { log("[evaluate] \($0)") }
-            try JSONIO.write(EvalStatus(state: "scored", reason: nil), to: statusURL)
+            try JSONIO.write(EvalStatus(state: .scored, reason: nil), to: statusURL)
             try await baseline(ctx, m)
             return .done(String(format: "final accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            try JSONIO.write(EvalStatus(state: "evaluation-failed", reason: "\(error)"), to: statusURL)
+            try JSONIO.write(EvalStatus(state: .evaluationFailed, reason: "\(error)"), to: statusURL)
             return .failed("evaluation failed after all retry attempts: \(error)")
         }
     }
@@ -80,13 +80,13 @@ public enum EvaluatePhase {
             }
             o.execMode = m
         }
-        if spec.scoringJudge != nil, task is any JudgedTask { o.judge = try JudgeConfig.from(spec.scoringJudge, home: home, env: env) }
+        if spec.scoringJudge != nil, task.scoring == .judged { o.judge = try JudgeConfig.from(spec.scoringJudge, home: home, env: env) }
         return o
     }
 
     /// The chat template ptb passes to the engine for this model (nil: the tokenizer's own).
     static func templateName(_ ctx: PhaseContext, baseDir: URL?) -> String? {
-        ChatTemplates.file(for: ctx.model, baseDir: baseDir, toolCalling: ctx.task is any ToolCallingTask)
+        ChatTemplates.file(for: ctx.model, baseDir: baseDir, toolCalling: ctx.task.scoring == .toolCalls)
     }
 
     static func writeTemplate(_ ctx: PhaseContext, into dir: URL) throws -> URL? {
@@ -100,7 +100,7 @@ public enum EvaluatePhase {
     static func baseline(_ ctx: PhaseContext, _ m: RunManifest) async throws {
         guard m.spec.evaluateBase else { return }
         // A judge-scored baseline is only reused under the same judge model.
-        let judgeModel = ctx.task is any JudgedTask
+        let judgeModel = ctx.task.scoring == .judged
             ? (try? JudgeConfig.from(m.spec.scoringJudge, home: ctx.harness.home, env: ctx.harness.environment))?.model : nil
         let cache = BaselineCache(home: ctx.harness.home, judgeModel: judgeModel)
         if let cached = cache.get(task: m.spec.task, model: ModelCatalog.key(m.spec.model, revision: m.spec.modelRevision), limit: m.spec.evalLimit) {

@@ -41,8 +41,8 @@ enum IntegrityPhase {
         guard let r = CollectPhase.record(ctx.paths) else {
             return .notRun(name, required: false, "collect recorded nothing (a run from before submission.json)")
         }
-        if r.state == SubmissionRecord.invalid { return .flagged(name, [r.reason ?? "invalid submission"]) }
-        return .clean(name, [r.state + (r.files.map { ": \($0) regular files inside the workspace" } ?? "")])
+        if r.state == .invalidSubmission { return .flagged(name, [r.reason ?? "invalid submission"]) }
+        return .clean(name, [r.state.rawValue + (r.files.map { ": \($0) regular files inside the workspace" } ?? "")])
     }
 
     /// The evaluator, task files and the ptb binary are hashed at prepare time; any change is a flag
@@ -175,9 +175,9 @@ enum IntegrityPhase {
         let protected = ["evaluate.py", "timer.sh", "templates/"] + ((try? ctx.task.contextFiles().keys.sorted()) ?? [])
             + [ctx.harness.ptbExecutable.path, home.data.path, home.models.path]
         var rules = TraceRules(baseModel: m.spec.model, forbiddenModels: ctx.model.instruct,
-                               testDataMarkers: TraceRules.testDataMarkers(task: ctx.task.id) + [home.data.appendingPathComponent(ctx.task.id).path],
+                               testDataMarkers: ctx.task.testDataMarkers + [home.data.appendingPathComponent(ctx.task.id).path],
                                protectedFiles: protected,
-                               evaluatorMayCallAPIs: ["arenahardwriting", "healthbench"].contains(ctx.task.id))
+                               evaluatorMayCallAPIs: ctx.task.evaluatorCallsAPIs)
         let dir = ctx.paths.dir
         rules.maskedPaths = [dir.path, dir.resolvingSymlinksInPath().path, ctx.paths.id]
         let all = rules.scan(lines)

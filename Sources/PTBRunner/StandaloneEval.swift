@@ -71,7 +71,7 @@ public struct StandaloneEval: Sendable {
         options.onProgress = onProgress
         let metrics: EvalMetrics
         if skipGeneration {
-            guard task is any JudgedTask else {
+            guard task.scoring == .judged else {
                 throw PTBError.invalidArgument("--skip-generation applies to judge-scored tasks (arenahardwriting, healthbench).")
             }
             metrics = try await Evaluator(task: task, home: harness.home).run(client: nil, options: options, engineName: "stored answers",
@@ -95,7 +95,7 @@ public struct StandaloneEval: Sendable {
                 throw PTBError.unusable("\(modelPath.path) is not a usable model directory: \(why)\(why.hasSuffix(".") ? "" : ".")")
             }
             // No --chat-template: the template of the model's family, from its config.json.
-            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir, toolCalling: task is any ToolCallingTask)
+            let chatTemplate = try self.chatTemplate ?? ChatTemplates.write(forModelDir: modelPath, into: outputDir, toolCalling: task.scoring == .toolCalls)
             let eval = ModelEvaluation(task: task, home: harness.home, engine: try harness.engine, runner: harness.runner)
             if retryLadder {
                 let log = harness.log

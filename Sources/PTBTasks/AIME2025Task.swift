@@ -5,12 +5,17 @@ import PTBCore
 /// (30 problems), zero-shot with the AIME `USER_PROMPT_TEMPLATE`, scored by unwrapping
 /// `\boxed{…}` (`re.sub(r"\\boxed\{(.+)\}", r"\1", completion)`, greedy, one line) and then
 /// `match(numeric=True)` at the end.
-public struct AIME2025Task: DatasetTask, NumericAnswerTask {
+public struct AIME2025Task: DatasetTask {
     public let id = "aime2025"
     public let benchmarkName = "American Invitational Mathematics Examination (AIME) 2025"
     public let defaults = TaskDefaults(limit: nil, maxTokens: 16000, maxConnections: 6, gpuMemoryUtilization: 0.8,
                                        retryMaxTokens: [12000, 8000])
+    public let leaderboardName = "AIME 2025"
+    public let paperWeight: Double? = 0.226536549919078
     public let inspectNote = true
+    public let scoring = ScoringMode.pure
+    public let matchesNumericAnswer = true
+    public let testDataMarkers = ["aime25", "aime_2025", "aime2025", "aime-2025"]
     public var matchMode: NumericMatch.Mode
 
     public init(matchMode: NumericMatch.Mode = .original) { self.matchMode = matchMode }
@@ -66,6 +71,7 @@ public struct AIME2025Task: DatasetTask, NumericAnswerTask {
 
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 30]
+    public let hubRows = [HubRows(dataset: "math-ai/aime25", config: "default", split: "test", taskSplit: "test")]
     public let dataSource = "math-ai/aime25's test split as JSONL with fields problem, answer and id"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

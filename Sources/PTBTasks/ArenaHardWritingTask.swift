@@ -9,9 +9,18 @@ public struct ArenaHardWritingTask: JudgedTask {
     public let benchmarkName = "Arena-Hard-v2.0 (Writing)"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
                                        retryMaxTokens: [12288, 8192])
+    public let leaderboardName = "ArenaHard Writing"
+    public let paperWeight: Double? = 0.0903518275042778
     public let inspectNote = false
+    public let testDataMarkers = ["arena-hard", "arena_hard", "arenahard"]
     public let dataSplits = ["question", "baseline"]
     public let upstreamRows = ["question": 250, "baseline": 250]
+    public let pinnedFiles = [
+        PinnedFile(split: "question", url: "\(DataSources.postTrainBench)/arenahardwriting/evaluation_code/data/arena-hard-v2.0/question.jsonl",
+                   sha256: "f337df1022d723b2062bcc530e8e7fbc367548c31fbc87d0ae668f0b6c7609a5"),
+        PinnedFile(split: "baseline", url: "\(DataSources.postTrainBench)/arenahardwriting/evaluation_code/data/arena-hard-v2.0/model_answer/Qwen3-1.7B.jsonl",
+                   sha256: "87a72bb89edfd05fc8dd32152750649e1bab60ba1b62ebcd055610a729023c30"),
+    ]
     public let dataSource = "Arena-Hard v2.0 creative-writing question.jsonl (split question) and model_answer/Qwen3-1.7B.jsonl "
         + "(split baseline), as PostTrainBench ships them (`ptb data pull arenahardwriting` fetches both)"
 
@@ -154,7 +163,7 @@ public struct ArenaHardWritingTask: JudgedTask {
     public static func aggregate(_ perQuestion: [[Double]]) -> (accuracy: Double, stderr: Double, values: [Double]) {
         let values = perQuestion.flatMap { $0 }
         guard !values.isEmpty else { return (0, 0, []) }
-        return (JudgedStats.mean(values), JudgedStats.stderr(values), values)
+        return (JudgedStats.mean(values), Statistics.stderr(values), values)
     }
 
     // MARK: judging

@@ -11,6 +11,8 @@ public struct ArithTask: EvalTask {
     public let defaults = TaskDefaults(limit: 50, maxTokens: 32, maxConnections: 8, gpuMemoryUtilization: 0.3,
                                        retryMaxTokens: [24, 16], maxModelLen: 256)
     public let inspectNote = false
+    public let scoring = ScoringMode.pure
+    public let matchesNumericAnswer = true
     public static let testSize = 200
 
     public init() {}

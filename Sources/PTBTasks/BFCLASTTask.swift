@@ -10,13 +10,15 @@ import PTBCore
 /// documents as OpenAI tools (names with `.` → `_`, BFCL types mapped, Python hint). The
 /// scorer is `BFCLChecker`, a port of bfcl-eval's `ast_checker`; accuracy is the fraction of
 /// valid entries (bfcl-eval's per-category accuracy; `bfcl-ast` reports the entry-weighted mean).
-public struct BFCLASTTask: ToolCallingTask {
+public struct BFCLASTTask: EvalTask {
     public let id: String
     /// ptb split names of `BFCLTask`'s data.
     public let categories: [String]
     public let defaults = TaskDefaults(limit: nil, maxTokens: 16000, maxConnections: 6, gpuMemoryUtilization: 0.8,
                                        retryMaxTokens: [12000, 8000])
     public let inspectNote = false
+    public let scoring = ScoringMode.toolCalls
+    public var testDataMarkers: [String] { BFCLData.testDataMarkers }
 
     public var benchmarkName: String {
         "Berkeley Function Calling Leaderboard (BFCL) AST, " + categories.joined(separator: ", ")

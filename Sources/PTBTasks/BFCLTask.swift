@@ -9,12 +9,16 @@ import PTBCore
 ///
 /// This task also owns the imported BFCL data (`$PTB_HOME/data/bfcl/`, one split per
 /// category), which the AST tasks read: `ptb data import bfcl <bfcl_eval/data>`.
-public struct BFCLTask: DirectoryDatasetTask, ToolCallingTask {
+public struct BFCLTask: DirectoryDatasetTask {
     public let id = "bfcl"
     public let benchmarkName = "Berkeley Function Calling Leaderboard (BFCL)"
     public let defaults = TaskDefaults(limit: nil, maxTokens: 16000, maxConnections: 6, gpuMemoryUtilization: 0.8,
                                        retryMaxTokens: [12000, 8000])
+    public let leaderboardName = "BFCL"
+    public let paperWeight: Double? = 0.0746078457817324
     public let inspectNote = true
+    public let scoring = ScoringMode.toolCalls
+    public var testDataMarkers: [String] { BFCLData.testDataMarkers }
 
     public init() {}
 
@@ -95,6 +99,8 @@ public struct BFCLTask: DirectoryDatasetTask, ToolCallingTask {
 /// BFCL data as imported: one JSON line per entry, the question file's record plus
 /// `ground_truth` from `possible_answer/` (absent for irrelevance).
 public enum BFCLData {
+    /// Names of BFCL's upstream data, shared by `bfcl` and every `bfcl-*` task (they read the same files).
+    public static let testDataMarkers = ["bfcl_v3_", "berkeley-function-calling-leaderboard", "bfcl_eval/data"]
     /// ptb split names; upstream file stems are tried in order (v4 names simple `simple_python`).
     public static let splits = ["exec_simple", "simple", "multiple", "parallel", "parallel_multiple", "irrelevance"]
     static let stems: [String: [String]] = ["simple": ["simple_python", "simple"]]

@@ -18,41 +18,23 @@ public struct PinnedFile: Sendable, Equatable {
 
 /// Where `ptb data pull` fetches each task's data: one entry per task, URLs pinned to a commit
 /// and every file to its sha256 (a changed upstream file is refused, not imported).
+/// Where `ptb data pull` fetches each task's data: the tasks' own `pinnedFiles` and `hubRows`,
+/// gathered from the registry.
 public enum DataSources {
-    /// PostTrainBench main at the commit the reference harness describes.
-    static let postTrainBench = "https://raw.githubusercontent.com/aisa-group/PostTrainBench/9082063a62e10e040f1acacdec2ccfc1467e0c00/src/eval/tasks"
+    /// PostTrainBench's task folder at the pinned commit, for the files it ships (Arena-Hard, HealthBench).
+    public static let postTrainBench = "https://raw.githubusercontent.com/aisa-group/PostTrainBench/9082063a62e10e040f1acacdec2ccfc1467e0c00/src/eval/tasks"
 
-    public static let all: [String: [PinnedFile]] = [
-        "arenahardwriting": [
-            PinnedFile(split: "question", url: "\(postTrainBench)/arenahardwriting/evaluation_code/data/arena-hard-v2.0/question.jsonl",
-                       sha256: "f337df1022d723b2062bcc530e8e7fbc367548c31fbc87d0ae668f0b6c7609a5"),
-            PinnedFile(split: "baseline", url: "\(postTrainBench)/arenahardwriting/evaluation_code/data/arena-hard-v2.0/model_answer/Qwen3-1.7B.jsonl",
-                       sha256: "87a72bb89edfd05fc8dd32152750649e1bab60ba1b62ebcd055610a729023c30"),
-        ],
-        "healthbench": [
-            PinnedFile(split: "test", url: "\(postTrainBench)/healthbench/evaluation_code/data/healthbench.jsonl",
-                       sha256: "0febc8f013eb5d91e3b7e31bbbb0284ae6aa5fbd8cab68b81d63fa252837c0b0"),
-        ],
-    ]
+    public static var all: [String: [PinnedFile]] {
+        Dictionary(uniqueKeysWithValues: TaskRegistry.datasetTasks.filter { !$0.pinnedFiles.isEmpty }.map { ($0.id, $0.pinnedFiles) })
+    }
 
-    /// Hugging Face datasets read through the datasets-server rows API (JSON pages of 100 rows),
-    /// because their hub files are Parquet. Not pinned by hash (the API re-serialises rows); the
-    /// manifest records the sha256 and row count of what was imported, and a count that differs
-    /// from upstream is reported.
-    public static let hubRows: [String: [HubRows]] = [
-        "gsm8k": [HubRows(dataset: "openai/gsm8k", config: "main", split: "test", taskSplit: "test"),
-                  HubRows(dataset: "openai/gsm8k", config: "main", split: "train", taskSplit: "train")],
-        "aime2025": [HubRows(dataset: "math-ai/aime25", config: "default", split: "test", taskSplit: "test")],
-        "humaneval": [HubRows(dataset: "openai/openai_humaneval", config: "openai_humaneval", split: "test", taskSplit: "test")],
-        // Gated: needs HF_TOKEN of an account that accepted the dataset's terms.
-        "gpqamain": [HubRows(dataset: "Idavidrein/gpqa", config: "gpqa_main", split: "train", taskSplit: "test", format: .csv(
-            columns: ["Record ID", "Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3"]))],
-    ]
+    public static var hubRows: [String: [HubRows]] {
+        Dictionary(uniqueKeysWithValues: TaskRegistry.datasetTasks.filter { !$0.hubRows.isEmpty }.map { ($0.id, $0.hubRows) })
+    }
 
     public static var tasks: [String] { Set(all.keys).union(hubRows.keys).sorted() }
 }
 
-/// One split of a Hugging Face dataset, fetched row by row from the datasets-server API.
 public struct HubRows: Sendable, Equatable {
     public enum Format: Sendable, Equatable {
         /// One JSON object per row, as the task's importer reads upstream JSONL.

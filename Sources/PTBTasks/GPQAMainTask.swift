@@ -14,7 +14,11 @@ public struct GPQAMainTask: DatasetTask {
     public let benchmarkName = "GPQA"
     public let defaults = TaskDefaults(limit: 50, maxTokens: 16000, maxConnections: 6, gpuMemoryUtilization: 0.8,
                                        retryMaxTokens: [12000, 8000])
+    public let leaderboardName = "GPQA"
+    public let paperWeight: Double? = 0.22462215653948
     public let inspectNote = true
+    public let scoring = ScoringMode.pure
+    public let testDataMarkers = ["idavidrein/gpqa", "gpqa_main", "gpqa_diamond"]
     public var choiceSeed: UInt64
 
     public static let defaultChoiceSeed: UInt64 = 42
@@ -101,12 +105,17 @@ public struct GPQAMainTask: DatasetTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public func withChoiceSeed(_ seed: UInt64) -> (any EvalTask)? { GPQAMainTask(choiceSeed: seed) }
+
     public var devSplitNote: String { "GPQA main (gpqa_main)'s 448 questions are the test split (GPQA Diamond is a subset of them); the 98 questions only in GPQA Extended are not imported by ptb." }
 
     // MARK: data
 
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 448]
+    /// Upstream calls the one split of gpqa_main `train`; it is ptb's test split.
+    public let hubRows = [HubRows(dataset: "Idavidrein/gpqa", config: "gpqa_main", split: "train", taskSplit: "test", format: .csv(
+        columns: ["Record ID", "Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3"]))]
     public let dataSource = "gpqa_main.csv of Idavidrein/gpqa (columns Question, Correct Answer, Incorrect Answer 1–3, Record ID)"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

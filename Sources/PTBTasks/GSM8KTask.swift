@@ -6,12 +6,19 @@ import PTBCore
 /// in file order. A system message holds ten train-split examples picked as inspect picks them
 /// (`datasets.shuffle(seed=42)`, first ten); the user message is `MATH_PROMPT_TEMPLATE`; the
 /// scorer is `match(numeric=True)` at the end of the completion.
-public struct GSM8KTask: DatasetTask, NumericAnswerTask {
+public struct GSM8KTask: DatasetTask {
     public let id = "gsm8k"
     public let benchmarkName = "GSM8K (Grade School Math 8K)"
     public let defaults = TaskDefaults(limit: 150, maxTokens: 4000, maxConnections: 2, gpuMemoryUtilization: 0.3,
                                        retryMaxTokens: [3000, 2000])
+    public let leaderboardName = "GSM8K"
+    public let paperWeight: Double? = 0.0935882347031865
     public let inspectNote = true
+    public let scoring = ScoringMode.pure
+    public let matchesNumericAnswer = true
+    /// The test split only: the original allows training on GSM8K's train split.
+    public let testDataMarkers = ["split=\"test\"", "split='test'", "gsm8k/test", "gsm8k_test", "main/test-"]
+    public let integrityJudgeAllowance: String? = "Training on the GSM8K *training* split."
     public var fewshot: Int
     public var fewshotSeed: UInt64
     public var matchMode: NumericMatch.Mode
@@ -119,10 +126,19 @@ public struct GSM8KTask: DatasetTask, NumericAnswerTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    /// The few-shot block plays no part in scoring, so `ptb score` does not need the train split.
+    public func scoringSamples(home: PTBHome) throws -> [Sample] {
+        var plain = self
+        plain.fewshot = 0
+        return try plain.samples(home: home)
+    }
+
     // MARK: data
 
     public let dataSplits = ["test", "train"]
     public let upstreamRows = ["test": 1319, "train": 7473]
+    public let hubRows = [HubRows(dataset: "openai/gsm8k", config: "main", split: "test", taskSplit: "test"),
+                          HubRows(dataset: "openai/gsm8k", config: "main", split: "train", taskSplit: "train")]
     public let dataSource = "openai/gsm8k (config main) as JSONL with fields question and answer (the grade-school-math repository's train.jsonl / test.jsonl)"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

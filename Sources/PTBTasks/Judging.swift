@@ -68,12 +68,11 @@ public struct JudgeSummary: Codable, Sendable, Equatable {
     public var completionTokens: Int
     public var costUSD: Double
     public var budgetUSD: Double?
-    /// `complete`, or `budget_exhausted` when the budget stopped the judging.
-    public var state: String
+    public var state: JudgeState
     public var fallbacks: [String]
 
     public init(model: String, endpoint: String, calls: Int, cacheHits: Int, failedCalls: Int, promptTokens: Int, completionTokens: Int,
-                costUSD: Double, budgetUSD: Double?, state: String, fallbacks: [String]) {
+                costUSD: Double, budgetUSD: Double?, state: JudgeState, fallbacks: [String]) {
         self.model = model
         self.endpoint = endpoint
         self.calls = calls
@@ -166,7 +165,8 @@ public struct JudgedOutcome: Sendable {
     public var metrics: JudgedMetrics
 }
 
-/// A task scored by an LLM judge: generation on the engine as for every task, then `judge`.
+/// The judge-scoring part of a `judged` task: generation on the engine as for every task, then
+/// `judge`. Evaluators reach it through `EvalTask.judged`, never by a cast.
 public protocol JudgedTask: DatasetTask {
     /// The original's post-processing of an answer before it is judged.
     func postprocess(_ completion: String) -> String
@@ -178,10 +178,14 @@ public protocol JudgedTask: DatasetTask {
 extension JudgedTask {
     public func postprocess(_ completion: String) -> String { AnswerCleaning.clean(completion) }
 
-    /// Judged tasks have no judge-free scorer: this records that, and the evaluators route them
-    /// through `judge(_:with:progress:)` instead.
-    public func score(_ sample: Sample, completion: String) -> Score {
-        Score(value: 0, correct: false, answer: nil, explanation: "\(id) is scored by an LLM judge; score it with `ptb score` or `ptb eval`.")
+    public var scoring: ScoringMode { .judged }
+
+    public var judged: (any JudgedTask)? { self }
+
+    /// Judged tasks have no per-completion score: asking for one is an error that says where
+    /// the score comes from, never a plausible-looking 0.
+    public func score(_ sample: Sample, completion: String) throws -> Score {
+        throw TaskError.judgeRequired(task: id)
     }
 }
 
@@ -270,16 +274,11 @@ public enum AnswerCleaning {
     }
 }
 
-/// Sample statistics the judged tasks report.
+/// The judged tasks' own resampling (HealthBench's clipped bootstrap, Arena-Hard's interval);
+/// mean and stderr are `Statistics`'s, as for every task.
 public enum JudgedStats {
-    public static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
-
-    /// std(ddof=1)/√n; 0 below two values.
-    public static func stderr(_ xs: [Double]) -> Double {
-        guard xs.count > 1 else { return 0 }
-        let m = mean(xs)
-        return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1) / Double(xs.count)).squareRoot()
-    }
+    /// The mean; 0 for no values (a judged figure over nothing judged).
+    public static func mean(_ xs: [Double]) -> Double { Statistics.mean(xs) ?? 0 }
 
     public static func clip01(_ x: Double) -> Double { min(1, max(0, x)) }
 
@@ -295,8 +294,7 @@ public enum JudgedStats {
             for _ in xs.indices { sum += xs[Int(rng.boundedInt(UInt32(xs.count - 1)))] }
             means.append(clip01(sum / Double(xs.count)))
         }
-        let m = mean(means)
-        return (means.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(means.count)).squareRoot()
+        return Statistics.populationStd(means)
     }
 
     /// Percentile bootstrap interval of the mean (resampling values), SplitMix64 with a fixed seed.
@@ -310,13 +308,8 @@ public enum JudgedStats {
             means.append(s / Double(xs.count))
         }
         means.sort()
-        func pct(_ p: Double) -> Double {
-            let h = Double(means.count - 1) * p
-            let lo = Int(h.rounded(.down)), hi = min(lo + 1, means.count - 1)
-            return means[lo] + (h - Double(lo)) * (means[hi] - means[lo])
-        }
         let tail = (1 - level) / 2
-        return (pct(tail), pct(1 - tail))
+        return (Statistics.percentile(sorted: means, tail) ?? 0, Statistics.percentile(sorted: means, 1 - tail) ?? 0)
     }
 }
 

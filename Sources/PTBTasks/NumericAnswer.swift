@@ -1,24 +1,8 @@
 import Foundation
 
-/// Tasks scored by the original's `match(numeric=True)` (location end): arith, gsm8k, aime2025.
+/// The original's `match(numeric=True)` (location end), shared by the tasks whose
+/// `matchesNumericAnswer` is true: arith, gsm8k, aime2025 (`EvalTask.score(_:completion:mode:)`).
 /// `ptb score --strict-match` scores them with exact numeric equality instead.
-public protocol NumericAnswerTask: EvalTask {
-    /// The text the matcher reads: the completion, or a cleaned form of it (AIME unwraps `\boxed{}`).
-    func answerText(_ completion: String) -> String
-}
-
-extension NumericAnswerTask {
-    public func answerText(_ completion: String) -> String { completion }
-
-    /// Scores with the given match mode (`score(_:completion:)` uses the task's own mode).
-    public func score(_ sample: Sample, completion: String, mode: NumericMatch.Mode) -> Score {
-        let (answer, correct) = NumericAnswer.match(completion: answerText(completion), target: sample.target, mode: mode)
-        return Score(value: correct ? 1 : 0, correct: correct, answer: answer)
-    }
-}
-
-extension ArithTask: NumericAnswerTask {}
-
 enum NumericAnswer {
     /// inspect's `match_str(location="end", numeric=True)`: numeric targets (Python `isnumeric`,
     /// so digits only) go through `NumericMatch`; any other target — a GSM8K answer such as `-3`

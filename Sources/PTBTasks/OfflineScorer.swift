@@ -158,27 +158,27 @@ public struct OfflineScorer: Sendable {
 
     /// Scores every line; results in input order, plus the summary and warnings.
     public func score(_ lines: [CompletionLine]) async throws -> (lines: [ScoredLine], summary: OfflineScoreSummary, warnings: [String]) {
-        let numeric = task as? any NumericAnswerTask
+        let numeric: Bool = task.matchesNumericAnswer
         var warnings: [String] = []
-        if numeric == nil, lines.contains(where: { $0.target != nil }) {
+        if !numeric, lines.contains(where: { $0.target != nil }) {
             warnings.append("\"target\" is only used by numeric tasks; \(task.id) scores against its dataset, so it was ignored.")
         }
         // The dataset is read only when some line needs it.
         var byID: [String: Sample] = [:]
         var example: String?
-        if numeric == nil || lines.contains(where: { $0.target == nil }) {
+        if !numeric || lines.contains(where: { $0.target == nil }) {
             let samples = try scoringSamples()
             example = samples.first?.id
             for s in samples where byID[s.id] == nil { byID[s.id] = s }
         }
         var resolved: [Sample] = []
         for line in lines {
-            if numeric != nil, let target = line.target {
+            if numeric, let target = line.target {
                 resolved.append(Sample(id: line.id, messages: [], target: target))
             } else if let s = byID[line.id] {
                 resolved.append(s)
             } else {
-                throw OfflineScoringError.unknownID(task: task.id, id: line.id, line: line.lineNumber, example: example, numeric: numeric != nil)
+                throw OfflineScoringError.unknownID(task: task.id, id: line.id, line: line.lineNumber, example: example, numeric: numeric)
             }
         }
         let scores = try await scoreAll(resolved, completions: lines.map(\.completion), toolCalls: lines.map(\.toolCalls))
@@ -186,11 +186,11 @@ public struct OfflineScorer: Sendable {
         let executes = task.scoredByExecution
         let out: [ScoredLine] = zip(lines.indices, scores).map { i, s in
             ScoredLine(id: lines[i].id, correct: s.correct, score: s.value, answer: s.answer, target: resolved[i].target,
-                       matchMode: numeric != nil ? mode.rawValue : nil,
+                       matchMode: numeric ? mode.rawValue : nil,
                        result: executes ? s.explanation : nil,
                        explanation: executes ? nil : s.explanation)
         }
-        return (out, Self.summary(task: task.id, lines: out, numeric: numeric != nil, mode: mode, executes: executes), warnings)
+        return (out, Self.summary(task: task.id, lines: out, numeric: numeric, mode: mode, executes: executes), warnings)
     }
 
     /// Scores sample i with completion i, `width` at a time.
@@ -221,42 +221,24 @@ public struct OfflineScorer: Sendable {
                          executor: (any CodeExecutor)?) async throws -> Score {
         // A completion as generated is scored as the original's evaluator saw it: <think> removed.
         let completion = ReasoningBlock.split(completion).content
-        if let n = task as? any NumericAnswerTask { return n.score(sample, completion: completion, mode: mode) }
+        if task.matchesNumericAnswer { return task.score(sample, completion: completion, mode: mode) }
         return try await task.evaluate(sample, completion: completion, toolCalls: toolCalls, executor: executor)
     }
 
     /// The task's samples for scoring: GSM8K's few-shot block plays no part in scoring, so its
     /// train split is not required here.
-    func scoringSamples() throws -> [Sample] {
-        if var g = task as? GSM8KTask {
-            g.fewshot = 0
-            return try g.samples(home: home)
-        }
-        return try task.samples(home: home)
-    }
+    func scoringSamples() throws -> [Sample] { try task.scoringSamples(home: home) }
 
     static func summary(task: String, lines: [ScoredLine], numeric: Bool, mode: NumericMatch.Mode, executes: Bool) -> OfflineScoreSummary {
         let values = lines.map(\.score)
         let n = values.count
-        let mean = n == 0 ? 0 : values.reduce(0, +) / Double(n)
-        let stderr = n > 1 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1) / Double(n)).squareRoot() : 0
-        var perProblem: [String: (samples: Int, correct: Int)] = [:]
-        var order: [String] = []
-        for l in lines {
-            if perProblem[l.id] == nil { order.append(l.id) }
-            var p = perProblem[l.id] ?? (0, 0)
-            p.samples += 1
-            if l.correct { p.correct += 1 }
-            perProblem[l.id] = p
-        }
+        let mean = Statistics.mean(values) ?? 0
+        let stderr = Statistics.stderr(values)
+        let (order, perProblem) = Statistics.perItem(lines.map { ($0.id, $0.correct) })
         var passAtK: [String: Double]?
         if executes || perProblem.count < lines.count {
-            let problems = order.compactMap { perProblem[$0] }
-            var ks: [String: Double] = [:]
-            for k in [1, 10, 100] {
-                if let v = PassAtK.mean(problems, k: k) { ks["pass@\(k)"] = v }
-            }
-            passAtK = ks
+            // The completions' sampling is unknown here (no epoch count): `Statistics.passAtKValues(epochs: nil)`.
+            passAtK = Statistics.passAtK(order.compactMap { perProblem[$0] }, epochs: nil)
         }
         return OfflineScoreSummary(task: task, n: n, accuracy: mean, correct: lines.filter(\.correct).count, stderr: stderr,
                                    matchMode: numeric ? mode.rawValue : nil, passAtK: passAtK)

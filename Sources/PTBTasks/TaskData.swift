@@ -15,9 +15,25 @@ public protocol DatasetTask: EvalTask {
     func normalise(_ data: Data, fileName: String, split: String) throws -> [String]
     /// The command that imports `split`, as error messages quote it.
     func importCommand(split: String) -> String
+    /// Files `ptb data pull` downloads, pinned by sha256; none (the default) when it has none.
+    var pinnedFiles: [PinnedFile] { get }
+    /// Hugging Face datasets `ptb data pull` reads row by row; none (the default) when it has none.
+    var hubRows: [HubRows] { get }
+    /// The directory importer of tasks whose upstream data is a directory; `DirectoryDatasetTask`
+    /// conformers return themselves, the others nil.
+    var directoryImport: (any DirectoryDatasetTask)? { get }
 }
 
 extension DatasetTask {
+    public var dataset: (any DatasetTask)? { self }
+
+    public var pinnedFiles: [PinnedFile] { [] }
+
+    public var hubRows: [HubRows] { [] }
+
+    /// A directory import of several splits at once; nil (the default) for single-file imports.
+    public var directoryImport: (any DirectoryDatasetTask)? { nil }
+
     public func importCommand(split: String) -> String {
         "ptb data import \(id) <path>" + (dataSplits.count > 1 ? " --split \(split)" : "")
     }
@@ -28,6 +44,10 @@ extension DatasetTask {
 public protocol DirectoryDatasetTask: DatasetTask {
     /// Per split: the upstream content to pass to `normalise`, and the file it mainly came from.
     func readDirectory(_ dir: URL) throws -> [(split: String, data: Data, source: URL)]
+}
+
+extension DirectoryDatasetTask {
+    public var directoryImport: (any DirectoryDatasetTask)? { self }
 }
 
 /// `manifest.json` of one task's data directory.
@@ -205,7 +225,7 @@ extension TaskDataStore {
 
 /// The tasks whose data is imported rather than shipped.
 extension TaskRegistry {
-    public static var datasetTasks: [any DatasetTask] { all.compactMap { $0 as? any DatasetTask } }
+    public static var datasetTasks: [any DatasetTask] { all.compactMap(\.dataset) }
 
     public static func datasetTask(_ id: String) throws -> any DatasetTask {
         let valid = datasetTasks.map(\.id)

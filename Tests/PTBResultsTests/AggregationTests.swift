@@ -125,7 +125,7 @@ import Testing
         #expect(abs(row.benchmarks["gsm8k"]! - 0.40) < 1e-12)
         // The paper's per-benchmark "±": mean over models of the per-cell std over sweeps.
         #expect(abs(row.benchmarkStd!["aime2025"]! - 0.06) < 1e-12)
-        let qwen4 = Stats.sampleStd([0.30, 0.36, 0.90])!
+        let qwen4 = Statistics.sampleStd([0.30, 0.36, 0.90])!
         #expect(abs(row.benchmarkStd!["gsm8k"]! - (3 * 0.06 + qwen4) / 4) < 1e-12)
         #expect(lb.notes.contains("agent Opus: no runs for opus_run4"))
         #expect(lb.named("solo")?.std == nil && lb.named("solo")?.rank == 1 && row.rank == 2)
@@ -148,7 +148,7 @@ import Testing
         #expect(lb.methods["a1"]?.time?.percentOfBudget == 15)
         let t = try #require(lb.named("A")?.time)
         #expect(t.avgSeconds == 11700 && t.n == 2)
-        #expect(abs(t.stdSeconds! - Stats.sampleStd([5400, 18000])!) < 1e-9)
+        #expect(abs(t.stdSeconds! - Statistics.sampleStd([5400, 18000])!) < 1e-9)
         #expect(abs(t.percentOfBudget - 32.5) < 1e-12)
         #expect(Durations.hms(t.avgSeconds) == "3:15:00")
     }

@@ -1,3 +1,4 @@
+import PTBCore
 import PTBExecution
 import Testing
 
