@@ -57,6 +57,15 @@ struct BaselineRecordCommand: AsyncParsableCommand {
                                    evaluateBase: false, evalLimit: limit)
                 spec.judges = []
                 try Lifecycle.validate(spec, home: home)
+                // A model that is not on this machine creates no run (the leaderboard would read an
+                // empty run as a cell that scored nothing); the others go on.
+                do {
+                    _ = try ModelCatalog.resolveDirectory(try catalog.lookup(model), home: home, env: ProcessInfo.processInfo.environment)
+                } catch {
+                    failed += 1
+                    Console.err("\(tag): not recorded: \(error)")
+                    continue
+                }
                 let (paths, _) = try RunStore.create(spec: spec, runsDir: runs)
                 Console.err("\(tag): run \(paths.id)")
                 let m = try await Lifecycle(harness: harness, paths: paths).run()
