@@ -86,3 +86,23 @@ import Testing
         #expect(help.stdout.contains("Exit codes: 0 success; 1 failed while running"), "\(help.stdout)")
     }
 }
+
+@Suite struct TasksCommandTests {
+    /// `ptb tasks`: every task with its official name, scoring mode, and whether its data is here.
+    @Test func tasksListsEveryTaskWithItsDataStatus() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let r = try ptb(["tasks", "--json"], home: h)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let byID = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["id"] as? String).map { ($0, row) } })
+        for id in ["arith", "aime2025", "gpqamain", "gsm8k", "humaneval", "bfcl", "arenahardwriting", "healthbench"] {
+            #expect(byID[id] != nil, "\(id) missing from ptb tasks")
+        }
+        #expect(byID["arith"]?["data"] as? String == "ok" && byID["arith"]?["devSplit"] as? Bool == true)
+        #expect(byID["healthbench"]?["scoring"] as? String == "judged" && byID["humaneval"]?["scoring"] as? String == "execution")
+        // A fresh home has no GSM8K data, and says how to see what to import.
+        #expect((byID["gsm8k"]?["data"] as? String)?.hasPrefix("missing") == true, "\(byID["gsm8k"] ?? [:])")
+        #expect(byID["arenahardwriting"]?["benchmark"] as? String == "Arena-Hard-v2.0 (Writing)")
+    }
+}
