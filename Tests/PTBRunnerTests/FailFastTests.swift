@@ -15,13 +15,12 @@ extension IntegrationTests {
         let weights = model.appendingPathComponent("model.safetensors")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int)
         #expect(truncate(weights.path, off_t(size - 4096)) == 0)
-        let start = Date()
         let r = try ptb(["eval", "--task", "arith", "--model-path", model.path, "--limit", "2",
                          "--output-dir", h.root.appendingPathComponent("eval").path], home: h)
-        #expect(Date().timeIntervalSince(start) < 20, "refused by ptb's reader, not by an engine start")
         // Not a usage mistake: exit 1, no usage dump.
         #expect(r.status == 1 && !r.stderr.contains("Usage:"), "\(r.stderr)")
         #expect(r.stderr.contains("is not a usable model directory") && r.stderr.contains("the file is truncated"), "\(r.stderr)")
+        // Refused by ptb's reader: no engine was started (its log would be there).
         #expect(!FileManager.default.fileExists(atPath: h.root.appendingPathComponent("eval/engine-1.log").path))
     }
 
