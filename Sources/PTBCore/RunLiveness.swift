@@ -14,6 +14,13 @@ public struct RunDriver: Codable, Sendable, Equatable {
     public var processStart: UInt64?
     public var heartbeatAt: Date
 
+    public init(host: String, pid: Int32, processStart: UInt64?, heartbeatAt: Date) {
+        self.host = host
+        self.pid = pid
+        self.processStart = processStart
+        self.heartbeatAt = heartbeatAt
+    }
+
     public static let fileName = "driver.json"
     /// A driver on another host is presumed gone after this long without a heartbeat.
     public static let staleAfter: TimeInterval = 300

@@ -47,6 +47,7 @@ public struct CatalogRow: Codable, Sendable, Equatable, FetchableRecord, Persist
         switch outcome {
         case "done", "failed": outcome
         case "running": phase + " (running)"
+        case "interrupted": phase + " (interrupted: ptb resume \(id))"
         default: phase
         }
     }
@@ -274,8 +275,19 @@ public final class CatalogIndex: Sendable {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM catalog" + w, arguments: args) ?? 0
             let rows = try CatalogRow.fetchAll(db, sql: "SELECT * FROM catalog\(w) ORDER BY \(sort.sql) LIMIT ? OFFSET ?",
                                                arguments: args + [max(0, limit), max(0, offset)])
-            return (rows, total)
+            return (rows.map(Self.live), total)
         }
+    }
+
+    /// A row the index holds as running, checked now: whether its ptb process is still there is a
+    /// matter of time, not of any file changing, so the index cannot hold the answer.
+    static func live(_ r: CatalogRow) -> CatalogRow {
+        guard r.outcome == "running" || r.outcome == "pending",
+              let m = try? JSONIO.read(RunManifest.self, from: RunPaths(dir: URL(fileURLWithPath: r.dir)).manifest),
+              RunLiveness.interruption(runDir: URL(fileURLWithPath: r.dir), manifest: m) != nil else { return r }
+        var out = r
+        out.outcome = "interrupted"
+        return out
     }
 
     /// Counts per outcome among matching runs.
@@ -288,12 +300,12 @@ public final class CatalogIndex: Sendable {
     }
 
     public func row(id: String) throws -> CatalogRow? {
-        try db.read { try CatalogRow.fetchOne($0, key: id) }
+        try db.read { try CatalogRow.fetchOne($0, key: id) }.map(Self.live)
     }
 
     public func rows(ids: [String]) throws -> [CatalogRow] {
         let found = try db.read { try CatalogRow.fetchAll($0, keys: ids) }
-        return ids.compactMap { id in found.first { $0.id == id } }
+        return ids.compactMap { id in found.first { $0.id == id } }.map(Self.live)
     }
 
     /// The distinct values of a filterable column, for the filter menus.

@@ -90,6 +90,11 @@ public enum WebFixture {
         m.exit = state == .running ? nil : .normal
         if state == .failed { m.failure = "evaluate: vLLM exited with status 1" }
         try JSONIO.write(m, to: p.manifest)
+        if state == .running {
+            // A live driver on another node (fresh heartbeat), so the run shows as running.
+            try JSONIO.write(RunDriver(host: "fixture-node", pid: 1, processStart: nil, heartbeatAt: Date()),
+                             to: p.dir.appendingPathComponent(RunDriver.fileName))
+        }
         let flagged = !evidence.isEmpty
         if state != .running {
             // integrity.json as the integrity phase writes it (schema 2: policy, required checks, reasons).

@@ -45,6 +45,9 @@ struct ManyRuns {
         m.deadline = start.addingTimeInterval(10 + 3600)
         m.outcome = .running
         try JSONIO.write(m, to: p.manifest)
+        // Its driver is a ptb process on another node with a fresh heartbeat: running, not interrupted.
+        try JSONIO.write(RunDriver(host: "fixture-node", pid: 1, processStart: nil, heartbeatAt: Date()),
+                         to: dir.appendingPathComponent(RunDriver.fileName))
         try appendTrace(p.trace, start: start.addingTimeInterval(20), steps: 0..<5)
         try Data("{\"gpus\":[{\"index\":0,\"memoryTotalMiB\":80000,\"memoryUsedMiB\":40000,\"utilization\":87}],\"load1\":2.5,\"memAvailableMiB\":64000,\"memTotalMiB\":128000,\"ts\":\"\(Timestamps.iso(start.addingTimeInterval(60)))\"}\n".utf8).write(to: p.monitor)
         try Data(#"{"ts":"2026-12-07T10:00:00Z","request":1,"split":"dev","accuracy":0.375,"n":8,"seconds":5,"error":null}"#.utf8 + [0x0A]).write(to: dir.appendingPathComponent("broker.jsonl"))
@@ -303,5 +306,22 @@ struct ManyRuns {
         try h.close()
         scan = LossCurve.update(scan, file: url)
         #expect(scan.sorted.map(\.0) == [10, 20, 40, 50] && scan.sorted.last?.1 == 0.5)
+    }
+}
+
+@Suite struct InterruptedRunPageTests {
+    /// A run whose ptb died changes no file, so the index cannot know: rows held as running are
+    /// checked when they are read, and the page says interrupted with the resume command.
+    @Test func aRunWhoseDriverIsGoneShowsAsInterrupted() throws {
+        let many = try ManyRuns(2)
+        let idx = try CatalogIndex(path: many.root.appendingPathComponent("idx/web.sqlite"))
+        _ = try idx.refresh(RunCatalog.expand([many.runs]))
+        #expect(try idx.row(id: ManyRuns.live)?.outcome == "running")
+        // The driver's last heartbeat was 10 minutes ago, from another node.
+        try JSONIO.write(RunDriver(host: "fixture-node", pid: 1, processStart: nil, heartbeatAt: Date().addingTimeInterval(-600)),
+                         to: many.runs.appendingPathComponent(ManyRuns.live).appendingPathComponent(RunDriver.fileName))
+        let row = try #require(try idx.row(id: ManyRuns.live))
+        #expect(row.outcome == "interrupted" && row.state.contains("ptb resume \(ManyRuns.live)"), "\(row.state)")
+        #expect(try idx.page(CatalogFilter(), offset: 0, limit: 50).rows.contains { $0.id == ManyRuns.live && $0.outcome == "interrupted" })
     }
 }
