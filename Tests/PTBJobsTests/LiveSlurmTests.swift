@@ -58,7 +58,11 @@ struct LiveSlurmTests {
         #expect(changed.count == 1 && changed[0].hasPrefix("resources:") && changed[0].contains("500G"), "\(changed)")
         let submitted = try await driver.submit(m, runs: m.runs, isRetry: false)
         #expect(submitted.submissions.count == 1)
-        try await driver.cancel(submitted)
+        // Let the job leave the queue before the next test: it would hold a GPU of the one node
+        // and shift the next test's scheduling (which cancels a task mid-run).
+        _ = try await waitFor("the corrected sweep's job to end", driver: driver) { rows in
+            rows.allSatisfy { $0.state != .pending && $0.state != .running }
+        }
         // Once a scheduler accepted it, the spec is fixed.
         spec.hours = [0.02]
         #expect(throws: JobsError.self) { try driver.create(spec: spec) }
