@@ -108,7 +108,7 @@ func filesContaining(_ needle: String, in dirs: [URL]) -> [String] {
 /// `ptb cache pull` against a local hub, then a run of the pulled model with provenance against
 /// its catalogued reference. Needs PTB_TEST_HOME (its Python env has huggingface_hub).
 @Suite(.serialized) struct CachePullTests {
-    static let token = "hf_ptbTestToken0123456789"
+    static let token = "ptb-test-hub-token-0123456789"
 
     func realHome() throws -> TestHome? {
         guard TestHome.realHome != nil else {

@@ -20,7 +20,7 @@ import Testing
     @Test func passesOnThisNodeAndReportsTheMissingGPU() throws {
         guard let h = try realHome() else { return }
         defer { h.cleanup() }
-        let key = "sk-ant-doctor-canary-0123456789"
+        let key = "ptb-test-doctor-canary-0123456789"
         let env = ["HF_HOME": h.root.appendingPathComponent("hf").path, "ANTHROPIC_API_KEY": key]
         let started = Date()
         let r = try ptb(["doctor", "--model", "tiny", "--agent", "reference", "--runs-dir", h.runs.path, "--min-free-gb", "0.1"], home: h, env: env, timeout: 600)

@@ -184,7 +184,7 @@ import Testing
     @Test func claudeCodeWithAnAPIKey() throws {
         guard let h = try home() else { return }
         defer { h.cleanup() }
-        let key = "sk-ant-api03-ptbtest-\(UUID().uuidString)"
+        let key = "ptb-test-anthropic-key-\(UUID().uuidString)"
         guard let o = try run(h, agent: "real-claude", yaml: """
             name: real-claude
             scaffold: claude-code
@@ -202,7 +202,7 @@ import Testing
     @Test func claudeCodeWithASubscriptionToken() throws {
         guard let h = try home() else { return }
         defer { h.cleanup() }
-        let token = "sk-ant-oat01-ptbtest-\(UUID().uuidString)"
+        let token = "ptb-test-oauth-token-\(UUID().uuidString)"
         let creds = h.home.root.appendingPathComponent("credentials")
         try FileManager.default.createDirectory(at: creds, withIntermediateDirectories: true)
         try (token + "\n").write(to: creds.appendingPathComponent(ClaudeCodeAgent.oauthTokenFile), atomically: true, encoding: .utf8)
