@@ -213,7 +213,7 @@ import Testing
             auth: subscription
             base_url: BASE_URL
             """, turns: Self.turns(evaluate: false),
-            env: ["ANTHROPIC_API_KEY": "sk-ant-must-not-be-used-\(UUID().uuidString)", "OPENAI_API_KEY": "sk-judge-\(UUID().uuidString)"],
+            env: ["ANTHROPIC_API_KEY": "ptb-test-unused-anthropic-key-\(UUID().uuidString)", "OPENAI_API_KEY": "ptb-test-judge-key-\(UUID().uuidString)"],
             judge: Judge(name: "real-judge-codex", yaml: "name: real-judge-codex\nscaffold: codex\nmodel: gpt-5.1-codex\nbase_url: BASE_URL\n",
                          turns: Self.judgeTurns)) else { return }
         try expectWholeRun(o, cli: .claude, evaluate: false)
@@ -262,7 +262,7 @@ import Testing
             base_url: BASE_URL
             reprompt: {enabled: true, min_remaining_minutes: 1, max_rounds: 1}
             """, turns: turns,
-            env: ["OPENAI_API_KEY": "sk-must-not-be-used-\(UUID().uuidString)", "ANTHROPIC_API_KEY": "sk-ant-judge-\(UUID().uuidString)"],
+            env: ["OPENAI_API_KEY": "ptb-test-unused-openai-key-\(UUID().uuidString)", "ANTHROPIC_API_KEY": "ptb-test-judge-key-\(UUID().uuidString)"],
             judge: Judge(name: "real-judge-claude", yaml: "name: real-judge-claude\nscaffold: claude-code\nmodel: claude-opus-4-6\nbase_url: BASE_URL\n",
                          turns: Self.judgeTurns)) else { return }
         try expectJudged(o, judge: "real-judge-claude")
