@@ -228,7 +228,7 @@ import Testing
     @Test func codexWithAnAPIKey() throws {
         guard let h = try home() else { return }
         defer { h.cleanup() }
-        let key = "sk-proj-ptbtest-\(UUID().uuidString)"
+        let key = "ptb-test-openai-key-\(UUID().uuidString)"
         guard let o = try run(h, agent: "real-codex", yaml: """
             name: real-codex
             scaffold: codex
