@@ -60,20 +60,29 @@ public struct RunFlags: Sendable, Codable, Equatable {
     /// Which file(s) the verdicts came from, and what was wrong with them.
     public var source: String?
     public var detail: String?
+    /// The integrity policy that decided `integrityFlagged` (`integrity.json`'s); nil when no report exists.
+    public var policy: String?
 
     public init(contamination: VerdictState, disallowedModel: VerdictState, integrityFlagged: Bool = false,
-                source: String? = nil, detail: String? = nil) {
+                source: String? = nil, detail: String? = nil, policy: String? = nil) {
         self.contamination = contamination
         self.disallowedModel = disallowedModel
         self.integrityFlagged = integrityFlagged
         self.source = source
         self.detail = detail
+        self.policy = policy
     }
 
     public static let unjudged = RunFlags(contamination: .notJudged, disallowedModel: .notJudged)
 
     public var hasJudgeError: Bool { contamination.isError || disallowedModel.isError }
     public var isFlagged: Bool { contamination == .detected || disallowedModel == .detected || integrityFlagged }
+
+    /// What decided whether this cell falls back: the original's runs are judged by its two judge
+    /// verdicts only, which is what policy `original` means; a ptb run without a report is `unchecked`.
+    public func policyName(origin: RunOrigin) -> String {
+        origin == .posttrainbench ? "original" : policy ?? "unchecked"
+    }
 
     /// The original's contamination cell (`C:ERR M:IMPORTANT ERR`, or `MC`/`M`/`C`), plus `I` for ptb's
     /// integrity flag. Non-empty means the score is replaced by the base score.
