@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 /// Where a run's record came from.
 public enum RunOrigin: String, Sendable, Codable {
@@ -177,16 +178,12 @@ public struct RunUsage: Sendable, Codable, Equatable {
 
     /// `usage.json` as the agent phase writes it (PTBAgents' TraceSummary); nil when absent or unreadable.
     public static func read(_ url: URL) -> RunUsage? {
-        struct File: Decodable {
-            struct Tokens: Decodable { var input: Int?; var output: Int? }
-            var usage: Tokens?
-            var reported_cost_usd: Double?
-            var estimated_cost_usd: Double?
-        }
-        guard let data = try? Data(contentsOf: url), let f = try? JSONDecoder().decode(File.self, from: data) else { return nil }
-        return RunUsage(inputTokens: f.usage?.input ?? 0, outputTokens: f.usage?.output ?? 0,
-                        costUSD: f.reported_cost_usd ?? f.estimated_cost_usd,
-                        costEstimated: f.reported_cost_usd == nil && f.estimated_cost_usd != nil)
+        guard let data = try? Data(contentsOf: url), let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        let tokens = o["usage"] as? [String: Any]
+        let reported = (JSONKeys.value(o, "reportedCostUSD") as? NSNumber)?.doubleValue
+        let estimated = (JSONKeys.value(o, "estimatedCostUSD") as? NSNumber)?.doubleValue
+        return RunUsage(inputTokens: (tokens?["input"] as? NSNumber)?.intValue ?? 0, outputTokens: (tokens?["output"] as? NSNumber)?.intValue ?? 0,
+                        costUSD: reported ?? estimated, costEstimated: reported == nil && estimated != nil)
     }
 }
 
