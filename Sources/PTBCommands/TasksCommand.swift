@@ -8,7 +8,7 @@ struct TasksCommand: AsyncParsableCommand {
         commandName: "tasks",
         abstract: "List the benchmark tasks: official name, how each is scored, its evaluation defaults and whether its data is here.",
         discussion: """
-            Example:
+            Examples:
               ptb tasks            # then `ptb data pull gsm8k` (or `ptb data import …`) for a task whose data is missing
               ptb tasks --json
             """)
