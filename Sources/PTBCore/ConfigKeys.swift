@@ -32,10 +32,13 @@ public enum ConfigKeys {
         /// `sweep.yaml:7`: the file and the line of the first problem, as compilers print them.
         public var location: String { problems.first?.line.map { "\(path):\($0)" } ?? path }
 
-        /// The first problem's message, then every other one with its line.
+        /// The first problem's message, then every other one with its line; no final period, so
+        /// that callers can add their sentence ("Nothing was run.").
         public var reason: String {
             guard let first = problems.first else { return "" }
-            return ([first.message] + problems.dropFirst().map(\.description)).joined(separator: "; ")
+            var r = ([first.message] + problems.dropFirst().map(\.description)).joined(separator: "; ")
+            while r.hasSuffix(".") { r.removeLast() }
+            return r
         }
 
         public var description: String { "\(location): \(reason)" }
