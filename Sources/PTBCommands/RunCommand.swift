@@ -25,7 +25,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A YAML file with the run settings (keys as the flags, with underscores). Flags override it.")
     var config: String?
     @Option(help: ArgumentHelp(RunOptions.Key.task.help), completion: .list(TaskRegistry.ids)) var task: String?
-    @Option(help: ArgumentHelp(RunOptions.Key.model.help + " `ptb cache pull --model ID` fetches a hub model."), completion: .custom(Completions.models)) var model: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.model.help), completion: .custom(Completions.models)) var model: String?
     @Option(help: ArgumentHelp(RunOptions.Key.modelRevision.help)) var modelRevision: String?
     @Option(help: ArgumentHelp(RunOptions.Key.agent.help), completion: .custom(Completions.agents)) var agent: String?
     @Option(help: ArgumentHelp(RunOptions.Key.agentConfig.help), completion: .file(extensions: ["yaml", "yml"])) var agentConfig: String?
@@ -54,8 +54,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp(RunOptions.Key.workspaceLimitGB.help)) var workspaceLimitGb: Double?
     @Option(help: ArgumentHelp(RunOptions.Key.tmpSizeGB.help)) var tmpSizeGb: Double?
     @Option(help: ArgumentHelp(RunOptions.Key.shmSizeGB.help)) var shmSizeGb: Double?
-    @Option(help: "What evaluate.py's test-split evaluations leave in the workspace: sealed (the score only, default) or original (also the full samples with targets in task/eval_logs/, as the original harness).")
-    var evalFeedback: EvalFeedback?
+    @Option(help: ArgumentHelp(RunOptions.Key.evalFeedback.help)) var evalFeedback: EvalFeedback?
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
     /// What the flags set, as run options (nil where a flag was not given).

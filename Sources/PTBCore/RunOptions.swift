@@ -121,7 +121,7 @@ public struct RunOptions: Sendable, Equatable {
         public var help: String {
             switch self {
             case .task: "Benchmark task id (e.g. arith)."
-            case .model: "Base model: a catalog id, a Hugging Face id in the HF cache, or a local directory."
+            case .model: "Base model: a catalog id (tiny, Qwen/Qwen3-1.7B-Base, entries of $PTB_HOME/models.yaml), any Hugging Face id in the HF cache (`ptb cache pull --model ID` fetches it), or a local directory (/path or ./path)."
             case .modelRevision: "Hugging Face revision of the base model: branch, tag or commit (default: the catalog's, else main)."
             case .agent: "Agent: reference, none, command, or a name in $PTB_HOME/agents."
             case .agentConfig: "Agent config file (YAML) for config-defined agents."
@@ -142,22 +142,20 @@ public struct RunOptions: Sendable, Equatable {
             case .judgeHours: "Hours one integrity judge may run (default 1)."
             case .integrityPolicy: "When integrity results replace the score with the base model's: " + IntegrityPolicy.allCases.map(\.rawValue).joined(separator: ", ") + " (default ptb)."
             case .execMode: "How HumanEval runs the model's programs: fresh (default) or fork-server."
-            case .judgeEndpoint: "Scoring judge server root (default $PTB_JUDGE_ENDPOINT or https://api.openai.com)."
-            case .judgeModel: "Scoring judge model (default $PTB_JUDGE_MODEL or gpt-5-mini)."
-            case .judgeWorkers: "Concurrent scoring-judge requests (default 64)."
-            case .judgeBudgetUSD: "Stop judging once this many US dollars are spent."
-            case .judgeMaxTokens: "Completion-token limit of each judge call (default 49152)."
-            case .judgePrices: "JSON price table overriding the built-in one."
-            case .judgeCache: "Judge response cache directory (default $PTB_HOME/cache/judge)."
+            case .judgeEndpoint: "OpenAI-compatible judge server root (default: $PTB_JUDGE_ENDPOINT or https://api.openai.com). The key is read from $OPENAI_API_KEY."
+            case .judgeModel: "Judge model (default: $PTB_JUDGE_MODEL or gpt-5-mini, as the original)."
+            case .judgeWorkers: "Concurrent judge requests (default: 64)."
+            case .judgeBudgetUSD: "Stop judging once this many US dollars are spent; what was judged is kept and the state recorded."
+            case .judgeMaxTokens: "Completion-token limit of each judge call (default: the original's 49152; 512 for non-reasoning graders)."
+            case .judgePrices: "JSON price table overriding the built-in one: {\"model\": {\"input_per_million\", \"output_per_million\"}}."
+            case .judgeCache: "Judge response cache directory (default: $PTB_HOME/cache/judge)."
             case .workspaceLimitGB: "Stop the agent (disk-limit) when its workspace and cache exceed this many GB (default 500)."
             case .tmpSizeGB: "Size cap of the sandbox's /tmp in GB (default: a quarter of the memory, at most 32)."
             case .shmSizeGB: "Size cap of the sandbox's /dev/shm in GB (default: a quarter of the memory, at most 32)."
-            case .evalFeedback: "What evaluate.py leaves in the workspace: sealed (default) or original."
+            case .evalFeedback: "What evaluate.py's test-split evaluations leave in the workspace: sealed (the score only, default) or original (also the full samples with targets in task/eval_logs/, as the original harness)."
             }
         }
 
-        /// Keys whose values are paths, resolved against the directory of the file that names them.
-        var isPath: Bool { self == .agentConfig || self == .runsDir || self == .judgePrices || self == .judgeCache }
     }
 
     /// The keys a sweep spec takes at its top level besides its own (they apply to every run).

@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 /// `integrity.json`: every check says whether it **ran** and what it **found**, so "the judge did
 /// not run" is never read as "clean".
