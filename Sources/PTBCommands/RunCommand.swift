@@ -15,8 +15,8 @@ struct Run: AsyncParsableCommand {
 
             Examples:
               ptb run --task arith --model tiny --agent reference --hours 0.05   # the CPU demo
-              ptb run --config run.yaml --seed 3
-              ptb run --task gsm8k --model Qwen/Qwen3-1.7B-Base --agent claude-code --gpus 1 --integrity-policy original
+              ptb run --task gsm8k --model Qwen/Qwen3-1.7B-Base --agent claude-opus-4-6 --gpus 1
+              ptb run --config run.yaml --seed 3 --integrity-policy original
             """)
 
     // Names, help and order of these options are `RunOptions.Key`'s (a test checks the flags
