@@ -173,7 +173,8 @@ public enum ConfigKeys {
         case is Bool.Type: "true or false"
         case is String.Type: "text"
         default:
-            if "\(t)".hasPrefix("Array") { "a list" } else if "\(t)".hasPrefix("Dictionary") { "a mapping" } else { "\(t)" }
+            // Yams names its node kinds (`Sequence`, `Mapping`) where Swift's types are generic.
+            if "\(t)".hasPrefix("Array") || "\(t)" == "Sequence" { "a list" } else if "\(t)".hasPrefix("Dictionary") || "\(t)" == "Mapping" { "a mapping" } else { "\(t)" }
         }
     }
 
