@@ -184,11 +184,6 @@ public enum ConfigKeys {
         return "unknown key '\(key)'\(place)"
     }
 
-    /// "unknown key 'eval_limt' (did you mean 'eval_limit'?)" per unknown key, in the order given; empty when all are known.
-    public static func problems(_ keys: [String], allowed: [String], section: String? = nil) -> [String] {
-        keys.filter { !allowed.contains($0) }.map { unknown($0, allowed: allowed, section: section) }
-    }
-
     /// The allowed key nearest to `key` by edit distance, if it is close (a typo or a plural).
     public static func suggestion(for key: String, among allowed: [String]) -> String? {
         let scored = allowed.map { ($0, distance(key.lowercased(), $0)) }.min { $0.1 < $1.1 }

@@ -99,6 +99,18 @@ public struct RunOptions: Sendable, Equatable {
         case shmSizeGB = "shm_size_gb"
         case evalFeedback = "eval_feedback"
 
+        /// The values a choice takes (ArgumentParser lists them in `--help` itself).
+        public var choices: [String]? {
+            switch self {
+            case .sandbox: SandboxKind.allCases.map(\.rawValue)
+            case .network: NetworkPolicy.allCases.map(\.rawValue)
+            case .integrityPolicy: IntegrityPolicy.allCases.map(\.rawValue)
+            case .execMode: ExecMode.allCases.map(\.rawValue)
+            case .evalFeedback: EvalFeedback.allCases.map(\.rawValue)
+            default: nil
+            }
+        }
+
         /// Keys a sweep sets per run from its matrix (`tasks`, `models`, `agents`, `seeds`,
         /// `hours`, `gpus`, `agent_configs`) or itself (the name and runs directory).
         public var isPerRun: Bool {
@@ -131,8 +143,8 @@ public struct RunOptions: Sendable, Equatable {
             case .name: "Name used as the run id's prefix."
             case .runsDir: "Where run directories go (default $PTB_HOME/runs)."
             case .gpuName: "GPU model the precheck and prompt expect (default H100)."
-            case .sandbox: "Agent sandbox: " + SandboxKind.allCases.map(\.rawValue).joined(separator: ", ") + " (default bwrap)."
-            case .network: "Agent network: open or none (default open)."
+            case .sandbox: "Agent sandbox (default bwrap)."
+            case .network: "Agent network (default open: unrestricted, as the original)."
             case .evalLimit: "Limit the final evaluation to N samples, at least 1 (default: the whole test split)."
             case .evaluateBase: "Evaluate the unchanged base model too (default true; the flag turns it off)."
             case .termGraceSeconds: "Grace after the budget before SIGTERM (default 300, the original's)."
@@ -140,8 +152,8 @@ public struct RunOptions: Sendable, Equatable {
             case .monitorIntervalSeconds: "How often the agent's resource use is sampled (default 60)."
             case .judges: "Integrity judges: agent names or agent config files; [] for none (default: judge-codex for CLI coding agents, none for scripted ones)."
             case .judgeHours: "Hours one integrity judge may run (default 1)."
-            case .integrityPolicy: "When integrity results replace the score with the base model's: " + IntegrityPolicy.allCases.map(\.rawValue).joined(separator: ", ") + " (default ptb)."
-            case .execMode: "How HumanEval runs the model's programs: fresh (default) or fork-server."
+            case .integrityPolicy: "When integrity results replace the score with the base model's (default ptb: every check, judges and ptb's own; original: the judges only, as the original's aggregation)."
+            case .execMode: "How HumanEval runs the model's programs: fresh (a new sandbox each, default) or fork-server (faster bulk scoring)."
             case .judgeEndpoint: "OpenAI-compatible judge server root (default: $PTB_JUDGE_ENDPOINT or https://api.openai.com). The key is read from $OPENAI_API_KEY."
             case .judgeModel: "Judge model (default: $PTB_JUDGE_MODEL or gpt-5-mini, as the original)."
             case .judgeWorkers: "Concurrent judge requests (default: 64)."
@@ -167,7 +179,8 @@ public struct RunOptions: Sendable, Equatable {
         for k in Key.allCases {
             let flag = k.flag.split(separator: ",").map { "`\($0.trimmingCharacters(in: .whitespaces))`" }.joined(separator: ", ")
             let sweep = k.isPerRun ? "per run (matrix)" : "yes"
-            lines.append("| `\(k.rawValue)` | \(flag) | \(sweep) | \(k.help) |")
+            let values = k.choices.map { " Values: " + $0.map { "`\($0)`" }.joined(separator: ", ") + "." } ?? ""
+            lines.append("| `\(k.rawValue)` | \(flag) | \(sweep) | \(k.help)\(values) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -37,11 +37,6 @@ public enum SafeYAML {
         }
     }
 
-    /// The document's top-level mapping; nil when the document is empty or not a mapping.
-    public static func mapping(_ text: String) throws -> [String: Any]? {
-        try document(text)?.mapping
-    }
-
     /// The document with key positions; nil when it is empty or not a mapping. Throws `YamlError`
     /// for malformed YAML and `Unsupported` for what ptb does not read.
     public static func document(_ text: String) throws -> Document? {
