@@ -120,6 +120,24 @@ public struct RunOptions: Sendable, Equatable {
             }
         }
 
+        /// How a sweep spec sets this key: "yes" (at its top level, for every run) or the
+        /// sweep's own key that decides it per run.
+        public var inSweep: String {
+            switch self {
+            case .task: "per run: `tasks`"
+            case .model: "per run: `models`"
+            case .modelRevision: "no"
+            case .agent: "per run: `agents`"
+            case .agentConfig: "per run: `agent_configs`"
+            case .hours: "per run: `hours` (a list)"
+            case .gpus: "per run: `gpus` (a list)"
+            case .seed: "per run: `seeds`"
+            case .name: "from `experiment`"
+            case .runsDir: "from `results_dir`"
+            default: "yes"
+            }
+        }
+
         /// The `ptb run` flag(s) that set this key.
         public var flag: String {
             switch self {
@@ -178,9 +196,8 @@ public struct RunOptions: Sendable, Equatable {
         var lines = ["| Key (run config, sweep) | `ptb run` flag | Sweep | Meaning |", "|---|---|---|---|"]
         for k in Key.allCases {
             let flag = k.flag.split(separator: ",").map { "`\($0.trimmingCharacters(in: .whitespaces))`" }.joined(separator: ", ")
-            let sweep = k.isPerRun ? "per run (matrix)" : "yes"
             let values = k.choices.map { " Values: " + $0.map { "`\($0)`" }.joined(separator: ", ") + "." } ?? ""
-            lines.append("| `\(k.rawValue)` | \(flag) | \(sweep) | \(k.help)\(values) |")
+            lines.append("| `\(k.rawValue)` | \(flag) | \(k.inSweep) | \(k.help)\(values) |")
         }
         return lines.joined(separator: "\n")
     }
