@@ -133,6 +133,10 @@ public enum ConfigKeys {
             // `models.0.id` reads better as `id` of entry 1 of models.
             guard let last = path.last else { return "the document" }
             if let i = Int(last) { return "entry \(i + 1) of '\(path.dropLast().joined(separator: "."))'" }
+            // `models.0.instruct` reads as `'instruct' in entry 1 of 'models'`.
+            if let at = path.lastIndex(where: { Int($0) != nil }), let i = Int(path[at]) {
+                return "'\(path[(at + 1)...].joined(separator: "."))' in entry \(i + 1) of '\(path[..<at].joined(separator: "."))'"
+            }
             return "'\(path.joined(separator: "."))'"
         }
         func got(_ path: [String]) -> String {

@@ -202,3 +202,20 @@ import Testing
         #expect(table.components(separatedBy: "\n").count == RunOptions.Key.allCases.count + 2)
     }
 }
+
+/// models.yaml names the line of a mistake too.
+@Suite struct ModelCatalogLineTests {
+    @Test func aCatalogMistakeNamesTheLine() throws {
+        let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("ptb-catalog-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let home = PTBHome(root: root)
+        try FileManager.default.createDirectory(at: home.root, withIntermediateDirectories: true)
+        let file = ModelCatalog.catalogFile(home)
+        try "models:\n  - id: acme/lm\n    instrcut: [x/y]\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect { try ModelCatalog.load(home: home) } throws: {
+            "\($0)" == "config \(file.path):3: entry 1: unknown key 'instrcut' (did you mean 'instruct'?)."
+        }
+        try "models:\n  - id: acme/lm\n    instruct: 7\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect { try ModelCatalog.load(home: home) } throws: { "\($0)".hasPrefix("config \(file.path):3: 'instruct' in entry 1 of 'models' wants a list (got '7')") }
+    }
+}
