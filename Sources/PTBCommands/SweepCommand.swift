@@ -46,12 +46,17 @@ struct SweepCommand: AsyncParsableCommand {
                               extra_directives: ["--constraint=ib"], evaluation_hours: 1, margin_minutes: 30}
                   throttle: {max_concurrent: 8, concurrency_limits: ["user.gemini:1250"], licenses: ["gemini:8"]}
                   agent_configs: {my-agent: agents/my-agent.yaml}
-                  sandbox: bwrap                # and network, eval_limit, evaluate_base: passed to every run
+                  sandbox: bwrap                # every run option but the matrix's, as in a run config:
+                  integrity_policy: original    # eval_limit, judges, exec_mode, judge_model, eval_feedback, …
                   ptb: /shared/bin/ptb          # default: this ptb; ptb_home: default this PTB_HOME
                   local_gpus: [0, 1, 2, 3]      # local backend; default: nvidia-smi
                   command: [bash, smoke.sh]     # instead of ptb: a smoke-test command per job
 
                 Wall time per job = hours + evaluation_hours + margin_minutes.
+
+                Examples:
+                  ptb sweep submit sweep.yaml --dry-run
+                  ptb sweep sweep.yaml                  # submit is the default
                 """)
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The sweep spec (YAML).") var spec: String
@@ -114,7 +119,13 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     struct StatusCmd: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each run: pending, running (phase), done, or failed with the reason.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Show each run: pending, running (phase), done, or failed with the reason.",
+            discussion: """
+                Examples:
+                  ptb sweep status march --results-dir /shared/ptb
+                  ptb sweep status /shared/ptb/march --json
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @OptionGroup var ref: SweepRef
         @Flag(help: "Machine-readable output.") var json = false
@@ -156,7 +167,12 @@ struct SweepCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resubmit the runs that are not done (and not queued or running); each resumes its run directory.")
+            abstract: "Resubmit the runs that are not done (and not queued or running); each resumes its run directory.",
+            discussion: """
+                Examples:
+                  ptb sweep retry march
+                  ptb sweep retry march --run RUN_ID
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @OptionGroup var ref: SweepRef
         @Option(name: .customLong("run"), help: "Only these run ids (repeatable).") var runs: [String] = []
@@ -181,7 +197,13 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a sweep's jobs (all, or the given runs).")
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a sweep's jobs (all, or the given runs).",
+            discussion: """
+                Examples:
+                  ptb sweep cancel march
+                  ptb sweep cancel march --run RUN_ID
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @OptionGroup var ref: SweepRef
         @Option(name: .customLong("run"), help: "Only these run ids (repeatable).") var runs: [String] = []

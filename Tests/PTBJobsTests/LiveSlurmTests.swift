@@ -144,9 +144,9 @@ struct PTBMode {
         var spec = SweepSpec(experiment: "live-ptb", agents: ["none"], models: ["tiny"], tasks: ["arith"], seeds: [0, 1],
                              hours: [0.01], gpus: [0], backend: .slurm, resultsDir: dir.path)
         spec.resources = SweepResources(cpus: 1, memory: "6G", disk: nil, evaluationHours: 0.5, marginMinutes: 10)
-        spec.sandbox = SandboxKind.none
-        spec.evalLimit = 10
-        spec.evaluateBase = false
+        spec.options.sandbox = SandboxKind.none
+        spec.options.evalLimit = 10
+        spec.options.evaluateBase = false
         let executor = ProcessCommandExecutor(runner: ProcessRunner())
         let driver = SweepDriver(backend: SlurmBackend(executor: executor), paths: SweepPaths(spec: spec), ptb: ptb,
                                  ptbHome: env["PTB_SLURM_LIVE_HOME"])
