@@ -26,6 +26,12 @@ public struct PreflightReport: Sendable, Equatable {
     public var node: String?
     public var checks: [PreflightCheck]
     public var passed: Bool { !checks.isEmpty && !checks.contains(where: \.failed) }
+
+    public init(jobID: String, node: String?, checks: [PreflightCheck]) {
+        self.jobID = jobID
+        self.node = node
+        self.checks = checks
+    }
 }
 
 /// `ptb sweep submit --preflight`: before the sweep, one short job with the sweep's resources (its

@@ -69,7 +69,7 @@ enum AgentPhase {
             case .short(let why):
                 let line = "CUDA precheck failed: \(why)"
                 if let j = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: line)) { trace.append(j) }
-                FileManager.default.createFile(atPath: p.task.appendingPathComponent("cuda_not_available").path, contents: nil)
+                _ = FileManager.default.createFile(atPath: p.task.appendingPathComponent("cuda_not_available").path, contents: nil)
                 m.exit = .noGPU
                 event("no-gpu", line)
                 return .failed("no-gpu: \(line)")

@@ -15,6 +15,10 @@ public struct BubblewrapSandbox: SandboxRuntime {
     /// Where the host's nodes are (`/dev`; tests use a directory of fake nodes). They appear
     /// under `/dev` inside whatever this is.
     public var devDir: String
+    /// Whether this process may open a device node. A job whose cgroup allows only its own GPUs
+    /// (Slurm's ConstrainDevices) gets CUDA_VISIBLE_DEVICES renumbered from 0, which no longer
+    /// names /dev/nvidia<i>; opening tells the two cases apart.
+    public var canOpen: @Sendable (String) -> Bool = BubblewrapSandbox.opens
     /// The host's system directories: each a real directory (link nil) or a link (merged /usr).
     public var system: [SystemEntry]
 
@@ -62,6 +66,9 @@ public struct BubblewrapSandbox: SandboxRuntime {
             return (present.map(host.node) + host.controlNodes(), nil)
         }
         let mine = wanted.filter(present.contains)
+        // Some named GPU is not ours to open: the cgroup is what selects the GPUs here, so bind
+        // them all (the cgroup still hides the others) and leave the variable as the scheduler set it.
+        if mine.contains(where: { !canOpen(host.node($0)) }) { return (present.map(host.node) + host.controlNodes(), nil) }
         return (mine.map(host.node) + host.controlNodes(), GPUSelection.insideSandbox(count: mine.count))
     }
 
@@ -109,6 +116,13 @@ public struct BubblewrapSandbox: SandboxRuntime {
         if policy.network == .open { a += ["--share-net"] }
         a += ["--die-with-parent", "--new-session", "--chdir", policy.workingDirectory.path]
         return a
+    }
+
+    /// Opening a GPU node is what every CUDA process does first; EPERM/EACCES is a device cgroup.
+    public static func opens(_ node: String) -> Bool {
+        let fd = open(node, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        if fd >= 0 { close(fd); return true }
+        return errno != EPERM && errno != EACCES
     }
 
     /// The real path of a link at `path` when it points outside `under`; nil otherwise.

@@ -112,6 +112,11 @@ public struct IndexLocation: Sendable, Equatable {
     /// Set when the index was moved off `$PTB_HOME`: the reason and what it means.
     public var warning: String?
 
+    public init(url: URL, warning: String?) {
+        self.url = url
+        self.warning = warning
+    }
+
     /// `PTB_LOCAL_INDEX_DIR`, else `/var/tmp/ptb-index-<uid>`, then a directory per home path so
     /// two homes never share an index.
     public static func localDirectory(for index: URL, environment: [String: String]) -> URL {

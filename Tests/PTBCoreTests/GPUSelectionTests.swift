@@ -36,7 +36,7 @@ import Testing
         let dev = try scratch()
         defer { try? FileManager.default.removeItem(at: dev) }
         for n in ["nvidia0", "nvidia10", "nvidia2", "nvidiactl", "nvidia-uvm", "nvidia-modeset", "null"] {
-            FileManager.default.createFile(atPath: dev.appendingPathComponent(n).path, contents: nil)
+            _ = FileManager.default.createFile(atPath: dev.appendingPathComponent(n).path, contents: nil)
         }
         let host = HostGPUs(devDir: dev.path)
         #expect(host.indices() == [0, 2, 10])
@@ -48,7 +48,7 @@ import Testing
     @Test func claimsAreExclusiveAndAShortClaimSaysWhoHoldsWhat() throws {
         let dev = try scratch(), locks = try scratch()
         defer { try? FileManager.default.removeItem(at: dev); try? FileManager.default.removeItem(at: locks) }
-        for i in 0..<3 { FileManager.default.createFile(atPath: dev.appendingPathComponent("nvidia\(i)").path, contents: nil) }
+        for i in 0..<3 { _ = FileManager.default.createFile(atPath: dev.appendingPathComponent("nvidia\(i)").path, contents: nil) }
         let host = HostGPUs(devDir: dev.path)
         let first = try GPULease.tryClaim(1, among: [1], lockDir: locks)
         #expect(first?.indices == [1])
@@ -69,9 +69,7 @@ import Testing
     @Test func manyConcurrentClaimsNeverOverlap() async throws {
         let locks = try scratch()
         defer { try? FileManager.default.removeItem(at: locks) }
-        let inUse = Mutex<Set<Int>>([])
-        let overlaps = Mutex<[String]>([])
-        let granted = Mutex(0)
+        let ledger = Ledger()
         let claimsPerTask = 12
         await withTaskGroup(of: Void.self) { group in
             for t in 0..<32 {
@@ -85,19 +83,25 @@ import Testing
                             if lease == nil { try? await Task.sleep(for: .microseconds(200)) }
                         }
                         let mine = lease!.indices
-                        inUse.withLock { held in
-                            if !held.isDisjoint(with: mine) || held.count + mine.count > 8 { overlaps.withLock { $0.append("\(mine) while \(held)") } }
-                            held.formUnion(mine)
+                        ledger.state.withLock { s in
+                            if !s.held.isDisjoint(with: mine) || s.held.count + mine.count > 8 { s.overlaps.append("\(mine) while \(s.held)") }
+                            s.held.formUnion(mine)
                         }
                         try? await Task.sleep(for: .microseconds(Int(rng.next() % 2000)))
-                        inUse.withLock { $0.subtract(mine) }
-                        granted.withLock { $0 += 1 }
+                        ledger.state.withLock { $0.held.subtract(mine); $0.granted += 1 }
                         withExtendedLifetime(lease) {}
                     }
                 }
             }
         }
-        #expect(overlaps.withLock { $0 }.isEmpty, "\(overlaps.withLock { $0.prefix(5) })")
-        #expect(granted.withLock { $0 } == 32 * claimsPerTask)
+        let (overlaps, granted) = ledger.state.withLock { ($0.overlaps, $0.granted) }
+        #expect(overlaps.isEmpty, "\(overlaps.prefix(5))")
+        #expect(granted == 32 * claimsPerTask)
     }
+}
+
+/// What the concurrent claimants saw, shared between their tasks.
+final class Ledger: Sendable {
+    struct State { var held: Set<Int> = []; var overlaps: [String] = []; var granted = 0 }
+    let state = Mutex(State())
 }

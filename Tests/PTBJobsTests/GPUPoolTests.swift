@@ -88,6 +88,7 @@ import Testing
         let all = try Self.intervals(dir)
         #expect(all.count == 3 && all.allSatisfy { $0.gpus == [1] }, "\(all.map(\.gpus))")
         #expect(Self.overlapping(all).isEmpty)
-        #expect(try driver.status(try driver.paths.load()).allSatisfy { $0.state == .done })
+        let rows = try await driver.status(try driver.paths.load())
+        #expect(rows.allSatisfy { $0.state == .done })
     }
 }

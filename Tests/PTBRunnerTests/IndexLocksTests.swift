@@ -9,7 +9,7 @@ import Testing
 /// No such mount can be made here (no mount rights, no NFS server), so the decision is tested
 /// with an injected probe and recorded mount tables, and the real probe on this machine's ext4.
 @Suite struct IndexLocksTests {
-    @Test func theRealProbeFindsWorkingLocksOnALocalDisk() {
+    @Test func theRealProbeFindsWorkingLocksOnALocalDisk() throws {
         let dir = URL(fileURLWithPath: "/var/tmp/ptb-lockprobe-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: dir) }
         #expect(FilesystemLocks.probe(directory: dir) == .works)

@@ -15,7 +15,7 @@ import Testing
         for n in ["nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools"] {
             let path = d.appendingPathComponent(n).path
             if getuid() != 0 || mknod(path, S_IFCHR | 0o666, dev_t(1 << 8 | 3)) != 0 {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
         }
         return d
@@ -59,6 +59,16 @@ import Testing
         let missing = sb.wrap(Command("python", [], environment: ["CUDA_VISIBLE_DEVICES": "2,7"]), policy: policy(ws))
         #expect(missing.arguments.contains(dev.path + "/nvidia2") && !missing.arguments.contains(dev.path + "/nvidia7"))
         #expect(missing.environment["CUDA_VISIBLE_DEVICES"] == "0")
+
+        // A device cgroup (Slurm ConstrainDevices) that lets this job open only its own GPU, with
+        // CUDA_VISIBLE_DEVICES renumbered to "0": /dev/nvidia0 is another job's, so every node is
+        // bound (the cgroup still hides the others) and the value is left as Slurm set it.
+        var constrained = sb
+        constrained.canOpen = { $0.hasSuffix("/nvidia2") || !$0.contains("/nvidia") || $0.hasSuffix("ctl") }
+        let slurm = constrained.wrap(Command("python", [], environment: ["CUDA_VISIBLE_DEVICES": "0"]), policy: policy(ws))
+        #expect(slurm.arguments.contains(dev.path + "/nvidia0") && slurm.arguments.contains(dev.path + "/nvidia2"))
+        #expect(slurm.environment["CUDA_VISIBLE_DEVICES"] == "0")
+        #expect(BubblewrapSandbox.opens(dev.path + "/nvidia0"))
     }
 
     /// The real sandbox: /dev inside holds exactly the run's two GPU nodes and the control nodes.

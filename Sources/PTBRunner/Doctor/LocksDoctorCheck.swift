@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 import PTBStore
 
 /// Advisory locks on the filesystems of the index and the runs directory: shared filesystems
