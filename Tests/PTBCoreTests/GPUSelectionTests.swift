@@ -50,17 +50,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dev); try? FileManager.default.removeItem(at: locks) }
         for i in 0..<3 { _ = FileManager.default.createFile(atPath: dev.appendingPathComponent("nvidia\(i)").path, contents: nil) }
         let host = HostGPUs(devDir: dev.path)
-        let first = try GPULease.tryClaim(1, among: [1], lockDir: locks)
-        #expect(first?.indices == [1])
-        guard case let .granted(visible, lease) = try GPUAcquisition.acquire(requested: 2, visibleDevices: nil, host: host, lockDir: locks) else {
-            Issue.record("two free GPUs were not granted"); return
+        // Scoped: debug builds keep locals alive to the end of their scope.
+        do {
+            let first = try GPULease.tryClaim(1, among: [1], lockDir: locks)
+            #expect(first?.indices == [1])
+            guard case let .granted(visible, lease) = try GPUAcquisition.acquire(requested: 2, visibleDevices: nil, host: host, lockDir: locks) else {
+                Issue.record("two free GPUs were not granted"); return
+            }
+            #expect(visible == "0,2" && lease?.indices == [0, 2])
+            guard case .short(let why) = try GPUAcquisition.acquire(requested: 2, visibleDevices: nil, host: host, lockDir: locks) else {
+                Issue.record("a third claim got GPUs that are held"); return
+            }
+            #expect(why.hasPrefix("asked for 2 GPU(s) but only 0 of this node's 3 are free (GPU 0,1,2 held"), "\(why)")
+            withExtendedLifetime((first, lease)) {}
         }
-        #expect(visible == "0,2" && lease?.indices == [0, 2])
-        guard case .short(let why) = try GPUAcquisition.acquire(requested: 2, visibleDevices: nil, host: host, lockDir: locks) else {
-            Issue.record("a third claim got GPUs that are held"); return
-        }
-        #expect(why.hasPrefix("asked for 2 GPU(s) but only 0 of this node's 3 are free (GPU 0,1,2 held"), "\(why)")
-        withExtendedLifetime((first, lease)) {}
         // Released with the lease: claimable again.
         #expect(try GPULease.tryClaim(3, among: [0, 1, 2], lockDir: locks)?.indices == [0, 1, 2])
     }

@@ -18,26 +18,27 @@ import Testing
         var s = goldenSpec(backend: .htcondor)
         s.gpus = [1, 2]
         s.sandbox = .bwrap
+        s.resources.extraDirectives = []   // goldenSpec's are Slurm's
         let plan = try preflight(HTCondorBackend(executor: FakeExecutor())).plan(s)
         #expect(plan.chunks.count == 1)
         #expect(plan.chunks[0].file.text == """
             # ptb sweep 'march-preflight', submission 1: 1 run(s), 0.01 h agent budget.
             # Process i runs the i-th run below; task.sh records each attempt in attempts/<run>.jsonl.
-            universe           = vanilla
-            executable         = /bin/bash
-            arguments          = /shared/ptb/march/preflight/task.sh $(run)
-            initialdir         = /shared/ptb/march/preflight
-            environment        = "PTB_SWEEP_JOB=$(Cluster).$(Process)"
-            output             = /shared/ptb/march/preflight/logs/condor-$(Cluster)_$(Process).out
-            error              = /shared/ptb/march/preflight/logs/condor-$(Cluster)_$(Process).err
-            log                = /shared/ptb/march/preflight/logs/condor-$(Cluster).log
-            request_cpus       = 16
-            request_memory     = 131072
-            request_disk       = 400G
-            request_gpus       = 2
-            requirements       = TARGET.CUDADeviceName == "NVIDIA H100 80GB HBM3"
-            periodic_remove    = (JobStatus == 2) && (time() - EnteredCurrentStatus > 1260)
-            accounting_group   = mlgroup
+            universe         = vanilla
+            executable       = /bin/bash
+            arguments        = /shared/ptb/march/preflight/task.sh $(run)
+            initialdir       = /shared/ptb/march/preflight
+            environment      = "PTB_SWEEP_JOB=$(Cluster).$(Process)"
+            output           = /shared/ptb/march/preflight/logs/condor-$(Cluster)_$(Process).out
+            error            = /shared/ptb/march/preflight/logs/condor-$(Cluster)_$(Process).err
+            log              = /shared/ptb/march/preflight/logs/condor-$(Cluster).log
+            request_cpus     = 16
+            request_memory   = 131072
+            request_disk     = 400G
+            request_gpus     = 2
+            requirements     = TARGET.CUDADeviceName == "NVIDIA H100 80GB HBM3"
+            periodic_remove  = (JobStatus == 2) && (time() - EnteredCurrentStatus > 1260)
+            accounting_group = mlgroup
             queue run from (
               claude_gsm8k_Qwen_Qwen3-1.7B-Base_0.01h_2gpu_s0
             )
@@ -46,11 +47,11 @@ import Testing
         // task.sh runs doctor with what the sweep needs, then the extra arguments; the report is
         // moved into place only when doctor has written all of it.
         #expect(plan.taskScript.contains("""
-            '/bin/sh' '-c' 'out="$PTB_SWEEP_DIR/doctor.json"; "$0" doctor --json "$@" > "$out.part"; rc=$?; mv "$out.part" "$out"; exit $rc' \
-            '/shared/bin/ptb' '--model' 'Qwen/Qwen3-1.7B-Base' '--agent' 'claude' '--agent' 'codex' '--gpus' '2' '--runs-dir' '/shared/ptb' \
-            '--sandbox' 'bwrap' '--min-free-gb' '200' &
+            /bin/sh -c 'out="$PTB_SWEEP_DIR/doctor.json"; "$0" doctor --json "$@" > "$out.part"; rc=$?; mv "$out.part" "$out"; exit $rc' \
+            /shared/bin/ptb --model Qwen/Qwen3-1.7B-Base --agent claude --agent codex --gpus 2 --runs-dir /shared/ptb \
+            --sandbox bwrap --min-free-gb 200 &
             """), "\(plan.taskScript)")
-        #expect(plan.taskScript.contains("export PTB_HOME='/shared/ptb-home'"))
+        #expect(plan.taskScript.contains("export PTB_HOME=/shared/ptb-home\n"))
     }
 
     @Test func slurmPreflightJobAsksForTheSweepsResources() throws {
@@ -58,11 +59,11 @@ import Testing
         s.gpus = [4, 1]
         let plan = try preflight(SlurmBackend(executor: FakeExecutor())).plan(s)
         let text = plan.chunks[0].file.text
-        for line in ["#SBATCH --job-name=ptb-march-preflight", "#SBATCH --array=0-0", "#SBATCH --time=00:21:00", "#SBATCH --cpus-per-task=16",
+        for line in ["#SBATCH --job-name=ptb-march-preflight", "#SBATCH --array=0-0", "#SBATCH --time=0-00:21:00", "#SBATCH --cpus-per-task=16",
                      "#SBATCH --mem=128G", "#SBATCH --partition=gpu", "#SBATCH --account=mlgroup", "#SBATCH --constraint=ib"] {
             #expect(text.contains(line + "\n"), "\(line) missing from:\n\(text)")
         }
-        #expect(text.contains("gpu") && text.contains(":4"), "\(text)")
+        #expect(text.contains("#SBATCH --gres=gpu:h100:4\n"), "\(text)")
         #expect(!text.contains("--array=0-0%"))   // the sweep's throttle does not apply to one job
     }
 

@@ -20,12 +20,15 @@ import Testing
         try """
             #!/bin/sh
             ids=""; query=""
-            for a in "$@"; do case "$a" in --id=*) ids="${a#--id=}";; --query-gpu=*) query=gpu;; --query-compute-apps=*) query=apps;; esac; done
+            for a in "$@"; do case "$a" in --id=*) ids="${a#--id=}";; --query-gpu=*) query=gpu;; --query-compute-apps=pid) query=pids;; --query-compute-apps=*) query=apps;; esac; done
             want() { [ -z "$ids" ] || echo ",$ids," | grep -q ",$1,"; }
             if [ "$query" = gpu ]; then
               for i in 0 1 2 3; do want $i && echo "$i, $((10 * i)), 5, $((1000 * i)), 81559, 40, 70.5"; done
             elif [ "$query" = apps ]; then
               \(pids.enumerated().map { "want \($0.offset % 4) && echo \"\($0.element), 100 MiB, python\"" }.joined(separator: "\n  "))
+              :
+            elif [ "$query" = pids ]; then
+              \(pids.enumerated().map { "want \($0.offset % 4) && echo \"\($0.element)\"" }.joined(separator: "\n  "))
               :
             fi
 
