@@ -181,9 +181,17 @@ extension LiveSlurmTests.PTBMode {
         let env = ProcessInfo.processInfo.environment
         let started = Date()
         let ptb = env["PTB_SLURM_LIVE_PTB"] ?? FileManager.default.currentDirectoryPath + "/.build/debug/ptb"
-        let home = try #require(env["PTB_SLURM_LIVE_HOME"])
+        let live = URL(fileURLWithPath: try #require(env["PTB_SLURM_LIVE_HOME"]))
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
+        // A scratch home that links the live home's Python env and tiny model (doctor probes and
+        // writes in its home; the live one stays untouched).
+        let home = dir.appendingPathComponent("home").path
+        for sub in ["envs/py", "models/tiny"] {
+            let link = URL(fileURLWithPath: home).appendingPathComponent(sub)
+            try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: live.appendingPathComponent(sub).resolvingSymlinksInPath())
+        }
         func submit(gpus: Int) async throws -> (Termination, String, SweepPaths) {
             let name = "pre\(gpus)"
             let yaml = dir.appendingPathComponent("\(name).yaml")
@@ -196,7 +204,7 @@ extension LiveSlurmTests.PTBMode {
                 gpus: [\(gpus)]
                 backend: slurm
                 results_dir: \(dir.path)
-                resources: {cpus: 1, memory: 6G, evaluation_hours: 0, margin_minutes: 5}
+                resources: {cpus: 1, memory: 6G, disk: null, evaluation_hours: 0, margin_minutes: 5}
                 ptb: \(ptb)
                 ptb_home: \(home)
                 command: [bash, -c, "echo ran > $PTB_SWEEP_DIR/ran-$PTB_SWEEP_RUN"]
@@ -223,8 +231,13 @@ extension LiveSlurmTests.PTBMode {
         let (good, goodOut, goodPaths) = try await submit(gpus: 0)
         print("live preflight, CPU:\n\(goodOut)")
         #expect(good == .exited(0), "\(goodOut)")
-        #expect(goodOut.contains("PASS engine:") && goodOut.contains("submitted 001.sbatch"), "\(goodOut)")
+        #expect(goodOut.contains("PASS engine:") && goodOut.contains("submitted submit/001.sbatch"), "\(goodOut)")
         #expect(try goodPaths.load().submissions.count == 1)
+        // The sweep's own job runs (and leaves the node before the next test).
+        let ran = goodPaths.root.appendingPathComponent("ran-none_arith_tiny_0.01h_0gpu_s0")
+        let end = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: ran.path), Date() < end { try await Task.sleep(for: .milliseconds(500)) }
+        #expect(FileManager.default.fileExists(atPath: ran.path))
         print(String(format: "live preflight: took %.0f s", Date().timeIntervalSince(started)))
     }
 }
