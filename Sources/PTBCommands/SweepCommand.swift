@@ -52,6 +52,8 @@ struct SweepCommand: AsyncParsableCommand {
                   command: [bash, smoke.sh]     # instead of ptb: a smoke-test command per job
 
                 Wall time per job = hours + evaluation_hours + margin_minutes.
+                --preflight submits one short job with these resources first, running `ptb doctor --json` on the
+                compute node; the sweep is submitted only if no check fails (the report: <sweep>/preflight/doctor.json).
                 """)
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The sweep spec (YAML).") var spec: String
