@@ -63,9 +63,10 @@ struct Index: AsyncParsableCommand {
             try await reporting {
                 let home = homeOptions.ptbHome
                 let dirs = runsDir.isEmpty ? [home.runs] : runsDir.map { URL(fileURLWithPath: $0) }
-                let (n, problems) = try RunIndex(path: home.index).rebuild(from: dirs)
+                let index = try RunIndex(path: home.index)
+                let (n, problems) = try index.rebuild(from: dirs)
                 for p in problems { Console.err("skipped \(p)") }
-                print("indexed \(n) run(s) into \(home.index.path)")
+                print("indexed \(n) run(s) into \(index.location.url.path)")
             }
         }
     }

@@ -53,14 +53,28 @@ struct SweepCommand: AsyncParsableCommand {
                   command: [bash, smoke.sh]     # instead of ptb: a smoke-test command per job
 
                 Wall time per job = hours + evaluation_hours + margin_minutes.
+                --preflight submits one short job with these resources first, running `ptb doctor --json` on the
+                compute node; the sweep is submitted only if no check fails (the report: <sweep>/preflight/doctor.json).
 
                 Examples:
                   ptb sweep submit sweep.yaml --dry-run
+                  ptb sweep submit sweep.yaml --preflight
                   ptb sweep sweep.yaml                  # submit is the default
                 """)
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The sweep spec (YAML).") var spec: String
         @Flag(help: "Print the plan and the exact files that would be submitted; change nothing.") var dryRun = false
+        @Flag(help: "First run `ptb doctor` on a compute node as one short job with the sweep's resources; submit only if every check passes.")
+        var preflight = false
+        @Option(help: "Minutes to wait for the preflight job, queueing included; then it is cancelled.") var preflightTimeout: Double = 60
+        @Option(name: .customLong("preflight-arg"), parsing: .unconditionalSingleValue,
+                help: "An extra `ptb doctor` argument for the preflight (repeatable), e.g. --preflight-arg --min-free-gb --preflight-arg 200.")
+        var preflightArgs: [String] = []
+
+        func preflightJob(_ driver: SweepDriver) -> SweepPreflight {
+            SweepPreflight(backend: driver.backend, sweep: driver.paths, ptb: driver.ptb, ptbHome: driver.ptbHome,
+                           doctorArguments: preflightArgs, timeout: .seconds(Int(max(1, preflightTimeout * 60))))
+        }
 
         func run() async throws {
             try await reporting {
@@ -91,12 +105,27 @@ struct SweepCommand: AsyncParsableCommand {
                     for (_, file) in plan.chunks {
                         print("==> \(driver.paths.submit.appendingPathComponent(file.name).path)\n\(file.text)")
                     }
+                    if preflight {
+                        let pf = preflightJob(driver)
+                        let p = try pf.plan(spec)
+                        print("preflight job (submitted first; the sweep only if every check passes):\n\n==> \(pf.paths.taskScript.path)\n\(p.taskScript)")
+                        for (_, file) in p.chunks { print("==> \(pf.paths.submit.appendingPathComponent(file.name).path)\n\(file.text)") }
+                    }
                     return
                 }
                 let lock = try SweepLock.acquire(driver.paths)
                 defer { withExtendedLifetime(lock) {} }
                 let m = try driver.create(spec: spec) { changed in
                     Console.err("sweep \(spec.experiment) was never accepted by a scheduler; submitting the corrected spec (\(changed.joined(separator: "; ")))")
+                }
+                if preflight {
+                    let report = try await preflightJob(driver).run(spec) { Console.err($0) }
+                    Console.err("preflight on \(report.node ?? "an unknown node") (job \(report.jobID)):")
+                    for c in report.checks { Console.err("  " + c.line) }
+                    guard report.passed else {
+                        let failed = report.checks.filter(\.failed).map(\.check)
+                        throw JobsError.unsupported("preflight failed (\(failed.joined(separator: ", "))): nothing of sweep \(spec.experiment) was submitted. Apply the fix of each FAIL line above and submit again; the full report is \(preflightJob(driver).reportURL.path).")
+                    }
                 }
                 let done = try await driver.submit(m, runs: m.runs, isRetry: false)
                 for s in done.submissions {
