@@ -233,10 +233,13 @@ enum AgentPhase {
     }
 
     /// For a CLI scaffold run on this host's file system (bwrap, none): the reason its program is
-    /// not there, before the sandbox would fail with a bare "execvp: No such file".
+    /// not there (or is not the pinned binary), before the sandbox would fail with a bare
+    /// "execvp: No such file".
     static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome) -> String? {
         guard let cli = adapter as? any CLIScaffoldAdapter, sandbox == .bwrap || sandbox == .none,
               let program = cli.arguments(prompt: "").first else { return nil }
+        // A file replaced at the pinned path would run in its place: refused before it starts.
+        if let wrong = AgentBinaries.mismatch(home: home, scaffold: cli.config.scaffoldKind) { return wrong }
         let path = command.environment["PATH"] ?? ""
         if path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }) { return nil }
         let scaffold = cli.config.scaffold
