@@ -144,12 +144,11 @@ public struct FileStamp: Sendable, Equatable, Codable {
     public var modified: Double
 
     public init?(_ url: URL) {
-        guard let a = try? FileManager.default.attributesOfItem(atPath: url.path),
-              let size = (a[.size] as? NSNumber)?.intValue, let inode = (a[.systemFileNumber] as? NSNumber)?.uint64Value,
-              let modified = (a[.modificationDate] as? Date)?.timeIntervalSince1970 else { return nil }
-        self.size = size
-        self.inode = inode
-        self.modified = modified
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { return nil }
+        size = Int(st.st_size)
+        inode = UInt64(st.st_ino)
+        modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
     }
 }
 
