@@ -58,14 +58,16 @@ import Glibc
         var keyVariable: String
         /// How the unified events name the shell tool of this CLI.
         var tool: String
+        /// The name the echoed credential is redacted as (the variable the CLI was given).
+        var redactedAs: String
         var testDescription: String { cli }
     }
 
     static let cases = [
         Case(cli: "claude-code", yaml: "name: trace-claude\nscaffold: claude-code\nmodel: claude-opus-4-6\nbase_url: BASE_URL\n",
-             keyVariable: "ANTHROPIC_API_KEY", tool: "Bash"),
+             keyVariable: "ANTHROPIC_API_KEY", tool: "Bash", redactedAs: "ANTHROPIC_API_KEY"),
         Case(cli: "codex", yaml: "name: trace-codex\nscaffold: codex\nmodel: gpt-5.1-codex\nbase_url: BASE_URL\n",
-             keyVariable: "OPENAI_API_KEY", tool: "shell"),
+             keyVariable: "OPENAI_API_KEY", tool: "shell", redactedAs: "CODEX_API_KEY"),
     ]
 
     @Test(arguments: cases)
@@ -105,11 +107,11 @@ import Glibc
         #expect(events.contains("⚙ <b>\(c.tool)</b>") && events.contains("echo \(marker)"), "tool call: \(Self.excerpt(events, marker))")
         #expect(events.range(of: #"↳ result \(\d+ chars\) [^<]*"# + marker, options: .regularExpression) != nil,
                 "tool result with the command's output: \(Self.excerpt(events, "↳ result"))")
-        #expect(events.contains("All done &lt;b&gt;here&lt;/b&gt;. The server saw [REDACTED:"), "message: \(Self.excerpt(events, "All done"))")
+        #expect(events.contains("All done &lt;b&gt;here&lt;/b&gt;. The server saw [REDACTED:\(c.redactedAs)]</pre>"), "message: \(Self.excerpt(events, "All done"))")
         #expect(events.contains("tokens: input"), "usage lines")
         // The raw trace: the CLI's own stream lines and ptb's harness lines, redacted too.
         #expect(raw.contains("trace.jsonl (raw)") && raw.contains("ptb: <b>exit</b>"))
-        #expect(raw.contains(marker) && raw.contains("[REDACTED:"))
+        #expect(raw.contains(marker) && raw.contains("[REDACTED:\(c.redactedAs)]"))
         #expect(runPage.contains(id))
     }
 
