@@ -60,6 +60,7 @@ import Testing
         let server = try ScriptedModelServer(dir: h.root.appendingPathComponent("server"), turns: turns, host: "0.0.0.0")
         defer { server.stop() }
         let base = "http://\(gw):\(server.port)"
+        try FileManager.default.createDirectory(at: h.home.agents, withIntermediateDirectories: true)
         try """
             name: real-claude-podman
             scaffold: claude-code
