@@ -179,4 +179,47 @@ import Testing
         let result = try JSONIO.read(RunResult.self, from: paths.result)
         #expect(result.scoreState == "no-final-model")
     }
+
+    /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path
+    /// with the pinned binary (no --force needed) and records it, so the next check is a stat.
+    /// The home is in RAM when there is room (the 370 MB unpack is this test's cost).
+    @Test func theSetupCommandPutsThePinnedBinaryBack() throws {
+        guard TestHome.realHome != nil, let agents = RealAgentHome.root else {
+            #expect(!requireIntegration, "PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done")
+            return
+        }
+        let pin = try AgentBinaries.pin(named: "codex")
+        let wheel = agents.appendingPathComponent("cache/wheels").appendingPathComponent(pin.wheel)
+        guard FileManager.default.fileExists(atPath: wheel.path) else {
+            #expect(!requireIntegration, "the Codex wheel is not cached in \(wheel.path)")
+            return
+        }
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let shm = (try? FileManager.default.attributesOfFileSystem(forPath: "/dev/shm"))?[.systemFreeSize] as? NSNumber
+        let root = (shm?.int64Value ?? 0) > 2_000_000_000 ? URL(fileURLWithPath: "/dev/shm/ptb-test-setup-\(UUID().uuidString.prefix(8))")
+            : h.root.appendingPathComponent("setup-home")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let home = PTBHome(root: root)
+        let cache = root.appendingPathComponent("cache/wheels")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: cache.appendingPathComponent(pin.wheel), withDestinationURL: wheel)
+        let exe = AgentBinaries.directory(home: home, pin: pin).appendingPathComponent(pin.executable)
+        try FileManager.default.createDirectory(at: exe.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "#!/bin/sh\necho 'codex-cli 0.163.0'\n".write(to: exe, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: exe.path)
+        #expect(AgentBinaries.mismatch(home: home, scaffold: .codex) != nil)
+
+        let setup = ["setup", "--skip-env", "--skip-models", "--agents", "codex"]
+        let r = try ptb(setup, home: h, env: ["PTB_HOME": root.path], timeout: 600)
+        #expect(r.status == 0, "\(r.stderr.suffix(2000))")
+        #expect((r.stdout + r.stderr).contains("replacing what is installed: the codex CLI at \(exe.path) is not the pinned one"))
+        #expect(try Hashing.sha256(file: exe) == pin.executableSHA256)
+        let record = try JSONIO.read(AgentInstallRecord.self, from: exe.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(AgentInstallRecord.fileName))
+        #expect(record.sha256 == pin.executableSHA256 && record.stamp == FileStamp(exe))
+        #expect(AgentBinaries.mismatch(home: home, scaffold: .codex) == nil)
+        let again = try ptb(setup, home: h, env: ["PTB_HOME": root.path])
+        #expect((again.stdout + again.stderr).contains("codex 0.163.0 already installed"), "\(again.stdout) \(again.stderr)")
+    }
 }
