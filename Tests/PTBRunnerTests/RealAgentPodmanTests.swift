@@ -11,7 +11,8 @@ import Testing
 /// Needs root and PTB_PODMAN_LIVE=1 (scripts/test.sh sets it as root).
 @Suite(.serialized) struct RealAgentPodmanTests {
     static let env = ProcessInfo.processInfo.environment
-    static let image = env["PTB_PODMAN_AGENT_IMAGE"] ?? "localhost/ptb-agent-clis:1"
+    /// Tagged with the pinned version: a new pin builds a new image instead of reusing a stale one.
+    static let image = env["PTB_PODMAN_AGENT_IMAGE"] ?? "localhost/ptb-agent-clis:claude-\(AgentBinaries.pin(.claudeCode)?.cliVersion ?? "none")"
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Where a container on podman's default bridge reaches the host.
