@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBProcess
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,7 +91,7 @@ public enum AgentBinaries {
     /// the pinned file or nothing is installed (then the caller reports the missing CLI).
     /// A file whose size, inode and modification time equal what `ptb setup` recorded is taken as
     /// verified; anything else is hashed (about 1 s per 300 MB once the file is in the page cache).
-    public static func mismatch(home: PTBHome, scaffold: Scaffold?, versionTimeout: Double = 10) -> String? {
+    public static func mismatch(home: PTBHome, scaffold: Scaffold?, runner: ProcessRunner, versionTimeout: Double = 10) async -> String? {
         guard let install = installed(home: home, scaffold: scaffold) else { return nil }
         let (pin, dir) = (install.pin, install.directory)
         let exe = dir.appendingPathComponent(pin.executable)
@@ -102,34 +103,30 @@ public enum AgentBinaries {
         let found: String
         do { found = try Hashing.sha256(file: exe) } catch { found = "unreadable (\(error))" }
         if found == pin.executableSHA256 { return nil }
-        let version = versionLine(exe, timeout: versionTimeout).map { "`--version` says '\($0)'" } ?? "`--version` gave no answer"
+        let version = await versionLine(exe, runner: runner, timeout: versionTimeout).map { "`--version` says '\($0)'" } ?? "`--version` gave no answer"
         return "the \(pin.installName) CLI at \(exe.path) is not the pinned one: expected \(pin.cliVersion) "
             + "(SHA-256 \(pin.executableSHA256), from \(pin.package)==\(pin.packageVersion)), found SHA-256 \(found), \(stamp.map { "\($0.size) bytes" } ?? "size unknown"); \(version). "
             + "Reinstall the pinned CLI with `ptb setup --skip-env --skip-models --agents \(pin.installName)`."
     }
 
     /// The first line the binary prints for `--version` within `timeout` seconds, with a fresh HOME
-    /// so that it reads no user state; nil when it prints nothing, fails to start or hangs (then it
-    /// is killed).
-    static func versionLine(_ exe: URL, timeout: Double) -> String? {
+    /// so that it reads no user state; nil when it prints nothing, fails to start or hangs. It runs
+    /// in its own process group, killed whole afterwards: nothing it started stays behind.
+    static func versionLine(_ exe: URL, runner: ProcessRunner, timeout: Double) async -> String? {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-agent-version-\(UUID().uuidString.prefix(8))")
         guard (try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)) != nil else { return nil }
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = ["--version"]
-        p.environment = ["HOME": scratch.path, "CODEX_HOME": scratch.path, "PATH": "/usr/bin:/bin", "DISABLE_AUTOUPDATER": "1"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let pid = p.processIdentifier
-        let killer = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        killer.cancel()
+        let outURL = scratch.appendingPathComponent("version.out")
+        let env = ["HOME": scratch.path, "CODEX_HOME": scratch.path, "PATH": "/usr/bin:/bin", "DISABLE_AUTOUPDATER": "1"]
+        guard let child = try? await runner.start(Command(exe.path, ["--version"], environment: env), output: .file(outURL)) else { return nil }
+        await withTaskGroup(of: Bool.self) { g in
+            g.addTask { _ = await child.wait(); return true }
+            g.addTask { (try? await Task.sleep(for: .seconds(timeout))) != nil ? false : true }
+            if await g.next() == false { child.signalGroup(SIGKILL) }
+            g.cancelAll()
+        }
+        child.signalGroup(SIGKILL)
+        let data = (try? Data(contentsOf: outURL)) ?? Data()
         let line = String(decoding: data.prefix(400), as: UTF8.self).split(separator: "\n").first.map {
             $0.trimmingCharacters(in: .whitespaces)
         }

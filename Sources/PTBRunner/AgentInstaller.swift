@@ -41,7 +41,7 @@ public struct AgentInstaller: Sendable {
         let fm = FileManager.default
         if !force, fm.isExecutableFile(atPath: exe.path) {
             // The pinned file itself, not just a binary that prints the pinned version.
-            if let wrong = AgentBinaries.mismatch(home: home, scaffold: pin.scaffold) {
+            if let wrong = await AgentBinaries.mismatch(home: home, scaffold: pin.scaffold, runner: runner) {
                 log("[setup] replacing what is installed: \(wrong)")
             } else {
                 try? writeRecord(pin, directory: dir)

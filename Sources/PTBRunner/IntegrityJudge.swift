@@ -111,7 +111,7 @@ enum IntegrityJudge {
         try sandbox.check()
         // A judge CLI replaced at its pinned path must not judge in its place (as for the agent).
         if spec.sandbox == .bwrap || spec.sandbox == .none, let cli = adapter as? any CLIScaffoldAdapter,
-           let wrong = AgentBinaries.mismatch(home: ctx.harness.home, scaffold: cli.config.scaffoldKind) {
+           let wrong = await AgentBinaries.mismatch(home: ctx.harness.home, scaffold: cli.config.scaffoldKind, runner: ctx.harness.runner) {
             throw PTBError.invalidArgument(wrong)
         }
         // The agent's view, plus its workspace and trace read-only: what the judge must read.

@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBProcess
 import Testing
 
 /// AgentBinaries.mismatch: the check `ptb run` makes before a CLI agent starts, on files put at
@@ -20,48 +21,60 @@ import Testing
         return exe
     }
 
-    @Test func nothingInstalledIsNotAMismatch() throws {
+    @Test func nothingInstalledIsNotAMismatch() async throws {
         let h = try home()
         defer { try? FileManager.default.removeItem(at: h.root) }
-        #expect(AgentBinaries.mismatch(home: h, scaffold: .claudeCode) == nil)
-        #expect(AgentBinaries.mismatch(home: h, scaffold: nil) == nil)
+        #expect(await AgentBinaries.mismatch(home: h, scaffold: .claudeCode, runner: ProcessRunner()) == nil)
+        #expect(await AgentBinaries.mismatch(home: h, scaffold: nil, runner: ProcessRunner()) == nil)
     }
 
-    @Test func aReplacedBinaryIsNamedWithExpectedAndFound() throws {
+    @Test func aReplacedBinaryIsNamedWithExpectedAndFound() async throws {
         let h = try home()
         defer { try? FileManager.default.removeItem(at: h.root) }
         let pin = try #require(AgentBinaries.pin(.codex))
         let body = "#!/bin/sh\necho 'codex-cli 0.163.0'\n"
         let exe = try put(body, home: h, pin: pin)
-        let said = try #require(AgentBinaries.mismatch(home: h, scaffold: .codex))
+        let said = try #require(await AgentBinaries.mismatch(home: h, scaffold: .codex, runner: ProcessRunner()))
         #expect(said == "the codex CLI at \(exe.path) is not the pinned one: expected 0.163.0 (SHA-256 \(pin.executableSHA256), "
             + "from openai-codex-cli-bin==0.163.0), found SHA-256 \(Hashing.sha256(Data(body.utf8))), \(body.utf8.count) bytes; "
             + "`--version` says 'codex-cli 0.163.0'. Reinstall the pinned CLI with `ptb setup --skip-env --skip-models --agents codex`.")
     }
 
-    /// A replacement that hangs on `--version` is killed; the check still answers.
-    @Test func aHangingReplacementIsKilled() throws {
+    /// A replacement that hangs on `--version` is killed; the check still answers, even though
+    /// the hung child (sleep) keeps the replacement's stdout open after that.
+    @Test func aHangingReplacementIsKilled() async throws {
         let h = try home()
         defer { try? FileManager.default.removeItem(at: h.root) }
         let pin = try #require(AgentBinaries.pin(.claudeCode))
-        _ = try put("#!/bin/sh\nexec sleep 300\n", home: h, pin: pin)
+        let seconds = 300 + Int.random(in: 0..<600)
+        _ = try put("#!/bin/sh\nsleep \(seconds)\necho '2.1.327 (Claude Code)'\n", home: h, pin: pin)
         let start = Date()
-        let said = try #require(AgentBinaries.mismatch(home: h, scaffold: .claudeCode, versionTimeout: 1))
+        let said = try #require(await AgentBinaries.mismatch(home: h, scaffold: .claudeCode, runner: ProcessRunner(), versionTimeout: 1))
         #expect(said.contains("`--version` gave no answer"), "\(said)")
-        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(Date().timeIntervalSince(start) < 10, "answered after the 1 s timeout, not when the child let go")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(Self.processes(containing: "sleep\0\(seconds)") == 0, "the hung child was killed with its group")
+    }
+
+    static func processes(containing marker: String) -> Int {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return pids.filter { Int($0) != nil }.filter {
+            guard let d = FileManager.default.contents(atPath: "/proc/\($0)/cmdline") else { return false }
+            return String(decoding: d, as: UTF8.self).contains(marker)
+        }.count
     }
 
     /// What `ptb setup` recorded (hash and stamp) spares the re-hash while the file is unchanged;
     /// a rewrite (new modification time) is hashed again and refused.
-    @Test func theInstallRecordHoldsOnlyWhileTheFileIsUnchanged() throws {
+    @Test func theInstallRecordHoldsOnlyWhileTheFileIsUnchanged() async throws {
         let h = try home()
         defer { try? FileManager.default.removeItem(at: h.root) }
         let pin = try #require(AgentBinaries.pin(.claudeCode))
         let exe = try put("#!/bin/sh\necho '2.1.327 (Claude Code)'\n", home: h, pin: pin)
         let record = AgentInstallRecord(pin: pin, sha256: pin.executableSHA256, stamp: try #require(FileStamp(exe)))
         try JSONIO.write(record, to: exe.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(AgentInstallRecord.fileName))
-        #expect(AgentBinaries.mismatch(home: h, scaffold: .claudeCode) == nil, "stamp unchanged: the recorded hash stands")
+        #expect(await AgentBinaries.mismatch(home: h, scaffold: .claudeCode, runner: ProcessRunner()) == nil, "stamp unchanged: the recorded hash stands")
         try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: exe.path)
-        #expect(AgentBinaries.mismatch(home: h, scaffold: .claudeCode)?.contains("is not the pinned one") == true, "changed: hashed again")
+        #expect(await AgentBinaries.mismatch(home: h, scaffold: .claudeCode, runner: ProcessRunner())?.contains("is not the pinned one") == true, "changed: hashed again")
     }
 }

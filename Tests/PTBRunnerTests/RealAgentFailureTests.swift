@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBProcess
 import Testing
 
 /// The ways a real CLI run goes wrong, each with the real binary: the model server answers 401,
@@ -183,7 +184,7 @@ import Testing
     /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path
     /// with the pinned binary (no --force needed) and records it, so the next check is a stat.
     /// The home is in RAM when there is room (the 370 MB unpack is this test's cost).
-    @Test func theSetupCommandPutsThePinnedBinaryBack() throws {
+    @Test func theSetupCommandPutsThePinnedBinaryBack() async throws {
         guard TestHome.realHome != nil, let agents = RealAgentHome.root else {
             #expect(!requireIntegration, "PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done")
             return
@@ -208,7 +209,7 @@ import Testing
         try FileManager.default.createDirectory(at: exe.deletingLastPathComponent(), withIntermediateDirectories: true)
         try "#!/bin/sh\necho 'codex-cli 0.163.0'\n".write(to: exe, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: exe.path)
-        #expect(AgentBinaries.mismatch(home: home, scaffold: .codex) != nil)
+        #expect(await AgentBinaries.mismatch(home: home, scaffold: .codex, runner: ProcessRunner()) != nil)
 
         let setup = ["setup", "--skip-env", "--skip-models", "--agents", "codex"]
         let r = try ptb(setup, home: h, env: ["PTB_HOME": root.path], timeout: 600)
@@ -218,7 +219,7 @@ import Testing
         let record = try JSONIO.read(AgentInstallRecord.self, from: exe.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(AgentInstallRecord.fileName))
         #expect(record.sha256 == pin.executableSHA256 && record.stamp == FileStamp(exe))
-        #expect(AgentBinaries.mismatch(home: home, scaffold: .codex) == nil)
+        #expect(await AgentBinaries.mismatch(home: home, scaffold: .codex, runner: ProcessRunner()) == nil)
         let again = try ptb(setup, home: h, env: ["PTB_HOME": root.path])
         #expect((again.stdout + again.stderr).contains("codex 0.163.0 already installed"), "\(again.stdout) \(again.stderr)")
     }
