@@ -44,7 +44,8 @@ public struct AgentInstaller: Sendable {
             if let wrong = await AgentBinaries.mismatch(home: home, scaffold: pin.scaffold, runner: runner) {
                 log("[setup] replacing what is installed: \(wrong)")
             } else {
-                try? writeRecord(pin, directory: dir)
+                // Verified just now (hashed, or unchanged since the record): no second hash.
+                try? writeRecord(pin, directory: dir, sha256: pin.executableSHA256)
                 log("\(pin.installName) \(pin.cliVersion) already installed at \(dir.path) (use --force to reinstall)")
                 return exe
             }
@@ -72,16 +73,16 @@ public struct AgentInstaller: Sendable {
         }
         try? fm.removeItem(at: dir)
         try fm.moveItem(at: partial, to: dir)
-        try writeRecord(pin, directory: dir)
+        try writeRecord(pin, directory: dir, sha256: hash)
         log("installed \(pin.installName) \(pin.cliVersion) at \(exe.path)")
         return exe
     }
 
-    /// The executable as verified now (hash and stamp): `ptb run` re-hashes it only when it changed.
-    func writeRecord(_ pin: AgentBinaryPin, directory: URL) throws {
+    /// The executable as verified now (its hash and stamp): `ptb run` re-hashes it only when it changed.
+    func writeRecord(_ pin: AgentBinaryPin, directory: URL, sha256: String) throws {
         let exe = directory.appendingPathComponent(pin.executable)
         guard let stamp = FileStamp(exe) else { throw PTBError.io("cannot read \(exe.path) after installing it") }
-        try JSONIO.write(AgentInstallRecord(pin: pin, sha256: try Hashing.sha256(file: exe), stamp: stamp),
+        try JSONIO.write(AgentInstallRecord(pin: pin, sha256: sha256, stamp: stamp),
                          to: directory.appendingPathComponent(AgentInstallRecord.fileName))
     }
 
