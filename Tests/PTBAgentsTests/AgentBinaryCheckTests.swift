@@ -48,10 +48,10 @@ import Testing
         let pin = try #require(AgentBinaries.pin(.claudeCode))
         let seconds = 300 + Int.random(in: 0..<600)
         _ = try put("#!/bin/sh\nsleep \(seconds)\necho '2.1.327 (Claude Code)'\n", home: h, pin: pin)
-        let start = Date()
         let said = try #require(await AgentBinaries.mismatch(home: h, scaffold: .claudeCode, runner: ProcessRunner(), versionTimeout: 1))
+        // No wall-clock bound (a loaded machine delays the timer): had the check waited for the
+        // child, the script would have gone on to print the version.
         #expect(said.contains("`--version` gave no answer"), "\(said)")
-        #expect(Date().timeIntervalSince(start) < 10, "answered after the 1 s timeout, not when the child let go")
         try await Task.sleep(for: .milliseconds(300))
         #expect(Self.processes(containing: "sleep\0\(seconds)") == 0, "the hung child was killed with its group")
     }
