@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "PTBJudgeTests", dependencies: ["PTBJudge", "PTBTasks", "PTBCore", "PTBTestSupport"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBEvalTests", dependencies: ["PTBEval", "PTBInference", "PTBProcess", "PTBTasks", "PTBCore", "PTBTestSupport"],
                     exclude: ["Golden"], swiftSettings: settings),
-        .testTarget(name: "PTBInferenceTests", dependencies: ["PTBInference", "PTBCore", "PTBTestSupport"], exclude: ["Golden"], swiftSettings: settings),
+        .testTarget(name: "PTBInferenceTests", dependencies: ["PTBInference", "PTBCore", "PTBTestSupport", .product(name: "NIOCore", package: "swift-nio")], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBExecutionTests", dependencies: ["PTBExecution", "PTBCore", "PTBTestSupport"], swiftSettings: settings),
         .testTarget(name: "PTBProcessTests", dependencies: ["PTBProcess"], swiftSettings: settings),
         .testTarget(name: "PTBStoreTests", dependencies: ["PTBStore", "PTBCore", "PTBTestSupport"], swiftSettings: settings),

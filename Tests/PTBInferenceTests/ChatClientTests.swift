@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PTBCore
 @testable import PTBInference
 import PTBTestSupport
@@ -100,7 +101,10 @@ import Testing
 
         // Nothing listens on the stopped server's port: connection refused, after the retries.
         let gone = try FakeOpenAIEngine(mode: "ok")
-        let c = client(gone, attempts: 2)
+        var c = client(gone, attempts: 2)
+        // async-http-client retries a refused connect until the request's deadline: a short one
+        // keeps this test short (ptb's own hour-long deadline makes the same answer slow to come).
+        c.transport.timeout = .seconds(1)
         gone.stop()
         do {
             _ = try await c.complete(messages, params: SamplingParams(maxTokens: 8))

@@ -44,8 +44,9 @@ public final class PythonServer: @unchecked Sendable {
 /// Modes: `ok`; `flaky` (the first two requests get 429); `unauthorized` (401); `reject` (400 for
 /// `max_completion_tokens` and for `reasoning_effort`, as OpenAI words it); `context` (400 with
 /// vLLM's context-length refusal); `malformed` (200 whose body is not JSON). Answers are
-/// `judged N: [[A>B]]` (N: the request's number), with usage 1000 prompt / 500 completion tokens;
-/// a request with `tools` gets a call of its first tool with arguments `{"x": 1}`.
+/// `judged N: [[A>B]]` (N: the request's number), or, given `replies`, reply N of that list
+/// (cycling), with usage 1000 prompt / 500 completion tokens; a request with `tools` gets a call
+/// of its first tool with arguments `{"x": 1}`.
 public final class FakeOpenAIEngine: @unchecked Sendable {
     public static let apiKey = "ptb-test-fake-engine-key"
     public let scratch: Scratch
@@ -54,10 +55,12 @@ public final class FakeOpenAIEngine: @unchecked Sendable {
     public var requestLog: URL { scratch.file("requests.jsonl") }
     public var base: String { server.base }
 
-    public init(mode: String, apiKey: String = FakeOpenAIEngine.apiKey) throws {
+    public init(mode: String, apiKey: String = FakeOpenAIEngine.apiKey, replies: [String]? = nil) throws {
         scratch = try Scratch(prefix: "ptb-fake-engine")
         do {
-            server = try PythonServer(script: Self.script, arguments: [mode, scratch.file("requests.jsonl").path, apiKey])
+            let repliesFile = scratch.file("replies.json")
+            try JSONSerialization.data(withJSONObject: replies ?? []).write(to: repliesFile)
+            server = try PythonServer(script: Self.script, arguments: [mode, scratch.file("requests.jsonl").path, apiKey, repliesFile.path])
         } catch {
             scratch.cleanup()
             throw error
@@ -78,6 +81,7 @@ public final class FakeOpenAIEngine: @unchecked Sendable {
     static let script = #"""
 import http.server, json, sys, threading
 mode, log, key = sys.argv[1], sys.argv[2], sys.argv[3]
+replies = json.load(open(sys.argv[4]))
 state = {"n": 0}
 lock = threading.Lock()
 class H(http.server.BaseHTTPRequestHandler):
@@ -104,7 +108,7 @@ class H(http.server.BaseHTTPRequestHandler):
         if mode == "context":
             return send(400, {"object": "error", "message": "This model's maximum context length is 512 tokens. However, you requested %d tokens (100 in the messages, %d in the completion). Please reduce the length of the messages or completion." % (100 + body.get("max_tokens", 0), body.get("max_tokens", 0)), "type": "BadRequestError", "code": 400})
         if mode == "malformed": return send(200, "<html>not an API</html>")
-        message = {"role": "assistant", "content": "judged %d: [[A>B]]" % n}
+        message = {"role": "assistant", "content": replies[(n - 1) % len(replies)] if replies else "judged %d: [[A>B]]" % n}
         finish = "stop"
         if body.get("tools"):
             message = {"role": "assistant", "content": None, "tool_calls": [{"id": "call_%d" % n, "type": "function",
