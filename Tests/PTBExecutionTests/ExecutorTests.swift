@@ -23,7 +23,11 @@ import Testing
         }
     }
 
-    @Test(arguments: ExecMode.allCases) func verdictsAndOrder(_ mode: ExecMode) async throws {
+    // One test per mode, not one parameterised test: a skipped test case is not shown as skipped.
+    @Test func freshSandboxVerdictsAndOrder() async throws { try await verdictsAndOrder(.fresh) }
+    @Test func forkServerVerdictsAndOrder() async throws { try await verdictsAndOrder(.forkServer) }
+
+    func verdictsAndOrder(_ mode: ExecMode) async throws {
         let e = try await executor(mode)
         let programs = ["print('ok')", "raise ValueError('wrong answer')", "import time\ntime.sleep(30)", "assert 1 + 1 == 2"]
         let results = try await e.executeAll(programs, timeoutSeconds: 2, width: 4)
@@ -34,6 +38,7 @@ import Testing
     }
 
     @Test func modesAreNamedAsTheFlagSpellsThem() {
+        // Both modes are tested above; a new one needs its test there.
         #expect(ExecMode.allCases.map(\.rawValue) == ["fresh", "fork-server"])
     }
 }
