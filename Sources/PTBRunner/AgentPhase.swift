@@ -58,7 +58,27 @@ enum AgentPhase {
         // in 108 bytes), shown read-only at /run/ptb inside the sandbox.
         let brokerDir = try Self.brokerDirectory()
         defer { try? FileManager.default.removeItem(at: brokerDir) }
-        let env = view.environment(paths: p, brokerSocket: AgentView.socketPath(sandbox: spec.sandbox, hostDirectory: brokerDir))
+        var env = view.environment(paths: p, brokerSocket: AgentView.socketPath(sandbox: spec.sandbox, hostDirectory: brokerDir))
+        // The run's GPUs, claimed host-wide unless a scheduler already chose them; held until the
+        // agent phase returns. Too few ends the run as no-gpu here, with the numbers.
+        var gpuLease: GPULease?
+        defer { withExtendedLifetime(gpuLease) {} }
+        if spec.gpus > 0 {
+            switch try GPUAcquisition.acquire(requested: spec.gpus, visibleDevices: env["CUDA_VISIBLE_DEVICES"],
+                                              lockDir: GPULease.lockDirectory(environment: ctx.harness.environment)) {
+            case .short(let why):
+                let line = "CUDA precheck failed: \(why)"
+                if let j = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: line)) { trace.append(j) }
+                _ = FileManager.default.createFile(atPath: p.task.appendingPathComponent("cuda_not_available").path, contents: nil)
+                m.exit = .noGPU
+                event("no-gpu", line)
+                return .failed("no-gpu: \(line)")
+            case let .granted(visible, lease):
+                env["CUDA_VISIBLE_DEVICES"] = visible
+                gpuLease = lease
+                if lease != nil { event("gpus", "claimed GPU \(visible) on this node") }
+            }
+        }
         let layer = FileManager.default.fileExists(atPath: p.cacheLayer.path)
         let sharedCache = layer ? HFCacheLayer.shared(env: ctx.harness.environment) : nil
         let policy = view.policy(
@@ -90,7 +110,8 @@ enum AgentPhase {
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
         redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,
                                       secretNames: def?.declaredSecrets ?? [])
-        if let missing = Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: spec.sandbox, home: ctx.harness.home) {
+        if let missing = await Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: spec.sandbox, home: ctx.harness.home,
+                                               runner: ctx.harness.runner) {
             m.exit = .launchFailed
             event("launch-failed", missing)
             return .done("agent could not be started: \(missing)")
@@ -109,7 +130,8 @@ enum AgentPhase {
         let echo = ctx.harness.echoAgent
         let redact = redactor
         let log = ctx.harness.log
-        let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner)
+        let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner,
+                              gpus: spec.gpus > 0 ? env["CUDA_VISIBLE_DEVICES"].flatMap(GPUSelection.indices) : nil)
         let start = Date()
         let killAfter = spec.killAfterSeconds
         let fired = OneWayFlag()
@@ -233,10 +255,14 @@ enum AgentPhase {
     }
 
     /// For a CLI scaffold run on this host's file system (bwrap, none): the reason its program is
-    /// not there, before the sandbox would fail with a bare "execvp: No such file".
-    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome) -> String? {
+    /// not there (or is not the pinned binary), before the sandbox would fail with a bare
+    /// "execvp: No such file".
+    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome,
+                           runner: ProcessRunner) async -> String? {
         guard let cli = adapter as? any CLIScaffoldAdapter, sandbox == .bwrap || sandbox == .none,
               let program = cli.arguments(prompt: "").first else { return nil }
+        // A file replaced at the pinned path would run in its place: refused before it starts.
+        if let wrong = await AgentBinaries.mismatch(home: home, scaffold: cli.config.scaffoldKind, runner: runner) { return wrong }
         let path = command.environment["PATH"] ?? ""
         if path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }) { return nil }
         let scaffold = cli.config.scaffold

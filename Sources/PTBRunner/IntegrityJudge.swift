@@ -109,6 +109,11 @@ enum IntegrityJudge {
         let redactor = adapter.redactor(environment: command.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home)
         let sandbox = Sandboxes.runtime(spec.sandbox)
         try sandbox.check()
+        // A judge CLI replaced at its pinned path must not judge in its place (as for the agent).
+        if spec.sandbox == .bwrap || spec.sandbox == .none, let cli = adapter as? any CLIScaffoldAdapter,
+           let wrong = await AgentBinaries.mismatch(home: ctx.harness.home, scaffold: cli.config.scaffoldKind, runner: ctx.harness.runner) {
+            throw PTBError.invalidArgument(wrong)
+        }
         // The agent's view, plus its workspace and trace read-only: what the judge must read.
         let policy = view.policy(writable: [jp.workspace], extraReadOnly: [ctx.paths.workspace, ctx.paths.trace],
                                  sharedCache: nil, brokerDirectory: nil, gpus: false, workingDirectory: jp.task)

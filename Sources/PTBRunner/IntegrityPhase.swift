@@ -28,11 +28,7 @@ enum IntegrityPhase {
     }
 
     static func policy(_ spec: RunSpec) throws -> IntegrityPolicy {
-        guard let raw = spec.integrityPolicy else { return .default }
-        guard let p = IntegrityPolicy(rawValue: raw) else {
-            throw PTBError.unknownChoice(kind: "integrity policy", value: raw, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
-        }
-        return p
+        spec.integrityPolicy ?? .default
     }
 
     /// Collect refused a final_model that was not the agent's own (a link out of the workspace).
