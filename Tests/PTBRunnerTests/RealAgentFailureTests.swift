@@ -178,7 +178,7 @@ import Testing
         #expect(events.contains("launch-failed") && !events.contains("start"), "refused before the sandbox started: \(events)")
         #expect(!FileManager.default.fileExists(atPath: marker.path), "the replaced binary never ran as the agent")
         let result = try JSONIO.read(RunResult.self, from: paths.result)
-        #expect(result.scoreState == "no-final-model")
+        #expect(result.scoreState == .noFinalModel)
     }
 
     /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path
