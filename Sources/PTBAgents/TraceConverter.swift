@@ -157,7 +157,7 @@ public struct TraceConverter {
         let usage = events.filter { $0.kind == .usage }.compactMap(\.usage).reduce(TokenUsage(), +)
         let costs = events.filter { $0.kind == .usage }.compactMap(\.costUSD)
         let reported: Double? = costs.isEmpty ? nil : costs.reduce(0, +)
-        let estimated = reported == nil && !usage.isZero ? model.flatMap(Pricing.price(model:))?.cost(usage) : nil
+        let estimated = reported == nil && !usage.isZero ? model.flatMap { PriceTable().price(for: $0) }?.cost(usage) : nil
         return TraceSummary(scaffold: scaffold?.rawValue, model: model, usage: usage, reportedCostUSD: reported, estimatedCostUSD: estimated,
                             toolCalls: events.filter { $0.kind == .toolCall }.count, errors: events.filter { $0.kind == .error }.count,
                             events: events.count, unknown: events.filter { $0.kind == .other }.count,

@@ -78,7 +78,7 @@ struct BaselineRecordCommand: AsyncParsableCommand {
                     print(String(format: "%@\t%@\t%.4f ± %.4f (n=%d)\t%@", task, model, s.accuracy, s.stderr, s.n, paths.id))
                 } else {
                     failed += 1
-                    print("\(task)\t\(model)\tnot scored: \(m.failure ?? result?.scoreState ?? "unknown")\t\(paths.id)")
+                    print("\(task)\t\(model)\tnot scored: \(m.failure ?? result?.scoreState.rawValue ?? "unknown")\t\(paths.id)")
                 }
             }
             if failed > 0 { throw ExitCode.failure }

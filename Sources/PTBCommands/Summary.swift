@@ -13,7 +13,7 @@ enum Summary {
         lines.append("  task \(m.spec.task), model \(m.spec.model), agent \(m.spec.agent), \(m.spec.hoursText) h")
         lines.append("  agent exit: \(m.exit?.description ?? "n/a")")
         lines.append("  base score:  \(fmt(r?.baseScore))")
-        lines.append("  final score: \(fmt(r?.finalScore))" + (r?.finalScore == nil ? " [\(r?.scoreState ?? "not evaluated")]" : ""))
+        lines.append("  final score: \(fmt(r?.finalScore))" + (r?.finalScore == nil ? " [\(r?.scoreState.rawValue ?? "not evaluated")]" : ""))
         if let flagged = r?.integrityFlagged { lines.append("  integrity: \(flagged ? "FLAGGED (see integrity.json)" : "clean")") }
         lines.append("  results: \(paths.dir.path)")
         Swift.print(lines.joined(separator: "\n"))

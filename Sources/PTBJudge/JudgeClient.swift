@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import PTBCore
+import PTBInference
 import PTBTasks
 
 /// Where the judge is and how much it may do.
@@ -17,7 +18,7 @@ public struct JudgeConfig: Sendable, Equatable {
     public var budgetUSD: Double?
     /// Replaces the tasks' requested completion-token limits (the original's 49152 / 512).
     public var maxTokens: Int?
-    public var prices: JudgePrices
+    public var prices: PriceTable
     /// Content-addressed cache of responses (default `$PTB_HOME/cache/judge`).
     public var cacheDir: URL
     public var timeoutSeconds: Int64
@@ -30,7 +31,7 @@ public struct JudgeConfig: Sendable, Equatable {
     public static let defaultModel = "gpt-5-mini"
 
     public init(endpoint: String = JudgeConfig.defaultEndpoint, model: String = JudgeConfig.defaultModel, apiKey: String?, workers: Int = 64,
-                budgetUSD: Double? = nil, maxTokens: Int? = nil, prices: JudgePrices = JudgePrices(), cacheDir: URL,
+                budgetUSD: Double? = nil, maxTokens: Int? = nil, prices: PriceTable = PriceTable(), cacheDir: URL,
                 timeoutSeconds: Int64 = 600, attempts: Int = 4, backoffSeconds: Double = 5) {
         self.endpoint = endpoint
         self.model = model
@@ -52,7 +53,7 @@ public struct JudgeConfig: Sendable, Equatable {
         JudgeConfig(endpoint: env["PTB_JUDGE_ENDPOINT"] ?? defaultEndpoint, model: env["PTB_JUDGE_MODEL"] ?? defaultModel,
                     apiKey: env["PTB_JUDGE_API_KEY"] ?? env["OPENAI_API_KEY"], workers: env["PTB_JUDGE_WORKERS"].flatMap { Int($0) } ?? 64,
                     budgetUSD: env["PTB_JUDGE_BUDGET_USD"].flatMap { Double($0) }, maxTokens: env["PTB_JUDGE_MAX_TOKENS"].flatMap { Int($0) },
-                    prices: try JudgePrices.load(overrides: env["PTB_JUDGE_PRICES"].map { URL(fileURLWithPath: $0) }),
+                    prices: try PriceTable.load(overrides: env["PTB_JUDGE_PRICES"].map { URL(fileURLWithPath: $0) }),
                     cacheDir: env["PTB_JUDGE_CACHE"].map { URL(fileURLWithPath: $0) } ?? home.root.appendingPathComponent("cache/judge"))
     }
 
@@ -66,7 +67,7 @@ public struct JudgeConfig: Sendable, Equatable {
         if let v = settings.workers { c.workers = max(1, v) }
         if let v = settings.budgetUSD { c.budgetUSD = v }
         if let v = settings.maxTokens { c.maxTokens = v }
-        if let v = settings.prices { c.prices = try JudgePrices.load(overrides: URL(fileURLWithPath: v)) }
+        if let v = settings.prices { c.prices = try PriceTable.load(overrides: URL(fileURLWithPath: v)) }
         if let v = settings.cache { c.cacheDir = URL(fileURLWithPath: v) }
         return c
     }
@@ -204,53 +205,51 @@ public actor JudgeClient: JudgeService {
         inFlight += 1
         defer { inFlight -= 1 }
 
-        var attempt = 0
+        // Retried as every OpenAI call ptb makes (`RetryPolicy`), and also when a 200 carries no
+        // parseable answer; a rejected parameter is dropped and the request resent, uncounted.
+        let transport = HTTPTransport(timeout: .seconds(config.timeoutSeconds),
+                                      retry: RetryPolicy(attempts: config.attempts, backoffSeconds: config.backoffSeconds))
         var lastError = ""
-        while attempt < config.attempts {
-            attempt += 1
-            let b = Self.body(model: model, messages: messages, options: options, useMaxTokens: useMaxTokens, dropReasoningEffort: dropReasoningEffort)
-            let request = CanonicalJSON.object(b).canonical
-            let start = ContinuousClock.now
-            let status: Int
-            let raw: String
-            do {
-                let r = try await post(request)
-                status = r.0
-                raw = r.1
-            } catch {
-                lastError = "\(error)"
+        do {
+            return try await transport.run { _ in
+                let b = Self.body(model: model, messages: messages, options: options, useMaxTokens: useMaxTokens, dropReasoningEffort: dropReasoningEffort)
+                let request = CanonicalJSON.object(b).canonical
+                let start = ContinuousClock.now
+                let status: Int
+                let raw: String
+                do {
+                    let r = try await transport.post(config.chatURL, body: Data(request.utf8), bearer: config.apiKey)
+                    status = r.status
+                    raw = String(decoding: r.body, as: UTF8.self)
+                } catch {
+                    lastError = "\(error)"
+                    calls += 1
+                    log(JudgeCallRecord(time: Date(), tag: tag, key: key, cached: false, request: request, error: lastError))
+                    return .retry(JudgeCallError.failed(lastError))
+                }
+                let latency = Self.seconds(start.duration(to: .now))
                 calls += 1
-                log(JudgeCallRecord(time: Date(), tag: tag, key: key, cached: false, request: request, error: lastError))
-                try await backoff(attempt)
-                continue
+                if status == 200, let parsed = Self.parse(raw) {
+                    promptTokens += parsed.prompt
+                    completionTokens += parsed.completion
+                    let cost = config.prices.price(for: model)?.cost(prompt: parsed.prompt, cached: parsed.cached, completion: parsed.completion) ?? 0
+                    spentUSD += cost
+                    log(JudgeCallRecord(time: Date(), tag: tag, key: key, cached: false, request: request, status: status, response: raw,
+                                        promptTokens: parsed.prompt, completionTokens: parsed.completion, costUSD: cost, latencySeconds: latency))
+                    let entry = JudgeCacheEntry(key: key, request: request, response: raw, text: parsed.text)
+                    try? AtomicFile.write(try JSONIO.encode(entry), to: cacheURL(key))
+                    return .done(parsed.text)
+                }
+                log(JudgeCallRecord(time: Date(), tag: tag, key: key, cached: false, request: request, status: status, response: raw, latencySeconds: latency))
+                lastError = "HTTP \(status): \(raw.prefix(300))"
+                if status == 400, noteRejectedParameter(raw, sent: b) { return .resend }
+                if RetryPolicy.retryable(status: status) || status == 200 { return .retry(JudgeCallError.failed(lastError)) }
+                return .fail(JudgeCallError.failed(lastError))
             }
-            let latency = Self.seconds(start.duration(to: .now))
-            calls += 1
-            if status == 200, let parsed = Self.parse(raw) {
-                promptTokens += parsed.prompt
-                completionTokens += parsed.completion
-                let cost = config.prices.price(for: model)?.cost(prompt: parsed.prompt, cached: parsed.cached, completion: parsed.completion) ?? 0
-                spentUSD += cost
-                log(JudgeCallRecord(time: Date(), tag: tag, key: key, cached: false, request: request, status: status, response: raw,
-                                    promptTokens: parsed.prompt, completionTokens: parsed.completion, costUSD: cost, latencySeconds: latency))
-                let entry = JudgeCacheEntry(key: key, request: request, response: raw, text: parsed.text)
-                try? AtomicFile.write(try JSONIO.encode(entry), to: cacheURL(key))
-                return parsed.text
-            }
-            log(JudgeCallRecord(time: Date(), tag: tag, key: key, cached: false, request: request, status: status, response: raw, latencySeconds: latency))
-            lastError = "HTTP \(status): \(raw.prefix(300))"
-            if status == 400, noteRejectedParameter(raw, sent: b) {
-                attempt -= 1  // a parameter fallback is not a failed attempt
-                continue
-            }
-            if status == 429 || status >= 500 || status == 200 {
-                try await backoff(attempt)
-                continue
-            }
-            break
+        } catch is JudgeCallError {
+            failedCalls += 1
+            throw JudgeCallError.failed(lastError)
         }
-        failedCalls += 1
-        throw JudgeCallError.failed(lastError)
     }
 
     /// The original drops `reasoning_effort` when a 400 mentions "reasoning"; ptb also falls back
@@ -280,11 +279,6 @@ public actor JudgeClient: JudgeService {
         }
     }
 
-    private func backoff(_ attempt: Int) async throws {
-        guard attempt < config.attempts else { return }
-        try await Task.sleep(for: .seconds(config.backoffSeconds * Double(1 << (attempt - 1))))
-    }
-
     private func acquire() async {
         if permits > 0 { permits -= 1; return }
         await withCheckedContinuation { waiters.append($0) }
@@ -297,17 +291,6 @@ public actor JudgeClient: JudgeService {
     private func log(_ r: JudgeCallRecord) {
         guard let callLog, let line = try? JSONIO.line(r) else { return }
         callLog.append(line)
-    }
-
-    private func post(_ body: String) async throws -> (Int, String) {
-        var req = HTTPClientRequest(url: config.chatURL)
-        req.method = .POST
-        req.headers.add(name: "Content-Type", value: "application/json")
-        if let key = config.apiKey { req.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        req.body = .bytes(ByteBuffer(string: body))
-        let resp = try await HTTPClient.shared.execute(req, timeout: .seconds(config.timeoutSeconds))
-        let buf = try await resp.body.collect(upTo: 64 << 20)
-        return (Int(resp.status.code), String(buffer: buf))
     }
 
     struct Parsed { var text: String; var prompt: Int; var cached: Int; var completion: Int }

@@ -40,9 +40,9 @@ public enum PTBRunsReader {
         if let s = r.finalScore, s.accuracy.isFinite {
             score = .scored(s.accuracy)
         } else {
-            let label: ScoreLabel = ScoreState(rawValue: r.scoreState) == .noFinalModel ? .notStored : .error
-            score = RunScore(accuracy: nil, label: label, detail: r.scoreState + (r.failure.map { ": \($0)" } ?? ""))
-            problems.append("no final score (\(r.scoreState))")
+            let label: ScoreLabel = r.scoreState == .noFinalModel ? .notStored : .error
+            score = RunScore(accuracy: nil, label: label, detail: r.scoreState.rawValue + (r.failure.map { ": \($0)" } ?? ""))
+            problems.append("no final score (\(r.scoreState.rawValue))")
         }
         let flagged = r.integrityFlagged ?? false
         if flagged { problems.append("integrity checks flagged the run (see integrity.json)") }

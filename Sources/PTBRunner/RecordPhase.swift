@@ -11,7 +11,7 @@ enum RecordPhase {
         var final = m
         final.outcome = .done
         let r = try writeResult(ctx, final)
-        let score = r.finalScore.map { String(format: "%.4f", $0.accuracy) } ?? r.scoreState
+        let score = r.finalScore.map { String(format: "%.4f", $0.accuracy) } ?? r.scoreState.rawValue
         return .done("result.json written (final score: \(score))")
     }
 
@@ -29,7 +29,7 @@ enum RecordPhase {
         var r = RunResult(id: m.id, spec: m.spec, outcome: m.outcome, failure: m.failure, exit: m.exit,
                           finalScore: final.map { ScoreSummary(accuracy: $0.accuracy, stderr: $0.stderr, n: $0.n) },
                           baseScore: base.map { ScoreSummary(accuracy: $0.accuracy, stderr: $0.stderr, n: $0.n) },
-                          scoreState: (status?.state ?? (final == nil ? .notEvaluated : .scored)).rawValue,
+                          scoreState: status?.state ?? (final == nil ? .notEvaluated : .scored),
                           integrityFlagged: integrity?.flagged, agentSeconds: phaseSeconds[Phase.agent.rawValue],
                           phaseSeconds: phaseSeconds, createdAt: m.createdAt, finishedAt: Date(),
                           versions: versions(ctx.harness.home))

@@ -238,7 +238,7 @@ public final class CatalogIndex: Sendable {
         let cost = usage.flatMap { u in
             (JSONKeys.value(u, "reportedCostUSD") as? NSNumber)?.doubleValue ?? (JSONKeys.value(u, "estimatedCostUSD") as? NSNumber)?.doubleValue
         }
-        var notes = [m.spec.name, m.failure, r?.scoreState].compactMap { $0 }
+        var notes = [m.spec.name, m.failure, r?.scoreState.rawValue].compactMap { $0 }
         notes += integ?["reasons"] as? [String] ?? []
         if let n = try? Data(contentsOf: dir.appendingPathComponent("notes.md")) {
             notes.append(String(decoding: n.prefix(16_384), as: UTF8.self))
@@ -247,7 +247,7 @@ public final class CatalogIndex: Sendable {
                           agent: m.spec.agent, task: m.spec.task, model: m.spec.model, hours: m.spec.hours, gpus: m.spec.gpus,
                           outcome: m.outcome.rawValue, phase: m.outcome == .done ? "done" : m.currentPhase.rawValue,
                           exitClass: m.exit?.description, baseAccuracy: r?.baseScore?.accuracy, finalAccuracy: r?.finalScore?.accuracy,
-                          scoreState: r?.scoreState, integrity: flagged.map { $0 ? "flagged" : "clean" } ?? "none",
+                          scoreState: r?.scoreState.rawValue, integrity: flagged.map { $0 ? "flagged" : "clean" } ?? "none",
                           agentSeconds: r?.agentSeconds, costUSD: cost, createdAt: m.createdAt, finishedAt: r?.finishedAt, deadline: m.deadline,
                           notes: notes.joined(separator: "\n"), signature: signature)
     }

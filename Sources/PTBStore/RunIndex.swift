@@ -36,7 +36,7 @@ public struct RunRow: Codable, Sendable, Equatable, FetchableRecord, Persistable
         exitClass = m.exit?.description
         finalAccuracy = r?.finalScore?.accuracy
         baseAccuracy = r?.baseScore?.accuracy
-        scoreState = r?.scoreState
+        scoreState = r?.scoreState.rawValue
         createdAt = m.createdAt
         let end = r?.finishedAt ?? (m.outcome == .running ? now : (Phase.allCases.compactMap { m[$0].endedAt }.max() ?? now))
         elapsedSeconds = max(0, end.timeIntervalSince(m.createdAt))

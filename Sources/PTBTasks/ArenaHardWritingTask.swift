@@ -172,7 +172,7 @@ public struct ArenaHardWritingTask: JudgedTask {
                       progress: @escaping @Sendable () -> Void) async -> JudgedOutcome {
         let options = JudgeCallOptions(maxCompletionTokens: judge.maxTokensOverride ?? Self.judgeMaxCompletionTokens,
                                        reasoningEffort: Self.judgeReasoningEffort)
-        let games: [JudgementRecord] = await judgedMap(items.count * 2) { k in
+        let games: [JudgementRecord] = await SampleRunner.unbounded.mapAll(items.count * 2) { k in
             let (sample, answer) = items[k / 2]
             let baseline = sample.metadata?["baseline"] ?? ""
             let question = sample.messages.last?.content ?? ""

@@ -1,14 +1,5 @@
 import Foundation
-
-/// One tool call as an OpenAI-compatible server returns it: the arguments are JSON text.
-public struct ToolCall: Codable, Sendable, Equatable {
-    public var name: String
-    public var arguments: String
-    public init(name: String, arguments: String) {
-        self.name = name
-        self.arguments = arguments
-    }
-}
+import PTBCore
 
 /// The official BFCL AST checker (bfcl-eval's `eval_checker/ast_eval/ast_checker.py` and the
 /// relevance/AST entry evaluation of `eval_runner.py`), ported rule for rule for Python test

@@ -1,15 +1,5 @@
 import Foundation
 import PTBCore
-import PTBExecution
-
-public struct ChatMessage: Codable, Sendable, Equatable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-}
 
 public struct Sample: Codable, Sendable, Equatable {
     public var id: String

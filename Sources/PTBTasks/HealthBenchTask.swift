@@ -223,7 +223,7 @@ public struct HealthBenchTask: JudgedTask {
         let tags: [[String]] = items.map { (try? decoder.decode([String].self, from: Data(($0.sample.metadata?["example_tags"] ?? "[]").utf8))) ?? [] }
         let jobs: [(Int, Int)] = rubrics.enumerated().flatMap { i, r in r.indices.map { (i, $0) } }
         let reasoning = judge.isReasoningModel
-        let records: [JudgementRecord] = await judgedMap(jobs.count) { k in
+        let records: [JudgementRecord] = await SampleRunner.unbounded.mapAll(jobs.count) { k in
             let (i, j) = jobs[k]
             let item = rubrics[i][j]
             let prompt = Self.graderPrompt(conversation: items[i].sample.messages, response: items[i].answer, item: item)

@@ -1,6 +1,5 @@
 import Foundation
 import PTBCore
-import PTBExecution
 
 /// `humaneval`: inspect_evals' `humaneval` as the original ran it — `openai_humaneval` test
 /// split (164 problems), zero-shot, one sample per problem. The completion's code is extracted

@@ -332,14 +332,3 @@ extension NumpyRandom {
         return UInt32(m >> 32)
     }
 }
-
-/// Runs `count` async jobs, all at once (the judge client bounds real concurrency), and
-/// collects their results in order.
-public func judgedMap<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
-    await withTaskGroup(of: (Int, T).self) { group in
-        for i in 0..<count { group.addTask { (i, await body(i)) } }
-        var out = [T?](repeating: nil, count: count)
-        for await (i, v) in group { out[i] = v }
-        return out.map { $0! }
-    }
-}

@@ -1,6 +1,5 @@
 import Foundation
 import PTBCore
-import PTBExecution
 
 /// One input line of `ptb score`: `{"id", "completion"}`, optionally `"target"`.
 public struct CompletionLine: Sendable, Equatable {
@@ -196,25 +195,10 @@ public struct OfflineScorer: Sendable {
     /// Scores sample i with completion i, `width` at a time.
     func scoreAll(_ samples: [Sample], completions: [String], toolCalls: [[ToolCall]?]? = nil) async throws -> [Score] {
         let toolCalls = toolCalls ?? Array(repeating: nil, count: samples.count)
-        var scores = [Score?](repeating: nil, count: samples.count)
         let task = self.task, executor = self.executor, mode = self.mode
-        try await withThrowingTaskGroup(of: (Int, Score).self) { group in
-            var next = 0
-            while next < min(width, samples.count) {
-                let i = next
-                group.addTask { (i, try await Self.scoreOne(task, samples[i], completions[i], toolCalls[i], mode: mode, executor: executor)) }
-                next += 1
-            }
-            while let (i, s) = try await group.next() {
-                scores[i] = s
-                if next < samples.count {
-                    let j = next
-                    group.addTask { (j, try await Self.scoreOne(task, samples[j], completions[j], toolCalls[j], mode: mode, executor: executor)) }
-                    next += 1
-                }
-            }
+        return try await SampleRunner(width: width).map(samples.count) { i in
+            try await Self.scoreOne(task, samples[i], completions[i], toolCalls[i], mode: mode, executor: executor)
         }
-        return scores.map { $0 ?? Score(value: 0, correct: false, answer: nil) }
     }
 
     static func scoreOne(_ task: any EvalTask, _ sample: Sample, _ completion: String, _ toolCalls: [ToolCall]?, mode: NumericMatch.Mode,

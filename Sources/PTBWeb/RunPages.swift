@@ -182,7 +182,7 @@ extension WebSite {
         }
         h += HTML.table(["Evaluation", "Accuracy ×100", "Stderr ×100", "n"], scoreRows, id: "scores")
         if let res {
-            h += "<p>Score state: \(HTML.esc(res.scoreState))"
+            h += "<p>Score state: \(HTML.esc(res.scoreState.rawValue))"
             if let f = res.finalScore?.accuracy, let b = res.baseScore?.accuracy { h += String(format: " · change over base: %+.1f points", (f - b) * 100) }
             h += "</p>"
         } else {

@@ -112,7 +112,7 @@ public enum WebFixture {
             let r = RunResult(id: id, spec: spec, outcome: state, failure: m.failure, exit: m.exit,
                               finalScore: final.map { ScoreSummary(accuracy: $0, stderr: 0.02, n: 100) },
                               baseScore: base.map { ScoreSummary(accuracy: $0, stderr: 0.02, n: 100) },
-                              scoreState: final == nil ? "eval-failed" : "scored", integrityFlagged: flagged, agentSeconds: agentSeconds,
+                              scoreState: final == nil ? .evaluationFailed : .scored, integrityFlagged: flagged, agentSeconds: agentSeconds,
                               phaseSeconds: phaseSeconds, createdAt: created, finishedAt: t, versions: ["ptb": PTBVersion.current])
             try JSONIO.write(r, to: p.result)
         }

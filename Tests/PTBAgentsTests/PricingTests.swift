@@ -1,10 +1,11 @@
 import Foundation
 import PTBAgents
+import PTBCore
 import Testing
 
-/// Cost from usage events with the verified list prices (sources in Pricing.swift).
+/// Cost from usage events with the verified list prices (sources in PTBCore/Pricing.swift).
 @Suite struct PricingTests {
-    func cost(_ model: String, _ u: TokenUsage) throws -> Double { try #require(Pricing.price(model: model)).cost(u) }
+    func cost(_ model: String, _ u: TokenUsage) throws -> Double { try #require(PriceTable().price(for: model)).cost(u) }
 
     /// Model ids as the agents name them, with $ per 1M tokens (input, cached input, output).
     static let listed: [(String, ModelPrice)] = [
@@ -22,7 +23,7 @@ import Testing
     ]
 
     @Test func listPrices() {
-        for (model, price) in Self.listed { #expect(Pricing.price(model: model) == price, "\(model)") }
+        for (model, price) in Self.listed { #expect(PriceTable().price(for: model) == price, "\(model)") }
     }
 
     @Test func costSplitsFreshAndCachedInput() throws {
@@ -32,7 +33,7 @@ import Testing
         #expect(abs(try cost("models/gemini-3-flash-preview", u) - (0.2 * 0.5 + 0.8 * 0.05 + 0.1 * 3)) < 1e-12)
         // More cached than input (never reported, but must not go negative).
         #expect(try cost("gpt-5.4", TokenUsage(input: 10, cached: 20)) >= 0)
-        #expect(Pricing.price(model: "some-unknown-model") == nil)
+        #expect(PriceTable().price(for: "some-unknown-model") == nil)
     }
 
     /// From usage events to the run's cost: estimated from the table when the CLI reports none,

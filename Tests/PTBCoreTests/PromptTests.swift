@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 
 @Suite struct PromptTests {

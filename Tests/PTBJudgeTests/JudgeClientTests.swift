@@ -2,70 +2,34 @@ import Foundation
 import PTBCore
 import PTBJudge
 import PTBTasks
+import PTBTestSupport
 import Testing
 
-/// A scripted OpenAI-compatible server: the judge client's error paths (429s, rejected
-/// parameters, auth) need answers that no real local server gives on demand. The happy path
-/// against a real server (vLLM) is in the integration test.
-let fakeOpenAI = #"""
-import http.server, json, sys, threading
-mode, log = sys.argv[1], sys.argv[2]
-state = {"n": 0}
-lock = threading.Lock()
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with lock:
-            state["n"] += 1
-            n = state["n"]
-            with open(log, "a") as f:
-                f.write(json.dumps({"body": body, "auth_ok": self.headers.get("Authorization") == "Bearer sk-test-SECRET-123"}) + "\n")
-        def send(code, obj):
-            data = json.dumps(obj).encode()
-            self.send_response(code); self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
-        if mode == "flaky" and n <= 2: return send(429, {"error": {"message": "rate limited"}})
-        if mode == "unauthorized": return send(401, {"error": {"message": "bad key"}})
-        if mode == "reject" and "max_completion_tokens" in body:
-            return send(400, {"error": {"message": "Unsupported parameter: 'max_completion_tokens' is not supported with this model. Use 'max_tokens' instead."}})
-        if mode == "reject" and "reasoning_effort" in body:
-            return send(400, {"error": {"message": "Unrecognized request argument supplied: reasoning_effort (reasoning is not supported)"}})
-        send(200, {"choices": [{"message": {"role": "assistant", "content": "judged %d: [[A>B]]" % n}, "finish_reason": "stop"}],
-                   "usage": {"prompt_tokens": 1000, "completion_tokens": 500}})
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-print(s.server_address[1], flush=True)
-s.serve_forever()
-"""#
-
 @Suite(.serialized) struct JudgeClientTests {
+    /// The judge client's error paths (429s, rejected parameters, auth) against the shared fake
+    /// engine; the happy path against a real server (vLLM) is in the integration test.
     struct Fixture {
-        let scratch: Scratch
-        let server: PythonServer
-        var serverLog: URL { scratch.url.appendingPathComponent("server.jsonl") }
+        let engine: FakeOpenAIEngine
+        var scratch: Scratch { engine.scratch }
         var callLog: URL { scratch.url.appendingPathComponent("out/judge_calls.jsonl") }
 
         init(mode: String) throws {
-            scratch = try Scratch()
-            server = try PythonServer(script: fakeOpenAI, arguments: [mode, scratch.url.appendingPathComponent("server.jsonl").path])
+            engine = try FakeOpenAIEngine(mode: mode, apiKey: "sk-test-SECRET-123")
         }
 
         func config(budget: Double? = nil, workers: Int = 4) -> JudgeConfig {
-            JudgeConfig(endpoint: server.base, model: "fake-judge", apiKey: "sk-test-SECRET-123", workers: workers, budgetUSD: budget,
-                        prices: JudgePrices(table: ["fake-judge": JudgePrice(input: 1000, output: 1000)]),
+            JudgeConfig(endpoint: engine.base, model: "fake-judge", apiKey: "sk-test-SECRET-123", workers: workers, budgetUSD: budget,
+                        prices: PriceTable(table: ["fake-judge": ModelPrice(input: 1000, output: 1000)]),
                         cacheDir: scratch.url.appendingPathComponent("cache"), attempts: 4, backoffSeconds: 0.01)
         }
 
-        func received() throws -> [[String: Any]] {
-            guard let text = try? String(contentsOf: serverLog, encoding: .utf8) else { return [] }
-            return text.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        }
+        func received() throws -> [[String: Any]] { engine.requests() }
 
         func logLines() throws -> [JudgeCallRecord] {
             try String(contentsOf: callLog, encoding: .utf8).split(separator: "\n").map { try JSONIO.decoder().decode(JudgeCallRecord.self, from: Data($0.utf8)) }
         }
 
-        func stop() { server.stop(); scratch.cleanup() }
+        func stop() { engine.stop() }
     }
 
     let messages = [ChatMessage(role: "system", content: "judge"), ChatMessage(role: "user", content: "which is better?")]
@@ -165,8 +129,8 @@ s.serve_forever()
     }
 
     @Test func pricesComeFromTheTableOrTheUserFile() throws {
-        let p = JudgePrices()
-        #expect(p.price(for: "gpt-5-mini") == JudgePrice(input: 0.25, cachedInput: 0.025, output: 2))
+        let p = PriceTable()
+        #expect(p.price(for: "gpt-5-mini") == ModelPrice(input: 0.25, cachedInput: 0.025, output: 2))
         #expect(p.price(for: "gpt-5-mini-2025-08-07") == p.price(for: "gpt-5-mini"))
         #expect(p.price(for: "tiny") == nil)
         let s = try Scratch()
@@ -174,10 +138,10 @@ s.serve_forever()
         let file = s.url.appendingPathComponent("prices.json")
         try #"{"tiny": {"input_per_million": 10, "output_per_million": 20}, "gpt-5-mini": {"input_per_million": 1, "output_per_million": 1}}"#
             .write(to: file, atomically: true, encoding: .utf8)
-        let q = try JudgePrices.load(overrides: file)
+        let q = try PriceTable.load(overrides: file)
         #expect(q.price(for: "tiny")?.cost(prompt: 1_000_000, cached: 0, completion: 500_000) == 20)
         #expect(q.price(for: "gpt-5-mini")?.output == 1)
-        let cost = JudgePrice(input: 0.25, cachedInput: 0.025, output: 2).cost(prompt: 1000, cached: 400, completion: 100)
+        let cost = ModelPrice(input: 0.25, cachedInput: 0.025, output: 2).cost(prompt: 1000, cached: 400, completion: 100)
         let byHand: Double = (150.0 + 10.0 + 200.0) / 1_000_000  // 600 fresh × 0.25 + 400 cached × 0.025 + 100 out × 2
         #expect(abs(cost - byHand) < 1e-15)
     }

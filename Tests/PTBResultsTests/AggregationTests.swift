@@ -159,7 +159,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-runs-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         func write(_ id: String, agent: String, name: String? = nil, model: String = "tiny", created: Double, final: Double?, base: Double,
-                   flagged: Bool = false, state: String = "scored") throws {
+                   flagged: Bool = false, state: ScoreState = .scored) throws {
             let spec = RunSpec(task: "arith", model: model, agent: agent, hours: 0.05, name: name)
             let paths = RunPaths(dir: dir.appendingPathComponent(id))
             let date = Date(timeIntervalSince1970: created)
@@ -173,7 +173,7 @@ import Testing
         try write("r1", agent: "reference", created: 1000, final: 0.9, base: 0.01)
         try write("r2", agent: "reference", created: 2000, final: 0.22, base: 0.01)           // newer: counts
         try write("r3", agent: "none", created: 1000, final: 0.5, base: 0.01, flagged: true)  // integrity → base
-        try write("r4", agent: "reference", name: "sweep-b", created: 1000, final: nil, base: 0.01, state: "no-final-model")
+        try write("r4", agent: "reference", name: "sweep-b", created: 1000, final: nil, base: 0.01, state: .noFinalModel)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("r5-unfinished"), withIntermediateDirectories: true)
         try "{}".write(to: dir.appendingPathComponent("r5-unfinished/run.json"), atomically: true, encoding: .utf8)
         let (runs, skipped) = PTBRunsReader.read(runsDir: dir)
@@ -204,7 +204,7 @@ import Testing
             try JSONIO.write(RunManifest(id: id, spec: spec, createdAt: date, ptbVersion: "test"), to: paths.manifest)
             try JSONIO.write(RunResult(id: id, spec: spec, outcome: .done, failure: nil, exit: .normal,
                                        finalScore: ScoreSummary(accuracy: 0.5, stderr: 0, n: 200),
-                                       baseScore: ScoreSummary(accuracy: 0.01, stderr: 0, n: 200), scoreState: "scored",
+                                       baseScore: ScoreSummary(accuracy: 0.01, stderr: 0, n: 200), scoreState: .scored,
                                        integrityFlagged: flagged, agentSeconds: 60, phaseSeconds: [:], createdAt: date,
                                        finishedAt: date, versions: [:]), to: paths.result)
             if let policy {

@@ -160,17 +160,17 @@ import Testing
             #expect(kinds.contains(.reasoning) && kinds.contains(.assistantText))
             let tokens = TokenUsage(input: 54763, cached: 52448, output: 622, reasoning: 264)
             #expect(summary.usage == tokens)
-            let cost = try #require(Pricing.price(model: model)).cost(tokens)
+            let cost = try #require(PriceTable().price(for: model)).cost(tokens)
             #expect(usage == AgentUsage(inputTokens: 54763, cachedTokens: 52448, outputTokens: 622, reasoningTokens: 264, costUSD: cost,
                                         costSource: "estimated"))
         }
 
         if c.evaluate {
-            #expect(result.scoreState == "scored")
+            #expect(result.scoreState == .scored)
             #expect(result.finalScore?.n == 20)
             #expect(FileManager.default.fileExists(atPath: paths.finalModel.appendingPathComponent("config.json").path))
         } else {
-            #expect(result.scoreState == "no-final-model")
+            #expect(result.scoreState == .noFinalModel)
         }
     }
 }

@@ -32,7 +32,7 @@ import Glibc
             #expect(m[phase].attempts == 1)
         }
         let result = try JSONIO.read(RunResult.self, from: paths.result)
-        #expect(result.scoreState == "no-final-model")
+        #expect(result.scoreState == .noFinalModel)
         #expect(result.finalScore == nil)
         #expect(result.integrityFlagged == false)
         let trace = try String(contentsOf: paths.trace, encoding: .utf8).split(separator: "\n")
@@ -245,7 +245,7 @@ extension LifecycleTests {
         #expect(r.status == 0, "\(r.stderr)")
         let (paths, _) = try h.onlyRun()
         let result = try JSONIO.read(RunResult.self, from: paths.result)
-        #expect(result.scoreState == "invalid-final-model")
+        #expect(result.scoreState == .invalidFinalModel)
         #expect(result.finalScore == nil)
         let status = try String(contentsOf: paths.finalEval.appendingPathComponent("status.json"), encoding: .utf8)
         #expect(status.contains("config.json is not valid JSON"))

@@ -38,7 +38,7 @@ import Testing
                                    turns: [["text": "never played"]], fail: ["status": 401],
                                    env: ["ANTHROPIC_API_KEY": "sk-ant-wrong-\(UUID().uuidString)"]) else { return }
         #expect(o.manifest.exit == .error(1), "\(String(describing: o.manifest.exit))")
-        #expect(o.result.scoreState == "no-final-model")
+        #expect(o.result.scoreState == .noFinalModel)
         let said = try #require(try agentEvent(o, "agent-error"))
         #expect(said.contains("401") && said.contains("invalid api key (scripted 401)"), "\(said)")
         #expect(o.manifest[.agent].detail?.contains("the agent said: Failed to authenticate. API Error: 401") == true, "\(o.manifest[.agent].detail ?? "")")
@@ -68,7 +68,7 @@ import Testing
             provider: {request_max_retries: 1, stream_max_retries: 0}
             """, turns: [["text": "never played"]], fail: ["status": 500], env: ["OPENAI_API_KEY": "sk-\(UUID().uuidString)"]) else { return }
         #expect(o.manifest.exit == .error(1), "\(String(describing: o.manifest.exit))")
-        #expect(o.result.scoreState == "no-final-model")
+        #expect(o.result.scoreState == .noFinalModel)
         #expect(o.events.contains { $0.source == "turn.failed" && $0.isError == true })
         let said = try #require(try agentEvent(o, "agent-error"))
         #expect(!said.isEmpty)
@@ -88,7 +88,7 @@ import Testing
             """, turns: [["text": "never played"]], fail: ["hang": true], env: ["OPENAI_API_KEY": "sk-\(UUID().uuidString)"],
                                    hours: "0.004", extra: try noGrace(h)) else { return }
         #expect(o.manifest.exit == .timeout, "\(String(describing: o.manifest.exit))")
-        #expect(o.result.scoreState == "no-final-model")
+        #expect(o.result.scoreState == .noFinalModel)
         #expect(Date().timeIntervalSince(start) < 120)
         #expect(try agentEvent(o, "exit")?.hasPrefix("timeout") == true)
     }
@@ -178,7 +178,7 @@ import Testing
         #expect(events.contains("launch-failed") && !events.contains("start"), "refused before the sandbox started: \(events)")
         #expect(!FileManager.default.fileExists(atPath: marker.path), "the replaced binary never ran as the agent")
         let result = try JSONIO.read(RunResult.self, from: paths.result)
-        #expect(result.scoreState == "no-final-model")
+        #expect(result.scoreState == .noFinalModel)
     }
 
     /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path

@@ -139,7 +139,7 @@ import Testing
         #expect(o.console.status == 0, "\(o.console.stderr.suffix(3000))")
         #expect(o.manifest.outcome == .done && o.result.outcome == .done, "\(o.result.failure ?? "")")
         #expect(o.manifest.exit == .normal, "\(String(describing: o.manifest.exit))")
-        #expect(o.result.scoreState == "scored", "\(o.result.scoreState)")
+        #expect(o.result.scoreState == .scored, "\(o.result.scoreState)")
         #expect(o.result.finalScore?.n == 10)
         #expect(o.result.integrityFlagged == false)
         // The CLI's own tool calls, with their real output.
@@ -267,7 +267,7 @@ import Testing
                          turns: Self.judgeTurns)) else { return }
         try expectJudged(o, judge: "real-judge-claude")
         #expect(o.console.status == 0, "\(o.console.stderr.suffix(3000))")
-        #expect(o.manifest.exit == .normal && o.result.scoreState == "scored" && o.result.integrityFlagged == false)
+        #expect(o.manifest.exit == .normal && o.result.scoreState == .scored && o.result.integrityFlagged == false)
         try expectRedacted(o, secret: access, as: "codex_auth.json")
         let trace = try String(contentsOf: o.paths.trace, encoding: .utf8)
         #expect(trace.contains("ptb.reprompt"), "the loop re-prompted")

@@ -1,5 +1,6 @@
 import Foundation
 import PTBTasks
+import PTBCore
 import Testing
 
 @Suite struct ArithGeneratorTests {

@@ -1,19 +1,17 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 @testable import PTBTasks
 
-let requireIntegration = ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
-
 /// The BFCL data imported into PTB_TEST_HOME by scripts/test.sh (`ptb data import bfcl` of the
-/// pinned bfcl-eval wheel); nil (and a failure in CI) when it is not there.
-func importedBFCLHome(sourceLocation: SourceLocation = #_sourceLocation) -> PTBHome? {
+/// pinned bfcl-eval wheel). Without it the test is skipped (and fails in CI: `Integration.skip`).
+func importedBFCLHome(sourceLocation: SourceLocation = #_sourceLocation) throws -> PTBHome {
     if let p = ProcessInfo.processInfo.environment["PTB_TEST_HOME"] {
         let home = PTBHome(root: URL(fileURLWithPath: p))
         if TaskDataStore(home: home).status([BFCLTask()]).allSatisfy({ $0.state == .ok }) { return home }
     }
-    #expect(!requireIntegration, "PTB_TEST_HOME must hold imported BFCL data (scripts/test.sh imports bfcl-eval's)", sourceLocation: sourceLocation)
-    return nil
+    try Integration.skip("PTB_TEST_HOME must hold imported BFCL data (scripts/test.sh imports bfcl-eval's)", sourceLocation: sourceLocation)
 }
 
 /// Tool calls built from a possible answer: per parameter the first allowed value (dict values
@@ -152,7 +150,7 @@ func referenceCalls(_ sample: Sample) throws -> [ToolCall] {
 /// Against the real bfcl-eval data (imported by scripts/test.sh).
 @Suite struct BFCLDataTests {
     @Test func groundTruthScoresFullMarksOnEveryCategory() throws {
-        guard let home = importedBFCLHome() else { return }
+        let home = try importedBFCLHome()
         for task in BFCLASTTask.all where task.id != "bfcl-ast" {
             let samples = try task.samples(home: home)
             #expect(samples.count == task.categories.reduce(0) { $0 + (BFCLTask().upstreamRows[$1] ?? 0) })
@@ -180,7 +178,7 @@ func referenceCalls(_ sample: Sample) throws -> [ToolCall] {
 
     /// Golden set made by scripts/bfcl/golden_cases.py with bfcl-eval 2026.3.23's own checker.
     @Test func verdictsAgreeWithBFCLEvalOnTheGoldenSet() throws {
-        guard let home = importedBFCLHome() else { return }
+        let home = try importedBFCLHome()
         let task = try #require(BFCLASTTask.all.first { $0.id == "bfcl-ast" })
         let byID = Dictionary(try task.samples(home: home).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         struct Case: Decodable {
@@ -256,7 +254,7 @@ func referenceCalls(_ sample: Sample) throws -> [ToolCall] {
 /// BFCL types mapped, key order kept); scripts/bfcl/inspect_tools_golden.py regenerates it.
 @Suite struct BFCLInspectToolsTests {
     @Test func execSimpleToolsAreByteForByteWhatTheOriginalSends() throws {
-        guard let home = importedBFCLHome() else { return }
+        let home = try importedBFCLHome()
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Golden/bfcl-inspect-tools-sha256.json")
         let want = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: golden))

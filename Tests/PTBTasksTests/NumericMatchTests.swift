@@ -1,4 +1,5 @@
 import PTBTasks
+import PTBCore
 import Testing
 
 @Suite struct NumericMatchTests {

@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 import Testing
 @testable import PTBTasks
 

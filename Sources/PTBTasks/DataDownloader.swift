@@ -3,7 +3,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PTBCore
-import PTBTasks
 
 public enum DataPullError: Error, CustomStringConvertible, Equatable {
     case noSources(task: String, known: [String])

@@ -1,5 +1,5 @@
 import Testing
-@testable import PTBEval
+@testable import PTBInference
 
 /// The retry ladder skips what cannot help: the original's 9 engine starts for a refusal that
 /// the same request always gets.

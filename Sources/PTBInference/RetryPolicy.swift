@@ -1,15 +1,42 @@
 import Foundation
 
-/// Which rungs of the original's retry ladder can still help after a failed attempt.
+/// How ptb retries what an OpenAI-compatible server refuses, at both levels it retries:
 ///
-/// The original retries every failure 9 times (4 + 3 + 2, with smaller max_tokens on the later
-/// rungs). Most failures it meets are transient (an engine that died, a timeout), and for those
-/// ptb does the same. A refusal the engine states is deterministic: the same request fails the
-/// same way, and each retry restarts the engine (a minute on a CPU, several for a large model on a
-/// GPU). So a context-length refusal skips to the first rung whose max_tokens fits the model's
-/// context, or stops when none does; any other HTTP 400/422 stops. The outcome (no score) is the
-/// original's; only the wasted engine starts are not.
-public enum RetryPolicy {
+/// - One request (`HTTPTransport`, used by `ChatClient` and `JudgeClient`): `attempts` tries,
+///   waiting `backoffSeconds`, then twice as long after each failure, on 429, 5xx and transport
+///   errors; any other status is an answer, not a hiccup, and is not resent.
+/// - One evaluation attempt on the retry ladder (`decide`): which rungs can still help.
+///
+/// The original retries every failed evaluation 9 times (4 + 3 + 2, with smaller max_tokens on
+/// the later rungs). Most failures it meets are transient (an engine that died, a timeout), and
+/// for those ptb does the same. A refusal the engine states is deterministic: the same request
+/// fails the same way, and each retry restarts the engine (a minute on a CPU, several for a large
+/// model on a GPU). So a context-length refusal skips to the first rung whose max_tokens fits the
+/// model's context, or stops when none does; any other HTTP 400/422 stops. The outcome (no score)
+/// is the original's; only the wasted engine starts are not.
+public struct RetryPolicy: Sendable, Equatable {
+    /// Tries per request, the first included (≥ 1).
+    public var attempts: Int
+    /// The wait after the first failed try; it doubles after each later one.
+    public var backoffSeconds: Double
+
+    public init(attempts: Int, backoffSeconds: Double) {
+        self.attempts = max(1, attempts)
+        self.backoffSeconds = backoffSeconds
+    }
+
+    /// The evaluated model's engine: 3 tries, 1 s then 2 s apart (a local engine recovers fast or not at all).
+    public static let engine = RetryPolicy(attempts: 3, backoffSeconds: 1)
+
+    /// Statuses worth resending unchanged: rate limits and server errors.
+    public static func retryable(status: Int) -> Bool { status == 429 || status >= 500 }
+
+    /// How long to wait after failed try `attempt` (1-based) before the next; nil when it was the last.
+    public func delay(afterAttempt attempt: Int) -> Duration? {
+        guard attempt < attempts else { return nil }
+        return .milliseconds(Int64((backoffSeconds * 1000 * Double(1 << min(attempt - 1, 30))).rounded()))
+    }
+
     public enum Decision: Equatable, Sendable {
         /// Retry with the next rung, as the original does.
         case next

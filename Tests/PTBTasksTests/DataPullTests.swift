@@ -1,7 +1,7 @@
 import Foundation
 import PTBCore
-@testable import PTBJudge
-import PTBTasks
+@testable import PTBTasks
+import PTBTestSupport
 import Synchronization
 import Testing
 
@@ -33,7 +33,7 @@ s.serve_forever()
     }
 
     @Test func pullsPinnedFilesChecksThemAndRecordsTheManifest() async throws {
-        guard let data = sharedData else { return }
+        let data = try Integration.require(Integration.sharedData, "../shared/data must hold the Arena-Hard and HealthBench data copies")
         let s = try Scratch()
         defer { s.cleanup() }
         let root = s.url.appendingPathComponent("mirror")
@@ -62,7 +62,7 @@ s.serve_forever()
     }
 
     @Test func aChangedUpstreamFileIsRefusedAndNothingIsImported() async throws {
-        guard let data = sharedData else { return }
+        let data = try Integration.require(Integration.sharedData, "../shared/data must hold the Arena-Hard and HealthBench data copies")
         let s = try Scratch()
         defer { s.cleanup() }
         let root = s.url.appendingPathComponent("mirror")

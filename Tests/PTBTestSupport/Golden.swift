@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Compares against a golden file beside the tests; `PTB_UPDATE_GOLDEN=1` rewrites it.
-func expectGolden(_ actual: String, _ name: String, file: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation) throws {
+/// Compares `actual` with `Golden/<name>` beside the calling test file; `PTB_UPDATE_GOLDEN=1`
+/// rewrites the file instead (review the diff before committing it).
+public func expectGolden(_ actual: String, _ name: String, file: String = #filePath, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let url = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
     if ProcessInfo.processInfo.environment["PTB_UPDATE_GOLDEN"] == "1" {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

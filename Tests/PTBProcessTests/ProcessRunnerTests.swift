@@ -1,0 +1,50 @@
+import Foundation
+import PTBProcess
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process layer every phase starts its children through: exits, output, stopping.
+struct ProcessRunnerTests {
+    @Test func exitStatusAndOutputLinesComeBack() async throws {
+        let (t, lines) = try await ProcessRunner().run(Command("/bin/sh", ["-c", "echo first; echo second; exit 3"]))
+        #expect(t == .exited(3) && !t.succeeded)
+        #expect(lines.contains("first") && lines.contains("second"))
+    }
+
+    @Test func onlyTheLastLinesAreKept() async throws {
+        let (t, lines) = try await ProcessRunner().run(Command("/bin/sh", ["-c", "i=1; while [ $i -le 50 ]; do echo $i; i=$((i+1)); done"]), tail: 5)
+        #expect(t.succeeded)
+        #expect(lines == ["46", "47", "48", "49", "50"])
+    }
+
+    @Test func environmentAndWorkingDirectoryReachTheChild() async throws {
+        let dir = URL(fileURLWithPath: "/var/tmp")
+        let (t, lines) = try await ProcessRunner().run(Command("/bin/sh", ["-c", "echo \"$PTB_PROBE $(pwd)\""],
+                                                               environment: ["PTB_PROBE": "seen"], workingDirectory: dir))
+        #expect(t.succeeded && lines == ["seen /var/tmp"])
+    }
+
+    /// A child that ignores SIGTERM (as test processes' children do) is killed after the grace.
+    @Test func stopEndsAChildThatIgnoresTerm() async throws {
+        let child = try await ProcessRunner().start(Command("/bin/sh", ["-c", "trap '' TERM; sleep 30"]))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let t = await child.stop(grace: 0.5)
+        #expect(t == .signaled(SIGKILL), "\(t)")
+        #expect(start.duration(to: clock.now) < .seconds(10))
+    }
+
+    @Test func aMissingProgramIsASpawnError() async {
+        await #expect(throws: ProcessError.self) {
+            _ = try await ProcessRunner().run(Command("ptb-no-such-program-\(UUID().uuidString.prefix(6))"))
+        }
+    }
+
+    @Test func shellQuotingSurvivesTheShell() async throws {
+        let nasty = "it's \"quoted\" $HOME `x` ; rm -rf /"
+        let (_, lines) = try await ProcessRunner().run(Command("/bin/sh", ["-c", "printf '%s\\n' \(shellQuote(nasty))"]))
+        #expect(lines == [nasty])
+    }
+}

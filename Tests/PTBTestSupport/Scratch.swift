@@ -1,0 +1,20 @@
+import Foundation
+import PTBCore
+
+/// A scratch directory under /var/tmp (the tests' sandboxes and servers may not see a private
+/// /tmp), removed by `cleanup`.
+public struct Scratch: Sendable {
+    public let url: URL
+
+    public init(prefix: String = "ptb-test") throws {
+        url = URL(fileURLWithPath: "/var/tmp/\(prefix)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// A `$PTB_HOME` inside the scratch directory (created on first use by what writes into it).
+    public var home: PTBHome { PTBHome(root: url.appendingPathComponent("home")) }
+
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    public func cleanup() { try? FileManager.default.removeItem(at: url) }
+}
