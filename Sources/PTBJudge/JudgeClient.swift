@@ -108,11 +108,46 @@ public struct JudgeCallRecord: Codable, Sendable {
     public var latencySeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case time, tag, key, cached, request, status, response, error
-        case promptTokens = "prompt_tokens"
-        case completionTokens = "completion_tokens"
-        case costUSD = "cost_usd"
-        case latencySeconds = "latency_seconds"
+        case time, tag, key, cached, request, status, response, error, promptTokens, completionTokens, costUSD, latencySeconds
+    }
+
+    /// judge_calls.jsonl before ptb's one key style (camelCase) spelled these in snake_case.
+    enum LegacyKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", costUSD = "cost_usd", latencySeconds = "latency_seconds"
+    }
+
+    public init(time: Date, tag: String, key: String, cached: Bool, request: String, status: Int? = nil, response: String? = nil,
+                error: String? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil, costUSD: Double? = nil,
+                latencySeconds: Double? = nil) {
+        self.time = time
+        self.tag = tag
+        self.key = key
+        self.cached = cached
+        self.request = request
+        self.status = status
+        self.response = response
+        self.error = error
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.costUSD = costUSD
+        self.latencySeconds = latencySeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let old = try decoder.container(keyedBy: LegacyKeys.self)
+        time = try c.decode(Date.self, forKey: .time)
+        tag = try c.decode(String.self, forKey: .tag)
+        key = try c.decode(String.self, forKey: .key)
+        cached = try c.decode(Bool.self, forKey: .cached)
+        request = try c.decode(String.self, forKey: .request)
+        status = try c.decodeIfPresent(Int.self, forKey: .status)
+        response = try c.decodeIfPresent(String.self, forKey: .response)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        promptTokens = try c.decodeIfPresent(Int.self, forKey: .promptTokens) ?? old.decodeIfPresent(Int.self, forKey: .promptTokens)
+        completionTokens = try c.decodeIfPresent(Int.self, forKey: .completionTokens) ?? old.decodeIfPresent(Int.self, forKey: .completionTokens)
+        costUSD = try c.decodeIfPresent(Double.self, forKey: .costUSD) ?? old.decodeIfPresent(Double.self, forKey: .costUSD)
+        latencySeconds = try c.decodeIfPresent(Double.self, forKey: .latencySeconds) ?? old.decodeIfPresent(Double.self, forKey: .latencySeconds)
     }
 }
 

@@ -153,3 +153,16 @@ import Testing
         #expect(throws: PTBError.self) { try openai.validate() }
     }
 }
+
+/// judge_calls.jsonl: camelCase like every JSON file ptb writes; lines from before still decode.
+@Suite struct JudgeCallRecordKeysTests {
+    @Test func camelCaseOutSnakeCaseStillIn() throws {
+        let r = JudgeCallRecord(time: Date(timeIntervalSince1970: 1_000_000), tag: "t", key: "k", cached: false, request: "{}",
+                                status: 200, response: "{}", promptTokens: 12, completionTokens: 3, costUSD: 0.01, latencySeconds: 1.5)
+        let text = String(decoding: try JSONIO.encode(r), as: UTF8.self)
+        #expect(text.contains("\"promptTokens\"") && text.contains("\"costUSD\"") && !text.contains("prompt_tokens"), "\(text)")
+        let old = #"{"time": "1970-01-12T13:46:40Z", "tag": "t", "key": "k", "cached": false, "request": "{}", "status": 200, "response": "{}", "prompt_tokens": 12, "completion_tokens": 3, "cost_usd": 0.01, "latency_seconds": 1.5}"#
+        let back = try JSONIO.decoder().decode(JudgeCallRecord.self, from: Data(old.utf8))
+        #expect(back.promptTokens == 12 && back.completionTokens == 3 && back.costUSD == 0.01 && back.latencySeconds == 1.5)
+    }
+}
