@@ -41,7 +41,7 @@ let package = Package(
         ], swiftSettings: settings),
         .target(name: "PTBTasks", dependencies: ["PTBCore", "PTBExecution"], resources: [.copy("Resources")], swiftSettings: settings),
         .target(name: "PTBExecution", dependencies: ["PTBCore", "PTBProcess", "PTBSandbox"], swiftSettings: settings),
-        .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
+        .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks", "PTBAgents", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
         .target(name: "PTBEval", dependencies: ["PTBCore", "PTBTasks", "PTBInference", "PTBExecution", "PTBProcess", "PTBJudge"], swiftSettings: settings),
         .target(name: "PTBJudge", dependencies: [
             "PTBCore", "PTBTasks",

@@ -5,14 +5,6 @@ import PTBSandbox
 import Glibc
 #endif
 
-/// What collect found: `submission.json` in the run directory.
-struct SubmissionRecord: Codable, Equatable {
-    var state: SubmissionState
-    var reason: String?
-    var files: Int?
-    var bytes: Int64?
-}
-
 /// Copies the agent's `final_model` out of the workspace. Collect runs outside the sandbox with
 /// the host user's rights, so it never follows a link out of the workspace: every file must be a
 /// regular file whose real path lies inside the workspace (links inside it are copied as their
@@ -23,7 +15,7 @@ enum CollectPhase {
         let fm = FileManager.default
         let p = ctx.paths
         if fm.fileExists(atPath: p.finalModel.path) { try fm.removeItem(at: p.finalModel) }
-        let record = p.dir.appendingPathComponent("submission.json")
+        let record = p.dir.appendingPathComponent(SubmissionRecord.fileName)
         var st = stat()
         guard lstat(p.agentFinalModel.path, &st) == 0 else {
             try JSONIO.write(SubmissionRecord(state: .noFinalModel, reason: "the agent left no final_model/"), to: record)
@@ -35,17 +27,21 @@ enum CollectPhase {
             let (files, bytes) = try SubmissionCopy(workspace: p.workspace).copy(p.agentFinalModel, to: tmp)
             try fm.moveItem(at: tmp, to: p.finalModel)
             try JSONIO.write(SubmissionRecord(state: .collected, files: files, bytes: bytes), to: record)
-            let fingerprint = IntegrityPhase.recordFingerprint(ctx)
+            let fingerprint = DuplicateSubmissionCheck.recordFingerprint(ctx)
             return .done("collected final_model (\(files) files, \(bytes) bytes)" + fingerprint)
         } catch let e as SubmissionCopy.Refusal {
             try? fm.removeItem(at: tmp)
             try JSONIO.write(SubmissionRecord(state: .invalidSubmission, reason: e.description), to: record)
             return .done("invalid-submission: \(e.description)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // ptb's own failure (disk full, an I/O error, too many open files), not the agent's:
+            // the phase fails, so that evaluate never reports the agent as leaving no model.
+            try? fm.removeItem(at: tmp)
+            try? fm.removeItem(at: record)
+            return .failed("could not copy final_model out of the workspace: \(error). Free disk space or fix the error, then run `ptb resume \(p.id)`.")
         }
-    }
-
-    static func record(_ paths: RunPaths) -> SubmissionRecord? {
-        try? JSONIO.read(SubmissionRecord.self, from: paths.dir.appendingPathComponent("submission.json"))
     }
 }
 
@@ -61,16 +57,24 @@ struct SubmissionCopy {
     /// Copies `source` (a directory, or a link to one inside the workspace) to `dest`; returns
     /// the number of files and bytes. Throws `Refusal` for anything that is not the agent's own.
     func copy(_ source: URL, to dest: URL) throws -> (Int, Int64) {
-        let root = SandboxView.real(workspace.path)
+        let root = RealPath.orSelf(workspace.path)
         var files = 0
         var bytes: Int64 = 0
         let display = { (u: URL) in u.path.hasPrefix(workspace.path + "/") ? String(u.path.dropFirst(workspace.path.count + 1)) : u.path }
 
         func resolve(_ url: URL) throws -> (String, stat) {
             var st = stat()
-            guard lstat(url.path, &st) == 0 else { throw Refusal(description: "\(display(url)) cannot be read: \(String(cString: strerror(errno)))") }
+            guard lstat(url.path, &st) == 0 else {
+                let e = errno
+                // Unreadable by the agent's own doing (its files, its permissions) is its
+                // submission's fault; anything else (EIO, ENOMEM) is the host's.
+                guard e == EACCES || e == EPERM || e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG else {
+                    throw PTBError.io("cannot read \(url.path): \(String(cString: strerror(e)))")
+                }
+                throw Refusal(description: "\(display(url)) cannot be read: \(String(cString: strerror(e)))")
+            }
             if (st.st_mode & S_IFMT) != S_IFLNK { return (url.path, st) }
-            let target = SandboxView.real(url.path)
+            let target = RealPath.orSelf(url.path)
             guard SandboxView.isInside(target, root) else {
                 let dest = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) ?? "?"
                 throw Refusal(description: "\(display(url)) is a link to \(dest), outside the workspace: a submission must be the agent's own files")
@@ -104,7 +108,13 @@ struct SubmissionCopy {
     /// Opens with O_NOFOLLOW, so a link swapped in after the check is refused, not followed.
     static func copyFile(_ src: String, to dst: String) throws -> Int64 {
         let input = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard input >= 0 else { throw Refusal(description: "\(src) cannot be opened without following links: \(String(cString: strerror(errno)))") }
+        guard input >= 0 else {
+            let e = errno
+            guard e == ELOOP || e == EACCES || e == EPERM || e == ENOENT else {
+                throw PTBError.io("cannot open \(src): \(String(cString: strerror(e)))")
+            }
+            throw Refusal(description: "\(src) cannot be opened without following links: \(String(cString: strerror(e)))")
+        }
         defer { close(input) }
         var st = stat()
         guard fstat(input, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw Refusal(description: "\(src) is not a regular file") }

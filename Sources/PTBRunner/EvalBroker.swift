@@ -558,8 +558,8 @@ struct ModelSnapshot: Sendable {
 
     /// Validates `modelPath` (absolute, resolving inside `workspace`) and materialises it in `dest`.
     static func take(modelPath: String, workspace: URL, into dest: URL) throws -> ModelSnapshot {
-        guard let wsReal = realPath(workspace.path) else { throw BrokerError("the workspace \(workspace.path) is missing.") }
-        guard let real = realPath(modelPath) else {
+        guard let wsReal = RealPath.resolve(workspace.path) else { throw BrokerError("the workspace \(workspace.path) is missing.") }
+        guard let real = RealPath.resolve(modelPath) else {
             throw BrokerError("\(modelPath) does not exist (\(String(cString: strerror(errno)))). Save the model there first (e.g. final_model in the task directory).")
         }
         guard real.hasPrefix(wsReal + "/") else {
@@ -605,12 +605,6 @@ struct ModelSnapshot: Sendable {
     static func hash(_ dir: URL) throws -> String {
         let tree = try Hashing.tree(dir)
         return Hashing.sha256(Data(tree.keys.sorted().map { "\($0)\t\(tree[$0]!)\n" }.joined().utf8))
-    }
-
-    static func realPath(_ path: String) -> String? {
-        guard let p = realpath(path, nil) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
     }
 
     private struct Walker {
@@ -666,7 +660,7 @@ struct ModelSnapshot: Sendable {
                 case S_IFLNK:
                     let hostPath = "/" + ([String](wsReal.split(separator: "/").map(String.init)) + realComps + [name]).joined(separator: "/")
                     let target = Self.readLink(fd, name) ?? "?"
-                    guard let real = ModelSnapshot.realPath(hostPath) else {
+                    guard let real = RealPath.resolve(hostPath) else {
                         throw BrokerError("\(display(rel)) is a broken symlink (to \(target)); remove it or replace it with the file.")
                     }
                     guard real.hasPrefix(wsReal + "/") else {
