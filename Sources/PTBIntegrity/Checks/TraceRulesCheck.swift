@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTasks
 
 /// `trace-rules`: the agent's actions and outputs (its trace) against rules a judge would apply
 /// by reading: no instruct checkpoints, no test data, no protected files.
