@@ -106,8 +106,8 @@ import Testing
         #expect(countProcesses(containing: "sleep 600") == 0, "nothing of the tool call outlives the run")
     }
 
-    /// No CLI installed (and none on PATH), or only another version: the run ends `launch-failed`
-    /// before any sandbox starts, with the command that installs the pinned version.
+    /// No CLI installed (and none on PATH), or only another version: the run ends `failed-to-start`
+    /// (exit `launch-failed`) before any sandbox starts, with the command that installs the pinned version.
     @Test func missingOrWrongVersionBinaryIsALaunchFailure() throws {
         guard TestHome.realHome != nil else {
             #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
@@ -130,6 +130,8 @@ import Testing
                             env: ["OPENAI_API_KEY": "sk-\(UUID().uuidString)", "PATH": "/usr/local/bin:/usr/bin:/bin"])
             let (paths, m) = try h.onlyRun()
             #expect(m.exit == .launchFailed, "\(String(describing: m.exit)) \(r.stderr.suffix(1500))")
+            #expect(m.outcome == .failedToStart, "an agent that never started is not the agent's result")
+            #expect(m[.collect].state == .pending)
             let detail = m[.agent].detail ?? ""
             #expect(detail.contains("`ptb setup --skip-env --skip-models --agents codex`"), "\(detail)")
             #expect(detail.contains("found 0.1.0") == wrong, "\(detail)")
