@@ -199,22 +199,19 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     /// Parses and checks a definition; relative `script`/`credentials` paths resolve against `baseDir`.
     public static func parse(_ text: String, path: String, baseDir: URL?) throws -> AgentConfig {
         // A mistyped key would otherwise be ignored: `comand:` or `reprompt: {max_round: 3}`.
-        let mapping: [String: Any]?
-        do { mapping = try SafeYAML.mapping(text) } catch let e as SafeYAML.Unsupported {
-            throw PTBError.config(path: path, reason: "\(e)")
-        } catch { mapping = nil }  // malformed YAML: the decoder below says where
-        if let mapping {
-            var problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
-            if let r = mapping["reprompt"] as? [String: Any] {
-                problems += ConfigKeys.problems(Array(r.keys).sorted(), allowed: RepromptPolicy.CodingKeys.allCases.map(\.rawValue), section: "reprompt")
-            }
-            if !problems.isEmpty {
-                throw PTBError.config(path: path, reason: problems.joined(separator: "; ") + ". Keys: " + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ".")
-            }
-        }
         var config: AgentConfig
-        do { config = try YAMLDecoder().decode(AgentConfig.self, from: text) } catch {
-            throw PTBError.config(path: path, reason: "not a valid agent config: \(error). Required keys: name, scaffold, and command (scaffold command) or model (CLI scaffolds).")
+        do {
+            let keys = CodingKeys.allCases.map(\.rawValue)
+            let doc: SafeYAML.Document?
+            do {
+                doc = try ConfigKeys.check(text: text, path: path, allowed: keys,
+                                           sections: ["reprompt": RepromptPolicy.CodingKeys.allCases.map(\.rawValue)])
+            } catch let f as ConfigKeys.Failure where f.problems.contains(where: { $0.message.contains("unknown key") }) {
+                throw PTBError.config(path: f.location, reason: f.reason + ". Keys: " + keys.joined(separator: ", ") + ".")
+            }
+            config = try ConfigKeys.decode(AgentConfig.self, text: text, path: path, document: doc)
+        } catch let f as ConfigKeys.Failure {
+            throw PTBError.config(path: f.location, reason: "not a valid agent config: \(f.reason). Required keys: name, scaffold, and command (scaffold command) or model (CLI scaffolds).")
         }
         guard let kind = config.scaffoldKind else {
             // The first sentence is what users of the `command` scaffold have always seen.

@@ -19,7 +19,7 @@ public struct ReferenceAgent: AgentAdapter {
         var env = context.environment
         env["PTB_REFERENCE_SEED"] = String(context.spec.seed)
         if let maxSteps { env["PTB_REFERENCE_MAX_STEPS"] = String(maxSteps) }
-        for k in ["PTB_REFERENCE_MAX_STEPS", "PTB_REFERENCE_EVAL_LIMIT"] where env[k] == nil {
+        for k in ["PTB_REFERENCE_MAX_STEPS", "PTB_REFERENCE_EVAL_LIMIT", "PTB_REFERENCE_PROCS"] where env[k] == nil {
             if let v = ProcessInfo.processInfo.environment[k] { env[k] = v }
         }
         return Command("python", ["-u", context.paths.workspace.appendingPathComponent("agent_solve.py").path], environment: env)

@@ -19,11 +19,41 @@ public struct TraceSummary: Codable, Sendable, Equatable {
     public var lastError: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case scaffold, model, usage, errors, events, unknown
-        case lastError = "last_error"
-        case reportedCostUSD = "reported_cost_usd"
-        case estimatedCostUSD = "estimated_cost_usd"
-        case toolCalls = "tool_calls"
+        case scaffold, model, usage, errors, events, unknown, lastError, reportedCostUSD, estimatedCostUSD, toolCalls
+    }
+
+    /// usage.json written before ptb's one key style (camelCase) spelled these in snake_case.
+    enum LegacyKeys: String, CodingKey {
+        case lastError = "last_error", reportedCostUSD = "reported_cost_usd", estimatedCostUSD = "estimated_cost_usd", toolCalls = "tool_calls"
+    }
+
+    public init(scaffold: String?, model: String?, usage: TokenUsage, reportedCostUSD: Double?, estimatedCostUSD: Double?,
+                toolCalls: Int, errors: Int, events: Int, unknown: Int, lastError: String? = nil) {
+        self.scaffold = scaffold
+        self.model = model
+        self.usage = usage
+        self.reportedCostUSD = reportedCostUSD
+        self.estimatedCostUSD = estimatedCostUSD
+        self.toolCalls = toolCalls
+        self.errors = errors
+        self.events = events
+        self.unknown = unknown
+        self.lastError = lastError
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let old = try decoder.container(keyedBy: LegacyKeys.self)
+        scaffold = try c.decodeIfPresent(String.self, forKey: .scaffold)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        usage = try c.decode(TokenUsage.self, forKey: .usage)
+        reportedCostUSD = try c.decodeIfPresent(Double.self, forKey: .reportedCostUSD) ?? old.decodeIfPresent(Double.self, forKey: .reportedCostUSD)
+        estimatedCostUSD = try c.decodeIfPresent(Double.self, forKey: .estimatedCostUSD) ?? old.decodeIfPresent(Double.self, forKey: .estimatedCostUSD)
+        toolCalls = try c.decodeIfPresent(Int.self, forKey: .toolCalls) ?? old.decode(Int.self, forKey: .toolCalls)
+        errors = try c.decode(Int.self, forKey: .errors)
+        events = try c.decode(Int.self, forKey: .events)
+        unknown = try c.decode(Int.self, forKey: .unknown)
+        lastError = try c.decodeIfPresent(String.self, forKey: .lastError) ?? old.decodeIfPresent(String.self, forKey: .lastError)
     }
 }
 

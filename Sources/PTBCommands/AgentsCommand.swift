@@ -6,7 +6,12 @@ import PTBCore
 struct AgentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agents",
-        abstract: "List the agents --agent accepts: built-in, shipped definitions and those in $PTB_HOME/agents.")
+        abstract: "List the agents --agent accepts: built-in, shipped definitions and those in $PTB_HOME/agents.",
+        discussion: """
+            Examples:
+              ptb agents                # name, scaffold, model, where it is defined
+              ptb agents --json
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Flag(help: "Machine-readable output.") var json = false

@@ -6,7 +6,12 @@ import PTBResults
 struct BaselinesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baselines",
-        abstract: "Show the zero-shot baselines, the benchmark weights derived from them, and the baseline scores.")
+        abstract: "Show the zero-shot baselines, the benchmark weights derived from them, and the baseline scores.",
+        discussion: """
+            Examples:
+              ptb baselines
+              ptb baselines --baselines aggregated_baseline.csv
+            """)
 
     @Option(help: "A baseline table in the original's aggregated_baseline.csv format (default: the published one).")
     var baselines: String?

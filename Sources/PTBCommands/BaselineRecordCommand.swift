@@ -17,6 +17,10 @@ struct BaselineRecordCommand: AsyncParsableCommand {
             --runs-dir DIR` then uses the newest of them instead of the published table (baselines.md) for the \
             fallback scores and, with --weights derived, for the benchmark weights. Cells already recorded are \
             skipped unless --again.
+
+            Examples:
+              ptb baseline --task gsm8k --model Qwen/Qwen3-1.7B-Base --limit 50
+              ptb baseline --instruct --gpus 1     # every task with data × every hub base model
             """)
 
     @OptionGroup var homeOptions: HomeOptions

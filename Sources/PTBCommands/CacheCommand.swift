@@ -21,6 +21,10 @@ struct CachePullCommand: AsyncParsableCommand {
             $HF_HOME/hub); references to $PTB_HOME/references/hub. Downloads go through huggingface_hub in ptb's \
             Python environment: HF_ENDPOINT and HF_TOKEN (gated repos; never printed or stored) are honoured, and \
             running it again resumes partial files and retries what failed.
+
+            Examples:
+              ptb cache pull --dry-run            # the original's list: what would be fetched, and where
+              ptb cache pull --model Qwen/Qwen3-1.7B-Base --dataset openai/gsm8k
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -14,12 +14,16 @@ struct CheckCommand: AsyncParsableCommand {
             score falls back to the base model's in the leaderboard (the raw score is kept).
 
             Exit status: 0 when the run is not flagged, 1 when it is.
+
+            Examples:
+              ptb check latest
+              ptb check RUN_ID --policy strict --judge judge-codex --json
             """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Argument(help: "Run id (or run directory).") var runID: String
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
-    @Option(help: "Policy to apply from now on: ptb, original, flags-only, strict, report (default: the run's).") var policy: String?
+    @Option(help: "Policy to apply from now on: ptb, original, flags-only, strict, report (default: the run's).") var policy: IntegrityPolicy?
     @Option(name: .customLong("judge"), help: "Judge to use instead of the run's (agent name or config file; repeatable).")
     var judges: [String] = []
     @Flag(help: "Print integrity.json instead of the table.") var json = false

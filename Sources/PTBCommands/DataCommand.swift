@@ -19,6 +19,10 @@ struct DataCommand: AsyncParsableCommand {
                 bfcl — bfcl-eval's bfcl_eval/data directory (all BFCL splits at once, for bfcl and the bfcl-* AST tasks); \
                 arenahardwriting — question.jsonl (--split question) and model_answer/Qwen3-1.7B.jsonl (--split baseline); \
                 healthbench — PostTrainBench's healthbench.jsonl.
+
+                Examples:
+                  ptb data import humaneval HumanEval.jsonl.gz
+                  ptb data import gsm8k train.jsonl --split train
                 """)
 
         @OptionGroup var homeOptions: HomeOptions
@@ -54,6 +58,10 @@ struct DataCommand: AsyncParsableCommand {
                 Idavidrein/gpqa — gated, needs HF_TOKEN) through the datasets-server rows API; the manifest records the \
                 sha256 and row count of what was imported. bfcl: import bfcl-eval's data directory (`pip download \
                 bfcl-eval`). Without tasks, pulls every task with a source. HF_TOKEN is sent to Hugging Face hosts only.
+
+                Examples:
+                  ptb data pull gsm8k aime2025
+                  ptb data pull                    # every task with pinned sources
                 """)
 
         @OptionGroup var homeOptions: HomeOptions
@@ -75,7 +83,13 @@ struct DataCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show which benchmark data is imported, and whether it is intact.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show which benchmark data is imported, and whether it is intact.",
+            discussion: """
+                Examples:
+                  ptb data list
+                  ptb data list --json
+                """)
 
         @OptionGroup var homeOptions: HomeOptions
         @Flag(help: "Machine-readable output.") var json = false

@@ -14,6 +14,10 @@ struct DoctorCommand: AsyncParsableCommand {
             engine imports, free disk, the HF cache holds the models/datasets asked for, agent CLIs and credentials \
             (values never printed), the scheduler (with --backend). --sweep FILE takes models, agents, GPUs, backend and \
             results directory from a sweep spec. Exit status 1 when a check fails.
+
+            Examples:
+              ptb doctor --model Qwen/Qwen3-1.7B-Base --gpus 1
+              ptb doctor --sweep sweep.yaml --json
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -40,7 +44,7 @@ struct DoctorCommand: AsyncParsableCommand {
                 g = g ?? spec.gpus.max()
                 b = b ?? spec.backend.rawValue
                 runs = runs ?? URL(fileURLWithPath: spec.resultsDir)
-                box = box ?? spec.sandbox
+                box = box ?? spec.options.sandbox
             }
             let (harness, trap) = Harness.cli(home: home, quiet: true)
             defer { withExtendedLifetime(trap) {} }

@@ -10,7 +10,13 @@ import PTBTasks
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a model directory (or a running OpenAI-compatible server) on a task.",
-        discussion: "Options follow the original evaluate.py: --model-path, --limit (-1 = all), --max-tokens, --max-connections, --json-output-file.")
+        discussion: """
+            Options follow the original evaluate.py: --model-path, --limit (-1 = all), --max-tokens, --max-connections, --json-output-file.
+
+            Examples:
+              ptb eval --task arith --model-path ~/.ptb/models/tiny --limit 20
+              ptb eval --task gsm8k --endpoint http://127.0.0.1:8000 --served-model my-model --limit -1
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Task id.") var task: String
@@ -76,7 +82,12 @@ struct Eval: AsyncParsableCommand {
 
 struct Setup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`; `--agents` installs the pinned CLI binaries.")
+        abstract: "Create the pinned Python environment (vLLM + torch + transformers) and build the demo model `tiny`; `--agents` installs the pinned CLI binaries.",
+        discussion: """
+            Examples:
+              ptb setup
+              ptb setup --agents claude-code,codex
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Flag(help: "Recreate what exists.") var force = false

@@ -10,7 +10,12 @@ struct FingerprintCommand: ParsableCommand {
         subcommands: [Show.self, Compare.self])
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a checkpoint's fingerprint (per-tensor SHA-256 and keyed samples) as JSON.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a checkpoint's fingerprint (per-tensor SHA-256 and keyed samples) as JSON.",
+            discussion: """
+                Examples:
+                  ptb fingerprint show runs/RUN_ID/task/final_model
+                """)
         @OptionGroup var home: HomeOptions
         @Argument(help: "Model directory or .safetensors file.") var checkpoint: String
 
@@ -27,6 +32,9 @@ struct FingerprintCommand: ParsableCommand {
                 distance = ‖c−a‖/‖a−b‖ (the candidate's distance from the other checkpoint, in units of that \
                 checkpoint's own update from the base), estimated from the keyed samples. Exit status: 0 when \
                 nothing matches, 1 when something does, 2 when a checkpoint cannot be read.
+
+                Examples:
+                  ptb fingerprint compare --base BASE_DIR runs/A/task/final_model runs/B/task/final_model
                 """)
         @OptionGroup var home: HomeOptions
         @Option(help: "The base model both descend from.") var base: String

@@ -15,6 +15,10 @@ struct ImageCommand: AsyncParsableCommand {
                 Versions come from containers/ptb.lock (base image, Swift image, Python pins, CLI agents); ptb is \
                 built inside. The build pulls its base images from a registry: it cannot run on a machine without \
                 registry access (use --dry-run to see the command).
+
+                Examples:
+                  ptb image build --runtime podman
+                  ptb image build --runtime apptainer --kind eval --dry-run
                 """)
 
         @OptionGroup var homeOptions: HomeOptions

@@ -11,6 +11,10 @@ struct ImportCommand: AsyncParsableCommand {
             Reads <method>/<task>_<Org>_<Model>_<id>/ (metrics.json, time_taken.txt, the judge's verdict files, \
             presence of final_model/; weights are never copied) into $PTB_HOME/imports/<name>.json. Broken runs are \
             kept with the original's state (ERR, not stored, not avl.) and the reason.
+
+            Examples:
+              ptb import --posttrainbench ~/posttrainbench/results --dry-run
+              ptb import --posttrainbench ~/posttrainbench/results --name march
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -7,14 +7,14 @@ import PTBJudge
 /// options fall back to the PTB_JUDGE_* environment variables, then to the original's gpt-5-mini
 /// on OpenAI.
 struct JudgeOptions: ParsableArguments {
-    @Option(help: "OpenAI-compatible judge server root (default: $PTB_JUDGE_ENDPOINT or https://api.openai.com). The key is read from $OPENAI_API_KEY.")
-    var judgeEndpoint: String?
-    @Option(help: "Judge model (default: $PTB_JUDGE_MODEL or gpt-5-mini, as the original).") var judgeModel: String?
-    @Option(help: "Concurrent judge requests (default: 64).") var judgeWorkers: Int?
-    @Option(help: "Stop judging once this many US dollars are spent; what was judged is kept and the state recorded.") var judgeBudgetUsd: Double?
-    @Option(help: "Completion-token limit of each judge call (default: the original's 49152; 512 for non-reasoning graders).") var judgeMaxTokens: Int?
-    @Option(help: "JSON price table overriding the built-in one: {\"model\": {\"input_per_million\", \"output_per_million\"}}.") var judgePrices: String?
-    @Option(help: "Judge response cache directory (default: $PTB_HOME/cache/judge).") var judgeCache: String?
+    // The texts are the run options' (`RunOptions.Key`), as `ptb run` stores these settings.
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeEndpoint.help)) var judgeEndpoint: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeModel.help)) var judgeModel: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeWorkers.help)) var judgeWorkers: Int?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeBudgetUSD.help)) var judgeBudgetUsd: Double?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeMaxTokens.help)) var judgeMaxTokens: Int?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgePrices.help)) var judgePrices: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeCache.help)) var judgeCache: String?
 
     var settings: ScoringJudge {
         ScoringJudge(endpoint: judgeEndpoint, model: judgeModel, workers: judgeWorkers, budgetUSD: judgeBudgetUsd,

@@ -13,6 +13,11 @@ struct LeaderboardCommand: AsyncParsableCommand {
             counts; a missing score, a judge flag or judge error, or a ptb integrity flag replaces it with the \
             zero-shot base score. Agents (--agents FILE: `AGENT = method1, method2` lines) show mean ± sample std \
             over their sweeps.
+
+            Examples:
+              ptb leaderboard
+              ptb leaderboard --format svg --plot heatmap --output board.svg
+              ptb leaderboard --pivot hours --format markdown
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -7,7 +7,7 @@ struct ModelsCommand: AsyncParsableCommand {
         commandName: "models",
         abstract: "List the model catalog (built in, and $PTB_HOME/models.yaml) and whether each model is on this machine.",
         discussion: """
-            Example:
+            Examples:
               ptb models              # id, display name, instruct references, template, where it is
               ptb models --json
             Any Hugging Face id works with --model too; the catalog adds references and names.

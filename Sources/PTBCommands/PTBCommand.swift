@@ -13,7 +13,7 @@ public struct PTBCommand: AsyncParsableCommand {
             agent in a sandbox, collects final_model, checks integrity, evaluates it with a sealed evaluator and \
             records the result. State lives in $PTB_HOME (default ~/.ptb).
 
-            Exit codes: 0 success; 1 failed while running, or an input that exists but cannot be used             (`Error: …` says what to do); 64 a mistake in what was typed (with the subcommand's usage);             3 `ptb eval` stopped at --judge-budget-usd. A run id can be a unique prefix or `latest`.
+            Exit codes: 0 success; 1 failed while running, or an input that exists but cannot be used (`Error: …` says what to do); 64 a mistake in what was typed (with the subcommand's usage); 3 `ptb eval` stopped at --judge-budget-usd. A run id can be a unique prefix or `latest`.
             """,
         version: PTBVersion.current,
         subcommands: [Run.self, Resume.self, Status.self, RemoveCommand.self, TasksCommand.self, ModelsCommand.self, Eval.self, ScoreCommand.self, DataCommand.self, Setup.self, Index.self, ImportCommand.self, LeaderboardCommand.self, BaselinesCommand.self, BaselineRecordCommand.self, ProvenanceCommand.self, FingerprintCommand.self, ScanCommand.self, CheckCommand.self, SweepCommand.self, AgentsCommand.self, TraceCommand.self, ServeCommand.self, WebFixtureCommand.self, ImageCommand.self, CacheCommand.self, DoctorCommand.self])

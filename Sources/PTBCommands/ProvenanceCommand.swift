@@ -14,6 +14,9 @@ struct ProvenanceCommand: AsyncParsableCommand {
             tensor from memory-mapped safetensors (sharded checkpoints included), so memory stays small.
 
             Exit status: 0 when the verdict is OK, 1 when it is FLAGGED, 2 when the check could not run.
+
+            Examples:
+              ptb provenance --base BASE_DIR --candidate runs/RUN_ID/task/final_model --reference instruct=INSTRUCT_DIR
             """)
 
     @Option(help: "Base model directory (or .safetensors file).") var base: String

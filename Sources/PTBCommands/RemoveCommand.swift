@@ -9,7 +9,7 @@ struct RemoveCommand: AsyncParsableCommand {
         commandName: "rm",
         abstract: "Delete one run directory (asks first; never touches other runs).",
         discussion: """
-            Example:
+            Examples:
               ptb rm 2026-12-07T09-00-00-arith-tiny-reference     # asks for confirmation
               ptb rm latest --yes                                  # the newest run, no question
             A run that a live ptb process is driving is refused. The index drops the run.

@@ -9,79 +9,95 @@ import PTBStore
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a run: agent × base model × task × time budget, through every phase.",
-        discussion: "Example (the CPU demo): ptb run --task arith --model tiny --agent reference --hours 0.05")
+        discussion: """
+            Every option is also a key of a run config (--config FILE, the flag's words with underscores); \
+            flags override the file key by key. README "Run options" lists them all.
 
+            Examples:
+              ptb run --task arith --model tiny --agent reference --hours 0.05   # the CPU demo
+              ptb run --task gsm8k --model Qwen/Qwen3-1.7B-Base --agent claude-opus-4-6 --gpus 1
+              ptb run --config run.yaml --seed 3 --integrity-policy original
+            """)
+
+    // Names, help and order of these options are `RunOptions.Key`'s (a test checks the flags
+    // against it); each is only read into a `RunOptions` by `options`.
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "A YAML file with the run settings (keys as the flags, with underscores). Flags override it.")
     var config: String?
-    @Option(help: "Benchmark task id (e.g. arith).", completion: .list(TaskRegistry.ids)) var task: String?
-    @Option(help: "Base model: a catalog id (tiny, Qwen/Qwen3-1.7B-Base, entries of $PTB_HOME/models.yaml), any Hugging Face id in the HF cache (`ptb cache pull --model ID` fetches it), or a local directory (/path or ./path).", completion: .custom(Completions.models)) var model: String?
-    @Option(help: "Hugging Face revision of the base model: branch, tag or commit (default: the catalog's, else main).") var modelRevision: String?
-    @Option(help: "Agent: reference, none, command, or a name in $PTB_HOME/agents.", completion: .custom(Completions.agents)) var agent: String?
-    @Option(help: "Agent config file (YAML) for config-defined agents.", completion: .file(extensions: ["yaml", "yml"])) var agentConfig: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.task.help), completion: .list(TaskRegistry.ids)) var task: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.model.help), completion: .custom(Completions.models)) var model: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.modelRevision.help)) var modelRevision: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.agent.help), completion: .custom(Completions.agents)) var agent: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.agentConfig.help), completion: .file(extensions: ["yaml", "yml"])) var agentConfig: String?
     // Unconditional: `--hours -1` must reach validation ("must be positive"), not read as a flag.
-    @Option(parsing: .unconditional, help: "Time budget in hours (default 10).") var hours: Double?
-    @Option(help: "GPUs for the agent (default 0; >0 runs the CUDA precheck first).") var gpus: Int?
-    @Option(help: "GPU model the precheck and prompt expect (default H100).") var gpuName: String?
-    @Option(help: "Where run directories go (default $PTB_HOME/runs).") var runsDir: String?
-    @Option(help: "Agent sandbox: bwrap, podman, apptainer or none (default bwrap).") var sandbox: SandboxKind?
-    @Option(help: "Agent network: open or none (default open).") var network: NetworkPolicy?
-    @Option(help: "Seed passed to the agent (default 0).") var seed: Int?
-    @Option(help: "Name used as the run id's prefix.") var name: String?
-    @Option(parsing: .unconditional, help: "Limit the final evaluation to N samples (default: the whole test split).") var evalLimit: Int?
-    @Flag(help: "Do not evaluate the unchanged base model.") var skipBase = false
+    @Option(parsing: .unconditional, help: ArgumentHelp(RunOptions.Key.hours.help)) var hours: Double?
+    @Option(help: ArgumentHelp(RunOptions.Key.gpus.help)) var gpus: Int?
+    @Option(help: ArgumentHelp(RunOptions.Key.seed.help)) var seed: Int?
+    @Option(help: ArgumentHelp(RunOptions.Key.name.help)) var name: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.runsDir.help)) var runsDir: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.gpuName.help)) var gpuName: String?
+    @Option(help: ArgumentHelp(RunOptions.Key.sandbox.help)) var sandbox: SandboxKind?
+    @Option(help: ArgumentHelp(RunOptions.Key.network.help)) var network: NetworkPolicy?
+    @Option(parsing: .unconditional, help: ArgumentHelp(RunOptions.Key.evalLimit.help)) var evalLimit: Int?
+    @Flag(help: "Do not evaluate the unchanged base model (evaluate_base: false).") var skipBase = false
+    @Option(parsing: .unconditional, help: ArgumentHelp(RunOptions.Key.termGraceSeconds.help)) var termGraceSeconds: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp(RunOptions.Key.killAfterSeconds.help)) var killAfterSeconds: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp(RunOptions.Key.monitorIntervalSeconds.help)) var monitorIntervalSeconds: Double?
     @Option(name: .customLong("judge"), help: "Integrity judge: an agent name or agent config file (repeatable); it reads the workspace and trace and returns a verdict. Default: judge-codex for CLI coding agents, none for scripted ones.")
     var judges: [String] = []
     @Flag(help: "Run no LLM judge (by default CLI coding agents get the original's Codex judge, `judge-codex`).") var noJudge = false
-    @Option(help: "Hours one integrity judge may run (default 1).") var judgeHours: Double?
-    @Option(help: "When integrity results replace the score with the base model's: ptb (default: every check, judges and ptb's own), original (the judges only, as the original's aggregation), flags-only, strict, report.")
-    var integrityPolicy: String?
-    @Option(help: "How HumanEval runs the model's programs: fresh (a new sandbox each, default) or fork-server (faster bulk scoring).")
-    var execMode: ExecMode?
+    @Option(help: ArgumentHelp(RunOptions.Key.judgeHours.help)) var judgeHours: Double?
+    @Option(help: ArgumentHelp(RunOptions.Key.integrityPolicy.help)) var integrityPolicy: IntegrityPolicy?
+    @Option(help: ArgumentHelp(RunOptions.Key.execMode.help)) var execMode: ExecMode?
     @OptionGroup(title: "Scoring judge (judge-scored tasks: arenahardwriting, healthbench; stored with the run, the key excepted)")
     var scoringJudge: JudgeOptions
-    @Option(help: "Stop the agent (recorded as disk-limit) when its workspace and cache layer exceed this many GB (default 500).") var workspaceLimitGb: Double?
-    @Option(help: "Size cap of the sandbox's private /tmp in GB (default: a quarter of the memory, at most 32).") var tmpSizeGb: Double?
-    @Option(help: "Size cap of the sandbox's /dev/shm in GB (default: a quarter of the memory, at most 32).") var shmSizeGb: Double?
-    @Option(help: "What evaluate.py's test-split evaluations leave in the workspace: sealed (the score only, default) or original (also the full samples with targets in task/eval_logs/, as the original harness).")
-    var evalFeedback: EvalFeedback?
+    @Option(help: ArgumentHelp(RunOptions.Key.workspaceLimitGB.help)) var workspaceLimitGb: Double?
+    @Option(help: ArgumentHelp(RunOptions.Key.tmpSizeGB.help)) var tmpSizeGb: Double?
+    @Option(help: ArgumentHelp(RunOptions.Key.shmSizeGB.help)) var shmSizeGb: Double?
+    @Option(help: ArgumentHelp(RunOptions.Key.evalFeedback.help)) var evalFeedback: EvalFeedback?
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
-    func spec(home: PTBHome) throws -> (RunSpec, URL) {
-        let file = try config.map { try RunConfigFile.load(URL(fileURLWithPath: $0)) } ?? RunConfigFile()
-        guard let task = task ?? file.task, let model = model ?? file.model, let agent = agent ?? file.agent else {
-            throw ValidationError("--task, --model and --agent are required (on the command line or in --config).")
-        }
-        var s = RunSpec(task: task, model: model, agent: agent)
-        s.modelRevision = modelRevision ?? file.modelRevision
-        // A local directory is stored absolute: resume and the index must find the same weights.
-        if ModelCatalog.looksLikePath(model) { s.model = ModelCatalog.expandPath(model) }
-        s.agentConfig = (agentConfig.map { URL(fileURLWithPath: $0).standardizedFileURL.path }) ?? file.agentConfig
-        s.hours = hours ?? file.hours ?? s.hours
-        s.gpus = gpus ?? file.gpus ?? s.gpus
-        s.gpuName = gpuName ?? file.gpuName ?? s.gpuName
-        s.sandbox = sandbox ?? file.sandbox ?? s.sandbox
-        s.network = network ?? file.network ?? s.network
-        s.seed = seed ?? file.seed ?? s.seed
-        s.name = name ?? file.name
-        s.evalLimit = evalLimit ?? file.evalLimit
-        let judgeList = judges.isEmpty ? file.judges : judges.map { j in
+    /// What the flags set, as run options (nil where a flag was not given).
+    var options: RunOptions {
+        var o = RunOptions()
+        o.task = task
+        o.model = model
+        o.modelRevision = modelRevision
+        o.agent = agent
+        o.agentConfig = agentConfig.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        o.hours = hours
+        o.gpus = gpus
+        o.seed = seed
+        o.name = name
+        o.runsDir = runsDir
+        o.gpuName = gpuName
+        o.sandbox = sandbox
+        o.network = network
+        o.evalLimit = evalLimit
+        o.evaluateBase = skipBase ? false : nil
+        o.termGraceSeconds = termGraceSeconds
+        o.killAfterSeconds = killAfterSeconds
+        o.monitorIntervalSeconds = monitorIntervalSeconds
+        o.judges = noJudge ? [] : (judges.isEmpty ? nil : judges.map { j in
             j.hasSuffix(".yaml") || j.hasSuffix(".yml") ? URL(fileURLWithPath: j).standardizedFileURL.path : j
-        }
-        s.judges = noJudge ? [] : ((judgeList?.isEmpty ?? true) ? file.judges : judgeList)
-        s.judgeHours = judgeHours ?? file.judgeHours
-        s.integrityPolicy = integrityPolicy ?? file.integrityPolicy
-        s.execMode = execMode?.rawValue ?? file.execMode
-        s.evalFeedback = evalFeedback ?? file.evalFeedback
-        s.scoringJudge = (file.scoringJudge ?? ScoringJudge()).overridden(by: scoringJudge.settings).nonEmpty
-        s.evaluateBase = skipBase ? false : (file.evaluateBase ?? true)
-        s.termGraceSeconds = file.termGraceSeconds ?? s.termGraceSeconds
-        s.killAfterSeconds = file.killAfterSeconds ?? s.killAfterSeconds
-        s.monitorIntervalSeconds = file.monitorIntervalSeconds ?? s.monitorIntervalSeconds
-        s.limits = (file.limits ?? SandboxLimits())
-            .overridden(by: SandboxLimits(workspaceGB: workspaceLimitGb, tmpGB: tmpSizeGb, shmGB: shmSizeGb)).nonEmpty
-        try s.limits?.validate()
-        let runs = (runsDir ?? file.runsDir).map { URL(fileURLWithPath: $0) } ?? home.runs
+        })
+        o.judgeHours = judgeHours
+        o.integrityPolicy = integrityPolicy
+        o.execMode = execMode
+        o.scoringJudge = scoringJudge.settings.nonEmpty
+        o.limits = SandboxLimits(workspaceGB: workspaceLimitGb, tmpGB: tmpSizeGb, shmGB: shmSizeGb).nonEmpty
+        o.evalFeedback = evalFeedback
+        return o
+    }
+
+    func spec(home: PTBHome) throws -> (RunSpec, URL) {
+        let file = try config.map { try RunConfigFile.load(URL(fileURLWithPath: $0)) } ?? RunOptions()
+        var merged = file.overridden(by: options)
+        // A local directory is stored absolute: resume and the index must find the same weights.
+        if let m = merged.model, ModelCatalog.looksLikePath(m) { merged.model = ModelCatalog.expandPath(m) }
+        try merged.validate(flags: true)
+        let s = try RunSpec(options: merged)
+        let runs = merged.runsDir.map { URL(fileURLWithPath: $0) } ?? home.runs
         return (s, runs)
     }
 
@@ -107,7 +123,12 @@ struct Run: AsyncParsableCommand {
 
 struct Resume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Continue runs from their first unfinished phase; completed phases are never re-run.")
+        abstract: "Continue runs from their first unfinished phase; completed phases are never re-run.",
+        discussion: """
+            Examples:
+              ptb resume latest
+              ptb resume --all --quiet
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Argument(help: "Run id, a unique prefix of it, `latest`, or the run directory.", completion: .custom(Completions.runIDs)) var runID: String?
@@ -153,3 +174,4 @@ struct Resume: AsyncParsableCommand {
 extension SandboxKind: ExpressibleByArgument {}
 extension NetworkPolicy: ExpressibleByArgument {}
 extension EvalFeedback: ExpressibleByArgument {}
+extension IntegrityPolicy: ExpressibleByArgument {}

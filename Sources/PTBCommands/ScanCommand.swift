@@ -19,6 +19,10 @@ struct ScanCommand: AsyncParsableCommand {
             is listed as UNSCANNED with the reason. Reports each hit with file, line, test item and how it was decoded.
 
             Exit status: 0 when clean, 1 when test items were found, 2 when the scan could not run.
+
+            Examples:
+              ptb scan --task gsm8k runs/RUN_ID/task/data
+              ptb scan --task humaneval --json train.jsonl
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -14,6 +14,10 @@ struct ScoreCommand: AsyncParsableCommand {
             Input lines are {"id", "completion"}, optionally "target" (numeric tasks: overrides the dataset's \
             target). Output lines are {"id", "correct", "score", "answer", "target", ...} in input order. The last \
             stdout line is a JSON summary {"task", "n", "accuracy", ...}; HumanEval adds pass@k.
+
+            Examples:
+              ptb score --task gsm8k --completions in.jsonl --output out.jsonl
+              ptb score --task humaneval --completions code.jsonl --output out.jsonl --exec-mode fork-server
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -13,6 +13,10 @@ struct ServeCommand: AsyncParsableCommand {
             too) and the same imports and --results directories as `ptb leaderboard`. Binds 127.0.0.1 unless \
             --host says otherwise; with --token every request needs `?token=…` (then kept as a cookie) or \
             `Authorization: Bearer …`. --port 0 picks a free port; the address is printed when listening.
+
+            Examples:
+              ptb serve --port 8080
+              ptb serve --host 0.0.0.0 --token SECRET --runs-dir /shared/ptb/march/runs
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -5,7 +5,13 @@ import PTBRunner
 import PTBStore
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show runs: phase, elapsed time, base and final score.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show runs: phase, elapsed time, base and final score.",
+        discussion: """
+            Examples:
+              ptb status
+              ptb status --sweep march --results-dir /shared/ptb
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
@@ -43,7 +49,13 @@ struct Index: AsyncParsableCommand {
         subcommands: [Rebuild.self])
 
     struct Rebuild: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recreate the index from run directories.")
+        static let configuration = CommandConfiguration(
+            abstract: "Recreate the index from run directories.",
+            discussion: """
+                Examples:
+                  ptb index rebuild
+                  ptb index rebuild --runs-dir /shared/ptb/march/runs
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @Option(help: "Runs directories to index (default $PTB_HOME/runs).") var runsDir: [String] = []
 
@@ -51,9 +63,10 @@ struct Index: AsyncParsableCommand {
             try await reporting {
                 let home = homeOptions.ptbHome
                 let dirs = runsDir.isEmpty ? [home.runs] : runsDir.map { URL(fileURLWithPath: $0) }
-                let (n, problems) = try RunIndex(path: home.index).rebuild(from: dirs)
+                let index = try RunIndex(path: home.index)
+                let (n, problems) = try index.rebuild(from: dirs)
                 for p in problems { Console.err("skipped \(p)") }
-                print("indexed \(n) run(s) into \(home.index.path)")
+                print("indexed \(n) run(s) into \(index.location.url.path)")
             }
         }
     }

@@ -46,16 +46,35 @@ struct SweepCommand: AsyncParsableCommand {
                               extra_directives: ["--constraint=ib"], evaluation_hours: 1, margin_minutes: 30}
                   throttle: {max_concurrent: 8, concurrency_limits: ["user.gemini:1250"], licenses: ["gemini:8"]}
                   agent_configs: {my-agent: agents/my-agent.yaml}
-                  sandbox: bwrap                # and network, eval_limit, evaluate_base: passed to every run
+                  sandbox: bwrap                # every run option but the matrix's, as in a run config:
+                  integrity_policy: original    # eval_limit, judges, exec_mode, judge_model, eval_feedback, …
                   ptb: /shared/bin/ptb          # default: this ptb; ptb_home: default this PTB_HOME
                   local_gpus: [0, 1, 2, 3]      # local backend; default: nvidia-smi
                   command: [bash, smoke.sh]     # instead of ptb: a smoke-test command per job
 
                 Wall time per job = hours + evaluation_hours + margin_minutes.
+                --preflight submits one short job with these resources first, running `ptb doctor --json` on the
+                compute node; the sweep is submitted only if no check fails (the report: <sweep>/preflight/doctor.json).
+
+                Examples:
+                  ptb sweep submit sweep.yaml --dry-run
+                  ptb sweep submit sweep.yaml --preflight
+                  ptb sweep sweep.yaml                  # submit is the default
                 """)
         @OptionGroup var homeOptions: HomeOptions
         @Argument(help: "The sweep spec (YAML).") var spec: String
         @Flag(help: "Print the plan and the exact files that would be submitted; change nothing.") var dryRun = false
+        @Flag(help: "First run `ptb doctor` on a compute node as one short job with the sweep's resources; submit only if every check passes.")
+        var preflight = false
+        @Option(help: "Minutes to wait for the preflight job, queueing included; then it is cancelled.") var preflightTimeout: Double = 60
+        @Option(name: .customLong("preflight-arg"), parsing: .unconditionalSingleValue,
+                help: "An extra `ptb doctor` argument for the preflight (repeatable), e.g. --preflight-arg --min-free-gb --preflight-arg 200.")
+        var preflightArgs: [String] = []
+
+        func preflightJob(_ driver: SweepDriver) -> SweepPreflight {
+            SweepPreflight(backend: driver.backend, sweep: driver.paths, ptb: driver.ptb, ptbHome: driver.ptbHome,
+                           doctorArguments: preflightArgs, timeout: .seconds(Int(max(1, preflightTimeout * 60))))
+        }
 
         func run() async throws {
             try await reporting {
@@ -86,12 +105,27 @@ struct SweepCommand: AsyncParsableCommand {
                     for (_, file) in plan.chunks {
                         print("==> \(driver.paths.submit.appendingPathComponent(file.name).path)\n\(file.text)")
                     }
+                    if preflight {
+                        let pf = preflightJob(driver)
+                        let p = try pf.plan(spec)
+                        print("preflight job (submitted first; the sweep only if every check passes):\n\n==> \(pf.paths.taskScript.path)\n\(p.taskScript)")
+                        for (_, file) in p.chunks { print("==> \(pf.paths.submit.appendingPathComponent(file.name).path)\n\(file.text)") }
+                    }
                     return
                 }
                 let lock = try SweepLock.acquire(driver.paths)
                 defer { withExtendedLifetime(lock) {} }
                 let m = try driver.create(spec: spec) { changed in
                     Console.err("sweep \(spec.experiment) was never accepted by a scheduler; submitting the corrected spec (\(changed.joined(separator: "; ")))")
+                }
+                if preflight {
+                    let report = try await preflightJob(driver).run(spec) { Console.err($0) }
+                    Console.err("preflight on \(report.node ?? "an unknown node") (job \(report.jobID)):")
+                    for c in report.checks { Console.err("  " + c.line) }
+                    guard report.passed else {
+                        let failed = report.checks.filter(\.failed).map(\.check)
+                        throw JobsError.unsupported("preflight failed (\(failed.joined(separator: ", "))): nothing of sweep \(spec.experiment) was submitted. Apply the fix of each FAIL line above and submit again; the full report is \(preflightJob(driver).reportURL.path).")
+                    }
                 }
                 let done = try await driver.submit(m, runs: m.runs, isRetry: false)
                 for s in done.submissions {
@@ -114,7 +148,13 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     struct StatusCmd: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each run: pending, running (phase), done, or failed with the reason.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Show each run: pending, running (phase), done, or failed with the reason.",
+            discussion: """
+                Examples:
+                  ptb sweep status march --results-dir /shared/ptb
+                  ptb sweep status /shared/ptb/march --json
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @OptionGroup var ref: SweepRef
         @Flag(help: "Machine-readable output.") var json = false
@@ -156,7 +196,12 @@ struct SweepCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resubmit the runs that are not done (and not queued or running); each resumes its run directory.")
+            abstract: "Resubmit the runs that are not done (and not queued or running); each resumes its run directory.",
+            discussion: """
+                Examples:
+                  ptb sweep retry march
+                  ptb sweep retry march --run RUN_ID
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @OptionGroup var ref: SweepRef
         @Option(name: .customLong("run"), help: "Only these run ids (repeatable).") var runs: [String] = []
@@ -181,7 +226,13 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a sweep's jobs (all, or the given runs).")
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a sweep's jobs (all, or the given runs).",
+            discussion: """
+                Examples:
+                  ptb sweep cancel march
+                  ptb sweep cancel march --run RUN_ID
+                """)
         @OptionGroup var homeOptions: HomeOptions
         @OptionGroup var ref: SweepRef
         @Option(name: .customLong("run"), help: "Only these run ids (repeatable).") var runs: [String] = []

@@ -8,8 +8,8 @@ struct TasksCommand: AsyncParsableCommand {
         commandName: "tasks",
         abstract: "List the benchmark tasks: official name, how each is scored, its evaluation defaults and whether its data is here.",
         discussion: """
-            Example:
-              ptb tasks            # then `ptb data pull gsm8k` (or `ptb data import …`) for a task whose data is missing
+            Examples:
+              ptb tasks            # then `ptb data pull TASK` (or `ptb data import …`) where data is missing
               ptb tasks --json
             """)
 

@@ -8,7 +8,13 @@ struct TraceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Show a run's agent trace readably: tool calls and results, token use and cost.",
-        discussion: "Also writes events.jsonl (the unified events) beside the run's trace.jsonl. Paged through $PAGER on a terminal.")
+        discussion: """
+            Also writes events.jsonl (the unified events) beside the run's trace.jsonl. Paged through $PAGER on a terminal.
+
+            Examples:
+              ptb trace latest
+              ptb trace RUN_ID --json        # tokens and cost only
+            """)
 
     @OptionGroup var homeOptions: HomeOptions
     @Argument(help: "Run id (or run directory).") var runID: String

@@ -19,7 +19,8 @@ public enum PTBError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unknownChoice(kind, value, valid, hint):
-            var s = "unknown \(kind) '\(value)'. Valid \(kind)s: \(valid.joined(separator: ", "))."
+            let kinds = kind.hasSuffix("y") ? kind.dropLast() + "ies" : kind + "s"
+            var s = "unknown \(kind) '\(value)'. Valid \(kinds): \(valid.joined(separator: ", "))."
             if let hint { s += " \(hint)" }
             return s
         case .invalidArgument(let m): return m

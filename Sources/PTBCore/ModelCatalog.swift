@@ -113,20 +113,18 @@ public struct ModelCatalog: Sendable {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw PTBError.config(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
         }
-        guard let top = try? SafeYAML.mapping(text) else {
-            throw PTBError.config(path: url.path, reason: "expected a mapping with a `models:` list of entries (id, instruct, chat_template, display_name, revision, path)")
-        }
-        var problems = ConfigKeys.problems(Array(top.keys).sorted(), allowed: ["models"])
-        let allowed = FileEntry.CodingKeys.allCases.map(\.rawValue)
-        for (i, e) in ((top["models"] as? [Any]) ?? []).enumerated() {
-            guard let map = e as? [String: Any] else { problems.append("entry \(i + 1) is not a mapping"); continue }
-            problems += ConfigKeys.problems(Array(map.keys).sorted(), allowed: allowed).map { "entry \(i + 1): \($0)" }
-        }
-        if !problems.isEmpty { throw PTBError.config(path: url.path, reason: problems.joined(separator: "; ") + ".") }
         struct Top: Decodable { var models: [FileEntry]? }
         let decoded: Top
-        do { decoded = try YAMLDecoder().decode(Top.self, from: text) } catch {
-            throw PTBError.config(path: url.path, reason: "\(error)")
+        do {
+            let doc = try ConfigKeys.check(text: text, path: url.path, allowed: ["models"],
+                                           sections: ["models": FileEntry.CodingKeys.allCases.map(\.rawValue)])
+            guard doc != nil else {
+                throw ConfigKeys.Failure(path: url.path, problems: [ConfigKeys.Problem(line: nil, message:
+                    "expected a mapping with a `models:` list of entries (id, instruct, chat_template, display_name, revision, path)")])
+            }
+            decoded = try ConfigKeys.decode(Top.self, text: text, path: url.path, document: doc)
+        } catch let f as ConfigKeys.Failure {
+            throw PTBError.config(path: f.location, reason: f.reason + ".")
         }
         return try (decoded.models ?? []).map { e in
             if e.path == nil, !HFCache.validRepoID(e.id) {

@@ -43,12 +43,10 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var judges: [String]?
     /// How long one judge may run (hours; default 1).
     public var judgeHours: Double?
-    /// `ptb` (default), `original`, `flags-only`, `strict` or `report`: when integrity results replace the
-    /// run's score with the base model's.
-    public var integrityPolicy: String?
-    /// How execution-scored tasks (HumanEval) run the model's programs: `fresh` (default) or
-    /// `fork-server`.
-    public var execMode: String?
+    /// When integrity results replace the run's score with the base model's (nil = `ptb`).
+    public var integrityPolicy: IntegrityPolicy?
+    /// How execution-scored tasks (HumanEval) run the model's programs (nil = `fresh`).
+    public var execMode: ExecMode?
     /// The judge of judge-scored tasks (Arena-Hard, HealthBench); unset fields come from the
     /// PTB_JUDGE_* environment at evaluation time. Never holds the API key.
     public var scoringJudge: ScoringJudge?
@@ -61,7 +59,7 @@ public struct RunSpec: Codable, Sendable, Equatable {
                 gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,
                 name: String? = nil, termGraceSeconds: Double = 300, killAfterSeconds: Double = 30,
                 monitorIntervalSeconds: Double = 60, evaluateBase: Bool = true, evalLimit: Int? = nil,
-                judges: [String]? = nil, judgeHours: Double? = nil, integrityPolicy: String? = nil) {
+                judges: [String]? = nil, judgeHours: Double? = nil, integrityPolicy: IntegrityPolicy? = nil) {
         self.judges = judges
         self.judgeHours = judgeHours
         self.integrityPolicy = integrityPolicy
@@ -81,6 +79,45 @@ public struct RunSpec: Codable, Sendable, Equatable {
         self.monitorIntervalSeconds = monitorIntervalSeconds
         self.evaluateBase = evaluateBase
         self.evalLimit = evalLimit
+    }
+
+    /// A run of `options`; task, model and agent are required.
+    public init(options: RunOptions) throws {
+        guard let task = options.task, let model = options.model, let agent = options.agent else {
+            throw PTBError.invalidArgument("--task, --model and --agent are required (on the command line or in --config).")
+        }
+        self.init(task: task, model: model, agent: agent)
+        apply(options)
+    }
+
+    /// The one place run options become a run: every option that is set replaces the spec's
+    /// value (the judge and sandbox-limit settings field by field). `runs_dir` is not part of a
+    /// run; the caller places it.
+    public mutating func apply(_ o: RunOptions) {
+        if let v = o.task { task = v }
+        if let v = o.model { model = v }
+        if let v = o.modelRevision { modelRevision = v }
+        if let v = o.agent { agent = v }
+        if let v = o.agentConfig { agentConfig = v }
+        if let v = o.hours { hours = v }
+        if let v = o.gpus { gpus = v }
+        if let v = o.seed { seed = v }
+        if let v = o.name { name = v }
+        if let v = o.gpuName { gpuName = v }
+        if let v = o.sandbox { sandbox = v }
+        if let v = o.network { network = v }
+        if let v = o.evalLimit { evalLimit = v }
+        if let v = o.evaluateBase { evaluateBase = v }
+        if let v = o.termGraceSeconds { termGraceSeconds = v }
+        if let v = o.killAfterSeconds { killAfterSeconds = v }
+        if let v = o.monitorIntervalSeconds { monitorIntervalSeconds = v }
+        if let v = o.judges { judges = v }
+        if let v = o.judgeHours { judgeHours = v }
+        if let v = o.integrityPolicy { integrityPolicy = v }
+        if let v = o.execMode { execMode = v }
+        scoringJudge = (scoringJudge ?? ScoringJudge()).overridden(by: o.scoringJudge).nonEmpty
+        limits = (limits ?? SandboxLimits()).overridden(by: o.limits).nonEmpty
+        if let v = o.evalFeedback { evalFeedback = v }
     }
 
     public var budgetSeconds: Double { hours * 3600 }

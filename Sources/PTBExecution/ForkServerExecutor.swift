@@ -5,13 +5,9 @@ import PTBProcess
 import Glibc
 #endif
 
-/// How execution-scored tasks run each program (`--exec-mode`).
-public enum ExecMode: String, Sendable, Codable, CaseIterable {
-    /// A fresh sandbox and interpreter per program (`BubblewrapExecutor`): nothing is shared.
-    case fresh
-    /// One long-lived interpreter per slot that forks per program (`ForkServerExecutor`).
-    case forkServer = "fork-server"
-
+/// `ExecMode` (PTBCore, a run option) made real: `fresh` is a `BubblewrapExecutor` per program,
+/// `fork-server` a `ForkServerExecutor`.
+extension ExecMode {
     /// Builds the executor and checks it once, so that a broken setup is not mistaken for
     /// failing programs.
     public func makeExecutor(runner: ProcessRunner, python: String? = nil,

@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 /// `integrity.json`: every check says whether it **ran** and what it **found**, so "the judge did
 /// not run" is never read as "clean".
@@ -73,29 +74,8 @@ public struct IntegrityReport: Codable, Sendable, Equatable {
     public func check(_ name: String) -> Check? { checks.first { $0.name == name } }
 }
 
-/// When integrity results replace a run's score with the base model's.
-public enum IntegrityPolicy: String, Codable, Sendable, CaseIterable {
-    /// As the original's aggregation (§3.3): only the LLM judges decide. A judge's `true`, or a
-    /// configured judge that gave no valid verdict, falls back to the base score; ptb's own
-    /// deterministic checks are reported but change nothing.
-    case original
-    /// Only positive findings fall back (every check's); checks that could not run are forgiven.
-    case flagsOnly = "flags-only"
-    /// Every check is required, including ones the run did not configure.
-    case strict
-    /// Report only: nothing falls back.
-    case report
-    /// The default: every check counts, the judges and ptb's deterministic checks alike. A flag,
-    /// or a required check that gave no verdict, falls back; so does a `final_model` written after
-    /// the deadline, which the original's grace allows.
-    case ptb
-
-    /// What a run without a recorded policy gets.
-    public static let `default`: IntegrityPolicy = .ptb
-
-    /// Whether findings under rules the original does not have (a late submission) count.
-    public var enforcesPTBRules: Bool { self != .original && self != .report }
-
+/// How `IntegrityPolicy` (PTBCore, a run option) turns checks into reasons for the fallback.
+extension IntegrityPolicy {
     public func reasons(_ checks: [IntegrityReport.Check]) -> [String] {
         guard self != .report else { return [] }
         var out: [String] = []

@@ -19,10 +19,13 @@ public struct LocalBackend: SweepBackend {
     /// `local-<pid>`: known before the pool starts, so the submission is recorded first and
     /// `ptb sweep status` from another shell sees it.
     public let poolID: String
+    /// Where GPU claims are locked host-wide (`GPULease.lockDirectory()`).
+    public let lockDir: URL
     let log: @Sendable (String) -> Void
 
     public init(runner: ProcessRunner, gpus: [Int], maxConcurrent: Int?, poolID: String = "local-\(getpid())",
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+                lockDir: URL = GPULease.lockDirectory(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.lockDir = lockDir
         self.runner = runner
         self.gpus = gpus
         // Without GPUs the CPU is the limit; with GPUs, their count already bounds the pool.
@@ -49,33 +52,65 @@ public struct LocalBackend: SweepBackend {
                                          output: "run \(r.id) needs \(r.gpus) GPU(s) but this machine offers \(gpus.count) (\(gpus)); set local_gpus in the sweep spec or drop those runs")
         }
         try FileManager.default.createDirectory(at: paths.logs, withIntermediateDirectories: true)
+        enum Event: Sendable { case ended([Int]), tick }
         var queue = runs
-        var free = gpus
+        var mine: Set<Int> = []   // held by this pool's running jobs
         var running = 0
-        await withTaskGroup(of: [Int].self) { group in
+        var waitingSaid = false
+        await withTaskGroup(of: Event.self) { group in
+            var ticking = false
             while !queue.isEmpty || running > 0 {
-                if running < maxConcurrent, let i = queue.firstIndex(where: { $0.gpus <= free.count }) {
+                if running < maxConcurrent, let (i, lease) = nextClaim(queue, excluding: mine) {
                     let run = queue.remove(at: i)
-                    let mine = Array(free.prefix(run.gpus))
-                    free.removeFirst(run.gpus)
+                    mine.formUnion(lease.indices)
                     running += 1
+                    waitingSaid = false
                     let index = runs.firstIndex(of: run) ?? 0
-                    group.addTask { await self.runOne(run, index: index, gpus: mine, paths: paths) }
+                    group.addTask { await self.runOne(run, index: index, lease: lease, paths: paths); return .ended(lease.indices) }
                     continue
                 }
-                guard let released = await group.next() else { break }
-                free.append(contentsOf: released)
-                free.sort()
-                running -= 1
+                // GPUs held by another pool or a standalone run free up without telling us: look again each second.
+                if !queue.isEmpty, running < maxConcurrent, !ticking {
+                    ticking = true
+                    if running == 0, !waitingSaid {
+                        waitingSaid = true
+                        log("waiting for GPUs: \(GPULease.held(among: gpus, lockDir: lockDir)) of \(gpus) are held by other processes (locks in \(lockDir.path))")
+                    }
+                    group.addTask { try? await Task.sleep(for: .seconds(1)); return .tick }
+                }
+                guard let event = await group.next() else { break }
+                switch event {
+                case .tick: ticking = false
+                case .ended(let released):
+                    mine.subtract(released)
+                    running -= 1
+                }
             }
+            group.cancelAll()
         }
         return poolID
     }
 
-    private func runOne(_ run: SweepRun, index: Int, gpus mine: [Int], paths: SweepPaths) async -> [Int] {
+    /// The first queued run whose GPUs can be claimed now, with its lease: host-wide flocks, so
+    /// two pools (or a pool and a `ptb run`) on one machine never share a GPU.
+    func nextClaim(_ queue: [SweepRun], excluding mine: Set<Int>) -> (Int, GPULease)? {
+        let candidates = gpus.filter { !mine.contains($0) }
+        for (i, run) in queue.enumerated() where run.gpus <= candidates.count {
+            do {
+                if let lease = try GPULease.tryClaim(run.gpus, among: candidates, lockDir: lockDir) { return (i, lease) }
+            } catch {
+                log("cannot claim GPUs: \(error)")
+                return nil
+            }
+        }
+        return nil
+    }
+
+    private func runOne(_ run: SweepRun, index: Int, lease: GPULease, paths: SweepPaths) async {
         var env = ProcessInfo.processInfo.environment
-        // Empty for CPU runs: the job must not see GPUs it was not given.
-        env["CUDA_VISIBLE_DEVICES"] = mine.map(String.init).joined(separator: ",")
+        // Empty for CPU runs: the job must not see GPUs it was not given. Set, it tells the run
+        // that its GPUs are chosen and claimed already (by this pool, for as long as the job lives).
+        env["CUDA_VISIBLE_DEVICES"] = lease.visibleDevices
         env["PTB_SWEEP_JOB"] = "\(poolID)_\(index)"
         let cmd = Command("/bin/bash", [paths.taskScript.path, run.id], environment: env)
         let logURL = paths.logs.appendingPathComponent("\(poolID)_\(index).out")
@@ -87,7 +122,7 @@ public struct LocalBackend: SweepBackend {
         } catch {
             log("could not start \(run.id): \(error)")
         }
-        return mine
+        withExtendedLifetime(lease) {}
     }
 
     public func states(of submissions: [Submission], paths: SweepPaths) async throws -> [String: SchedulerState] {

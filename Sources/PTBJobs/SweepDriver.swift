@@ -157,6 +157,8 @@ extension SweepManifest {
     /// The RunSpec `ptb sweep exec` starts a run with (the sweep's per-run settings applied).
     public func runSpec(for run: SweepRun) -> RunSpec {
         var s = RunSpec(task: run.task, model: run.model, agent: run.agent)
+        // The shared options first: the matrix's values below are the run's own.
+        s.apply(spec.options)
         s.agentConfig = spec.agentConfigs[run.agent]
         s.hours = run.hours
         s.gpus = run.gpus
@@ -169,14 +171,6 @@ extension SweepManifest {
         if Set(spec.hours).count > 1 { name += "-\(RunSpec.formatHours(run.hours))h" }
         if Set(spec.gpus).count > 1 { name += "-\(run.gpus)gpu" }
         s.name = name
-        if let v = spec.sandbox { s.sandbox = v }
-        if let v = spec.network { s.network = v }
-        s.evalLimit = spec.evalLimit
-        if let v = spec.evaluateBase { s.evaluateBase = v }
-        s.execMode = spec.execMode
-        s.scoringJudge = spec.scoringJudge
-        s.limits = spec.limits
-        s.evalFeedback = spec.evalFeedback
         return s
     }
 }

@@ -176,20 +176,10 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     public var throttle: SweepThrottle
     /// Agent config files for config-defined agents, by agent name.
     public var agentConfigs: [String: String]
-    /// Passed to every `ptb run`.
-    public var sandbox: SandboxKind?
-    public var network: NetworkPolicy?
-    public var evalLimit: Int?
-    public var evaluateBase: Bool?
-    /// HumanEval's program execution (`fresh` or `fork-server`) and the scoring judge of
-    /// judge-scored tasks (`judge_endpoint`, `judge_model`, … as in a run config; the key comes
-    /// from each job's environment).
-    public var execMode: String?
-    public var scoringJudge: ScoringJudge?
-    /// Disk and tmpfs caps of every run's sandbox (`workspace_limit_gb`, `tmp_size_gb`, `shm_size_gb`).
-    public var limits: SandboxLimits?
-    /// What evaluate.py's test-split evaluations leave in each run's workspace (`eval_feedback`).
-    public var evalFeedback: EvalFeedback?
+    /// The run options every run of the sweep gets, at the spec's top level with the same keys
+    /// as a run config (`sandbox`, `eval_limit`, `integrity_policy`, `judges`, `exec_mode`,
+    /// `judge_model`, …; `RunOptions.sweepKeys`). The matrix sets the per-run ones.
+    public var options: RunOptions
     /// The ptb executable and PTB_HOME the jobs use (default: the submitting ptb and its home);
     /// both must be reachable from the compute nodes.
     public var ptb: String?
@@ -205,8 +195,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     public init(experiment: String, agents: [String], models: [String], tasks: [String], seeds: [Int] = [0],
                 hours: [Double] = [10], gpus: [Int] = [1], backend: BackendKind = .slurm, resultsDir: String,
                 resources: SweepResources = SweepResources(), throttle: SweepThrottle = SweepThrottle(),
-                agentConfigs: [String: String] = [:], sandbox: SandboxKind? = nil, network: NetworkPolicy? = nil,
-                evalLimit: Int? = nil, evaluateBase: Bool? = nil, ptb: String? = nil, ptbHome: String? = nil,
+                agentConfigs: [String: String] = [:], options: RunOptions = RunOptions(), ptb: String? = nil, ptbHome: String? = nil,
                 command: [String]? = nil, localGPUs: [Int]? = nil, maxArraySize: Int = 1000) {
         self.experiment = experiment
         self.agents = agents
@@ -220,10 +209,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         self.resources = resources
         self.throttle = throttle
         self.agentConfigs = agentConfigs
-        self.sandbox = sandbox
-        self.network = network
-        self.evalLimit = evalLimit
-        self.evaluateBase = evaluateBase
+        self.options = options
         self.ptb = ptb
         self.ptbHome = ptbHome
         self.command = command
@@ -232,14 +218,13 @@ public struct SweepSpec: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case experiment, agents, models, tasks, seeds, hours, gpus, backend, resources, throttle, sandbox, network, ptb, command
-        case resultsDir = "results_dir", agentConfigs = "agent_configs", evalLimit = "eval_limit"
-        case evaluateBase = "evaluate_base", ptbHome = "ptb_home", localGPUs = "local_gpus", maxArraySize = "max_array_size"
-        case execMode = "exec_mode", judgeEndpoint = "judge_endpoint", judgeModel = "judge_model", judgeWorkers = "judge_workers"
-        case judgeBudgetUSD = "judge_budget_usd", judgeMaxTokens = "judge_max_tokens"
-        case workspaceLimitGB = "workspace_limit_gb", tmpSizeGB = "tmp_size_gb", shmSizeGB = "shm_size_gb"
-        case evalFeedback = "eval_feedback"
+        case experiment, agents, models, tasks, seeds, hours, gpus, backend, resources, throttle, ptb, command
+        case resultsDir = "results_dir", agentConfigs = "agent_configs"
+        case ptbHome = "ptb_home", localGPUs = "local_gpus", maxArraySize = "max_array_size"
     }
+
+    /// Every top-level key a sweep spec takes: its own and the shared run options.
+    public static var allowedKeys: [String] { CodingKeys.allCases.map(\.rawValue) + RunOptions.sweepKeys.map(\.rawValue) }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -255,25 +240,12 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         resources = try c.decodeIfPresent(SweepResources.self, forKey: .resources) ?? SweepResources()
         throttle = try c.decodeIfPresent(SweepThrottle.self, forKey: .throttle) ?? SweepThrottle()
         agentConfigs = try c.decodeIfPresent([String: String].self, forKey: .agentConfigs) ?? [:]
-        sandbox = try c.decodeIfPresent(SandboxKind.self, forKey: .sandbox)
-        network = try c.decodeIfPresent(NetworkPolicy.self, forKey: .network)
-        evalLimit = try c.decodeIfPresent(Int.self, forKey: .evalLimit)
-        evaluateBase = try c.decodeIfPresent(Bool.self, forKey: .evaluateBase)
+        options = try RunOptions(from: decoder, keys: RunOptions.sweepKeys)
         ptb = try c.decodeIfPresent(String.self, forKey: .ptb)
         ptbHome = try c.decodeIfPresent(String.self, forKey: .ptbHome)
         command = try c.decodeIfPresent([String].self, forKey: .command)
         localGPUs = try c.decodeIfPresent([Int].self, forKey: .localGPUs)
         maxArraySize = try c.decodeIfPresent(Int.self, forKey: .maxArraySize) ?? 1000
-        execMode = try c.decodeIfPresent(String.self, forKey: .execMode)
-        scoringJudge = ScoringJudge(endpoint: try c.decodeIfPresent(String.self, forKey: .judgeEndpoint),
-                                    model: try c.decodeIfPresent(String.self, forKey: .judgeModel),
-                                    workers: try c.decodeIfPresent(Int.self, forKey: .judgeWorkers),
-                                    budgetUSD: try c.decodeIfPresent(Double.self, forKey: .judgeBudgetUSD),
-                                    maxTokens: try c.decodeIfPresent(Int.self, forKey: .judgeMaxTokens)).nonEmpty
-        limits = SandboxLimits(workspaceGB: try c.decodeIfPresent(Double.self, forKey: .workspaceLimitGB),
-                               tmpGB: try c.decodeIfPresent(Double.self, forKey: .tmpSizeGB),
-                               shmGB: try c.decodeIfPresent(Double.self, forKey: .shmSizeGB)).nonEmpty
-        evalFeedback = try c.decodeIfPresent(EvalFeedback.self, forKey: .evalFeedback)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -290,25 +262,12 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         try c.encode(resources, forKey: .resources)
         try c.encode(throttle, forKey: .throttle)
         try c.encode(agentConfigs, forKey: .agentConfigs)
-        try c.encodeIfPresent(sandbox, forKey: .sandbox)
-        try c.encodeIfPresent(network, forKey: .network)
-        try c.encodeIfPresent(evalLimit, forKey: .evalLimit)
-        try c.encodeIfPresent(evaluateBase, forKey: .evaluateBase)
         try c.encodeIfPresent(ptb, forKey: .ptb)
         try c.encodeIfPresent(ptbHome, forKey: .ptbHome)
         try c.encodeIfPresent(command, forKey: .command)
         try c.encodeIfPresent(localGPUs, forKey: .localGPUs)
         try c.encode(maxArraySize, forKey: .maxArraySize)
-        try c.encodeIfPresent(execMode, forKey: .execMode)
-        try c.encodeIfPresent(scoringJudge?.endpoint, forKey: .judgeEndpoint)
-        try c.encodeIfPresent(scoringJudge?.model, forKey: .judgeModel)
-        try c.encodeIfPresent(scoringJudge?.workers, forKey: .judgeWorkers)
-        try c.encodeIfPresent(scoringJudge?.budgetUSD, forKey: .judgeBudgetUSD)
-        try c.encodeIfPresent(scoringJudge?.maxTokens, forKey: .judgeMaxTokens)
-        try c.encodeIfPresent(limits?.workspaceGB, forKey: .workspaceLimitGB)
-        try c.encodeIfPresent(limits?.tmpGB, forKey: .tmpSizeGB)
-        try c.encodeIfPresent(limits?.shmGB, forKey: .shmSizeGB)
-        try c.encodeIfPresent(evalFeedback, forKey: .evalFeedback)
+        try options.encode(to: encoder, keys: RunOptions.sweepKeys)
     }
 
     /// Reads and validates a sweep file; relative `results_dir` and agent configs are resolved
@@ -323,25 +282,16 @@ public struct SweepSpec: Codable, Sendable, Equatable {
 
     public static func parse(_ text: String, path: String = "<sweep>", base: URL? = nil) throws -> SweepSpec {
         var s: SweepSpec
-        let mapping: [String: Any]?
-        do { mapping = try SafeYAML.mapping(text) } catch let e as SafeYAML.Unsupported {
-            throw JobsError.spec(path: path, reason: "\(e)")
-        } catch { mapping = nil }  // malformed YAML: the decoder below says where
-        if let mapping {
-            var problems = ConfigKeys.problems(Array(mapping.keys).sorted(), allowed: CodingKeys.allCases.map(\.rawValue))
-            if let r = mapping["resources"] as? [String: Any] {
-                problems += ConfigKeys.problems(Array(r.keys).sorted(), allowed: SweepResources.CodingKeys.allCases.map(\.rawValue), section: "resources")
-            }
-            if let t = mapping["throttle"] as? [String: Any] {
-                problems += ConfigKeys.problems(Array(t.keys).sorted(), allowed: SweepThrottle.CodingKeys.allCases.map(\.rawValue), section: "throttle")
-            }
-            if !problems.isEmpty {
-                throw JobsError.spec(path: path, reason: problems.joined(separator: "; ") + ". Nothing was planned. Keys: "
-                    + CodingKeys.allCases.map(\.rawValue).joined(separator: ", ") + ".")
-            }
-        }
-        do { s = try YAMLDecoder().decode(SweepSpec.self, from: text) } catch {
-            throw JobsError.spec(path: path, reason: "\(error)")
+        do {
+            let doc = try ConfigKeys.check(text: text, path: path, allowed: allowedKeys, sections: [
+                "resources": SweepResources.CodingKeys.allCases.map(\.rawValue),
+                "throttle": SweepThrottle.CodingKeys.allCases.map(\.rawValue),
+            ])
+            s = try ConfigKeys.decode(SweepSpec.self, text: text, path: path, document: doc)
+        } catch let f as ConfigKeys.Failure {
+            let unknownKey = f.problems.contains { $0.message.contains("unknown key") }
+            throw JobsError.spec(path: f.location, reason: f.reason + ". Nothing was planned."
+                + (unknownKey ? " Keys: " + allowedKeys.joined(separator: ", ") + "." : ""))
         }
         if let base {
             func absolute(_ p: String) -> String {
@@ -349,6 +299,7 @@ public struct SweepSpec: Codable, Sendable, Equatable {
             }
             s.resultsDir = absolute(s.resultsDir)
             s.agentConfigs = s.agentConfigs.mapValues(absolute)
+            s.options = s.options.resolvingPaths(against: base)
         }
         try s.validate(path: path)
         return s
@@ -378,7 +329,6 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         if let c = command, c.isEmpty { throw fail("command is empty; remove it to run `ptb`, or give the program and its arguments.") }
         do { _ = try resources.memoryMiB() } catch { throw fail("\(error)") }
         if resultsDir.isEmpty { throw fail("results_dir is required (a shared filesystem path for cluster backends).") }
-        if let m = execMode, !["fresh", "fork-server"].contains(m) { throw fail("exec_mode '\(m)' is not one of: fresh, fork-server.") }
-        do { try scoringJudge?.validate() } catch { throw fail("\(error)") }
+        do { try options.validate(flags: false) } catch { throw fail("\(error)") }
     }
 }

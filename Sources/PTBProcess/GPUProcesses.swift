@@ -7,14 +7,17 @@ import Glibc
 /// engine). The original kills every GPU process on the node; ptb kills only those that carry
 /// the run's `PTB_RUN_ID` in their environment, so a shared node's other jobs survive.
 public enum GPUProcesses {
-    public static func nvidiaSMI() -> String? {
-        ["/usr/bin/nvidia-smi", "/usr/local/bin/nvidia-smi", "/usr/local/nvidia/bin/nvidia-smi"]
+    /// `PTB_NVIDIA_SMI` (a node whose driver tools live elsewhere), else the usual places.
+    public static func nvidiaSMI(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let own = environment["PTB_NVIDIA_SMI"], !own.isEmpty { return FileManager.default.isExecutableFile(atPath: own) ? own : nil }
+        return ["/usr/bin/nvidia-smi", "/usr/local/bin/nvidia-smi", "/usr/local/nvidia/bin/nvidia-smi"]
             .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// PIDs of GPU compute processes, as nvidia-smi reports them.
-    public static func computePIDs(runner: ProcessRunner) async -> [pid_t] {
-        guard let smi = nvidiaSMI() else { return [] }
+    /// PIDs of GPU compute processes, as nvidia-smi reports them (every GPU's: a run's leftover
+    /// may sit on a GPU it was never given if it escaped the sandbox).
+    public static func computePIDs(runner: ProcessRunner, smi: String? = nvidiaSMI()) async -> [pid_t] {
+        guard let smi else { return [] }
         let cmd = Command(smi, ["--query-compute-apps=pid", "--format=csv,noheader"], environment: ProcessInfo.processInfo.environment)
         guard let (t, lines) = try? await runner.run(cmd), t.succeeded else { return [] }
         return lines.compactMap { pid_t($0.trimmingCharacters(in: .whitespaces)) }
@@ -27,8 +30,8 @@ public enum GPUProcesses {
 
     /// SIGKILLs the run's GPU processes; returns the pids killed.
     @discardableResult
-    public static func killLeftovers(runID: String, runner: ProcessRunner) async -> [pid_t] {
-        let mine = await computePIDs(runner: runner).filter { belongs($0, runID: runID) }
+    public static func killLeftovers(runID: String, runner: ProcessRunner, smi: String? = nvidiaSMI()) async -> [pid_t] {
+        let mine = await computePIDs(runner: runner, smi: smi).filter { belongs($0, runID: runID) }
         for pid in mine { kill(pid, SIGKILL) }
         return mine
     }

@@ -19,7 +19,8 @@ public enum LeaderboardText {
     public static func csv(_ lb: Leaderboard) -> String {
         let header = ["rank", "agent", "avg", "std", "n"] + lb.benchmarks
             + ["normalized", "ci95_low", "ci95_high", "runs", "flagged", "judge_errors", "fallbacks", "time_avg_seconds", "time_percent_of_budget", "baseline",
-               "cost_usd", "cost_per_run_usd", "input_tokens", "output_tokens", "gpu_hours", "score_per_dollar", "score_per_gpu_hour"]
+               "cost_usd", "cost_per_run_usd", "input_tokens", "output_tokens", "gpu_hours", "score_per_dollar", "score_per_gpu_hour",
+               "integrity_policy"]
         var lines = [header.map(csvField).joined(separator: ",")]
         for r in lb.rows {
             var cells: [String] = [r.rank.map(String.init) ?? "", r.agent, frac(r.avg), r.std.map(frac) ?? "", String(r.n)]
@@ -31,6 +32,7 @@ public enum LeaderboardText {
             cells.append(r.time.map { String(format: "%.1f", $0.percentOfBudget) } ?? "")
             cells.append(r.baseline ? "true" : "false")
             cells += usageCSV(r.usage)
+            cells.append(policyText(r.counts?.policies))
             lines.append(cells.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -44,7 +46,7 @@ public enum LeaderboardText {
 
     /// The terminal table: score with its spread, CI, normalised score, flags, time, then benchmarks.
     public static func table(_ lb: Leaderboard) -> String {
-        let header = ["#", "AGENT", "SCORE", "N", "95% CI", "NORM", "FLAGGED", "JUDGE ERR", "FALLBACK", "TIME"]
+        let header = ["#", "AGENT", "SCORE", "N", "95% CI", "NORM", "FLAGGED", "JUDGE ERR", "FALLBACK", "POLICY", "TIME"]
             + lb.benchmarks.map(PaperBenchmarks.displayName)
         let body = lb.rows.map { r -> [String] in
             var cells = [r.rank.map(String.init) ?? "-", r.agent, scoreText(r), r.baseline ? "" : String(r.n)]
@@ -52,6 +54,7 @@ public enum LeaderboardText {
             cells.append(r.normalized.map { String(format: "%.2f", $0) } ?? "")
             let counts: [Int?] = [r.counts?.flagged, r.counts?.judgeErrors, r.counts?.fallbacks]
             cells += counts.map { $0.map(String.init) ?? "" }
+            cells.append(policyText(r.counts?.policies))
             cells.append(r.time.map { "\(Durations.hms($0.avgSeconds)) (\(String(format: "%.1f", $0.percentOfBudget))%)" } ?? "")
             return cells + lb.benchmarks.map { r.benchmarks[$0].map(pct) ?? "" }
         }
@@ -96,7 +99,19 @@ public enum LeaderboardText {
         out.append("")
         out.append("weights: \(lb.weights.scheme.rawValue) (\(lb.weights.values.keys.sorted().map { "\($0) \(String(format: "%.4f", lb.weights.values[$0]!))" }.joined(separator: ", ")))")
         out.append("models: \(lb.models.joined(separator: ", "))")
+        let all = lb.rows.compactMap { $0.counts?.policies }.reduce(into: [String: Int]()) { $0.merge($1, uniquingKeysWith: +) }
+        if !all.isEmpty {
+            // Which rules replaced scores decides what a number means (README: integrity policies).
+            out.append("integrity policy: \(policyText(all, alwaysCount: true)) (runs)")
+        }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `ptb`, or `ptb 10, original 2` when a row mixes policies; runs are counted when asked.
+    public static func policyText(_ policies: [String: Int]?, alwaysCount: Bool = false) -> String {
+        guard let policies, !policies.isEmpty else { return "" }
+        if policies.count == 1 && !alwaysCount { return policies.keys.first! }
+        return policies.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 
     /// `avg ± std` ×100, or just `avg` for a single sweep.

@@ -41,6 +41,8 @@ public struct RunCounts: Sendable, Codable, Equatable {
     public var fallbacks = 0
     /// Cells with no number at all (no run score and no baseline): counted as 0.
     public var unfilled = 0
+    /// Runs per integrity policy (`ptb`, `original`, …): which rules sent cells to the base score.
+    public var policies: [String: Int]? = nil
 
     public init() {}
 
@@ -49,6 +51,7 @@ public struct RunCounts: Sendable, Codable, Equatable {
         c.runs += b.runs; c.missingRuns += b.missingRuns; c.scoreErrors += b.scoreErrors; c.flagged += b.flagged
         c.contamination += b.contamination; c.disallowedModel += b.disallowedModel; c.integrity += b.integrity
         c.judgeErrors += b.judgeErrors; c.fallbacks += b.fallbacks; c.unfilled += b.unfilled
+        if let p = b.policies { c.policies = (c.policies ?? [:]).merging(p, uniquingKeysWith: +) }
         return c
     }
 }
@@ -121,6 +124,7 @@ public struct MethodResult: Sendable, Equatable {
             return c
         }
         c.runs = 1
+        c.policies = [run.flags.policyName(origin: run.origin): 1]
         if run.score.accuracy == nil { c.scoreErrors = 1 }
         if run.flags.isFlagged { c.flagged = 1 }
         if run.flags.contamination == .detected { c.contamination = 1 }

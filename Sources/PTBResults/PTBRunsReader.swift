@@ -32,6 +32,14 @@ public enum PTBRunsReader {
         return (runs, skipped)
     }
 
+    /// Only the policy name: PTBResults reads reports without depending on the integrity module, and
+    /// `ptb check --policy` may have re-decided the run after its spec was written.
+    static func recordedPolicy(_ paths: RunPaths) -> String? {
+        struct Report: Decodable { var policy: String? }
+        guard FileManager.default.fileExists(atPath: paths.integrity.path) else { return nil }
+        return (try? JSONIO.read(Report.self, from: paths.integrity))?.policy ?? "ptb"
+    }
+
     public static func record(_ r: RunResult, paths: RunPaths) -> ResultRun {
         let spec = r.spec
         let score: RunScore
@@ -46,7 +54,7 @@ public enum PTBRunsReader {
         let flagged = r.integrityFlagged ?? false
         if flagged { problems.append("integrity checks flagged the run (see integrity.json)") }
         let flags = RunFlags(contamination: .notJudged, disallowedModel: .notJudged, integrityFlagged: flagged,
-                             source: "integrity.json")
+                             source: "integrity.json", policy: recordedPolicy(paths))
         return ResultRun(origin: .ptb, method: spec.name ?? spec.agent, task: spec.task, model: ModelKey.of(spec.model),
                          runID: Int64((r.createdAt.timeIntervalSince1970 * 1000).rounded(.down)), name: paths.id,
                          path: paths.dir.path, score: score, flags: flags,

@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 
 /// Where a run's record came from.
 public enum RunOrigin: String, Sendable, Codable {
@@ -60,20 +61,29 @@ public struct RunFlags: Sendable, Codable, Equatable {
     /// Which file(s) the verdicts came from, and what was wrong with them.
     public var source: String?
     public var detail: String?
+    /// The integrity policy that decided `integrityFlagged` (`integrity.json`'s); nil when no report exists.
+    public var policy: String?
 
     public init(contamination: VerdictState, disallowedModel: VerdictState, integrityFlagged: Bool = false,
-                source: String? = nil, detail: String? = nil) {
+                source: String? = nil, detail: String? = nil, policy: String? = nil) {
         self.contamination = contamination
         self.disallowedModel = disallowedModel
         self.integrityFlagged = integrityFlagged
         self.source = source
         self.detail = detail
+        self.policy = policy
     }
 
     public static let unjudged = RunFlags(contamination: .notJudged, disallowedModel: .notJudged)
 
     public var hasJudgeError: Bool { contamination.isError || disallowedModel.isError }
     public var isFlagged: Bool { contamination == .detected || disallowedModel == .detected || integrityFlagged }
+
+    /// What decided whether this cell falls back: the original's runs are judged by its two judge
+    /// verdicts only, which is what policy `original` means; a ptb run without a report is `unchecked`.
+    public func policyName(origin: RunOrigin) -> String {
+        origin == .posttrainbench ? "original" : policy ?? "unchecked"
+    }
 
     /// The original's contamination cell (`C:ERR M:IMPORTANT ERR`, or `MC`/`M`/`C`), plus `I` for ptb's
     /// integrity flag. Non-empty means the score is replaced by the base score.
@@ -168,16 +178,12 @@ public struct RunUsage: Sendable, Codable, Equatable {
 
     /// `usage.json` as the agent phase writes it (PTBAgents' TraceSummary); nil when absent or unreadable.
     public static func read(_ url: URL) -> RunUsage? {
-        struct File: Decodable {
-            struct Tokens: Decodable { var input: Int?; var output: Int? }
-            var usage: Tokens?
-            var reported_cost_usd: Double?
-            var estimated_cost_usd: Double?
-        }
-        guard let data = try? Data(contentsOf: url), let f = try? JSONDecoder().decode(File.self, from: data) else { return nil }
-        return RunUsage(inputTokens: f.usage?.input ?? 0, outputTokens: f.usage?.output ?? 0,
-                        costUSD: f.reported_cost_usd ?? f.estimated_cost_usd,
-                        costEstimated: f.reported_cost_usd == nil && f.estimated_cost_usd != nil)
+        guard let data = try? Data(contentsOf: url), let o = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        let tokens = o["usage"] as? [String: Any]
+        let reported = (JSONKeys.value(o, "reportedCostUSD") as? NSNumber)?.doubleValue
+        let estimated = (JSONKeys.value(o, "estimatedCostUSD") as? NSNumber)?.doubleValue
+        return RunUsage(inputTokens: (tokens?["input"] as? NSNumber)?.intValue ?? 0, outputTokens: (tokens?["output"] as? NSNumber)?.intValue ?? 0,
+                        costUSD: reported ?? estimated, costEstimated: reported == nil && estimated != nil)
     }
 }
 

@@ -62,7 +62,27 @@ enum AgentPhase {
         // in 108 bytes), shown read-only at /run/ptb inside the sandbox.
         let brokerDir = try Self.brokerDirectory()
         defer { try? FileManager.default.removeItem(at: brokerDir) }
-        let env = view.environment(paths: p, brokerSocket: AgentView.socketPath(sandbox: spec.sandbox, hostDirectory: brokerDir))
+        var env = view.environment(paths: p, brokerSocket: AgentView.socketPath(sandbox: spec.sandbox, hostDirectory: brokerDir))
+        // The run's GPUs, claimed host-wide unless a scheduler already chose them; held until the
+        // agent phase returns. Too few ends the run as no-gpu here, with the numbers.
+        var gpuLease: GPULease?
+        defer { withExtendedLifetime(gpuLease) {} }
+        if spec.gpus > 0 {
+            switch try GPUAcquisition.acquire(requested: spec.gpus, visibleDevices: env["CUDA_VISIBLE_DEVICES"],
+                                              lockDir: GPULease.lockDirectory(environment: ctx.harness.environment)) {
+            case .short(let why):
+                let line = "CUDA precheck failed: \(why)"
+                if let j = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: line)) { trace.append(j) }
+                _ = FileManager.default.createFile(atPath: p.task.appendingPathComponent("cuda_not_available").path, contents: nil)
+                m.exit = .noGPU
+                event("no-gpu", line)
+                return .failed("no-gpu: \(line)")
+            case let .granted(visible, lease):
+                env["CUDA_VISIBLE_DEVICES"] = visible
+                gpuLease = lease
+                if lease != nil { event("gpus", "claimed GPU \(visible) on this node") }
+            }
+        }
         let layer = FileManager.default.fileExists(atPath: p.cacheLayer.path)
         let sharedCache = layer ? HFCacheLayer.shared(env: ctx.harness.environment) : nil
         let policy = view.policy(
@@ -113,7 +133,8 @@ enum AgentPhase {
         try ctx.save(m)
 
         let log = ctx.harness.log
-        let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner)
+        let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner,
+                              gpus: spec.gpus > 0 ? env["CUDA_VISIBLE_DEVICES"].flatMap(GPUSelection.indices) : nil)
         let atDeadline = ModelDirState.Box()
         let finalModel = p.agentFinalModel
         let limits = spec.limits ?? SandboxLimits()

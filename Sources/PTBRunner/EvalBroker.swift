@@ -438,12 +438,10 @@ struct BrokerLogLine: Encodable {
     var evalLog: String?
     var error: String?
 
+    // camelCase as every JSON file ptb writes; lines before that rule said model_path,
+    // model_hash, eval_log and eval_seconds, and readers take both (JSONKeys.value).
     enum CodingKeys: String, CodingKey {
-        case ts, request, split, limit, accuracy, stderr, n, seconds, error
-        case modelPath = "model_path"
-        case modelHash = "model_hash"
-        case evalLog = "eval_log"
-        case evalSeconds = "eval_seconds"
+        case ts, request, split, limit, accuracy, stderr, n, seconds, error, modelPath, modelHash, evalLog, evalSeconds
     }
 
     func encode(to encoder: any Encoder) throws {

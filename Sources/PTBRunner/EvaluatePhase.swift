@@ -78,12 +78,7 @@ public enum EvaluatePhase {
     public static func options(_ spec: RunSpec, task: any EvalTask, home: PTBHome, env: [String: String], outputDir: URL) throws -> EvalOptions {
         var o = EvalOptions(limit: spec.evalLimit, maxTokens: task.defaults.maxTokens,
                             maxConnections: task.defaults.maxConnections, outputDir: outputDir)
-        if let mode = spec.execMode {
-            guard let m = ExecMode(rawValue: mode) else {
-                throw PTBError.unknownChoice(kind: "exec mode", value: mode, valid: ExecMode.allCases.map(\.rawValue), hint: nil)
-            }
-            o.execMode = m
-        }
+        if let mode = spec.execMode { o.execMode = mode }
         if spec.scoringJudge != nil, task.scoring == .judged { o.judge = try JudgeConfig.from(spec.scoringJudge, home: home, env: env) }
         return o
     }

@@ -53,11 +53,7 @@ enum IntegrityPhase {
     }
 
     static func policy(_ spec: RunSpec) throws -> IntegrityPolicy {
-        guard let raw = spec.integrityPolicy else { return .default }
-        guard let p = IntegrityPolicy(rawValue: raw) else {
-            throw PTBError.unknownChoice(kind: "integrity policy", value: raw, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
-        }
-        return p
+        spec.integrityPolicy ?? .default
     }
 
     /// Checkpoints the candidate must not be: the catalog's instruct counterparts, from

@@ -62,15 +62,9 @@ public struct Lifecycle: Sendable {
                           ("--monitor-interval-seconds", spec.monitorIntervalSeconds)] where !(v.isFinite && v >= 0 && v <= 86_400 * 30) {
             throw PTBError.invalidArgument("\(name) must be between 0 and 2592000 seconds (got \(v)).")
         }
-        if let p = spec.integrityPolicy, IntegrityPolicy(rawValue: p) == nil {
-            throw PTBError.unknownChoice(kind: "integrity policy", value: p, valid: IntegrityPolicy.allCases.map(\.rawValue), hint: nil)
-        }
         for judge in spec.judges ?? [] { _ = try IntegrityJudge.resolve(judge, home: home) }
         if let h = spec.judgeHours, h <= 0 { throw PTBError.invalidArgument("--judge-hours must be positive (got \(h)).") }
         guard spec.gpus >= 0 else { throw PTBError.invalidArgument("--gpus must be 0 or more (got \(spec.gpus)).") }
-        if let mode = spec.execMode, ExecMode(rawValue: mode) == nil {
-            throw PTBError.unknownChoice(kind: "exec mode", value: mode, valid: ExecMode.allCases.map(\.rawValue), hint: nil)
-        }
         try spec.scoringJudge?.validate()
     }
 
@@ -155,7 +149,7 @@ public struct Lifecycle: Sendable {
 
     /// `ptb check`: the integrity phase again on a run whose agent phase is over (a judge that
     /// failed, a new reference checkpoint, another policy). The result and index follow.
-    public func recheckIntegrity(policy: String? = nil, judges: [String]? = nil) async throws -> IntegrityReport {
+    public func recheckIntegrity(policy: IntegrityPolicy? = nil, judges: [String]? = nil) async throws -> IntegrityReport {
         let lock = try RunLock.acquire(paths)
         defer { withExtendedLifetime(lock) {} }
         var m = try RunStore.load(paths)

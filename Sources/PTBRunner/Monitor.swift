@@ -35,10 +35,13 @@ struct Monitor: Sendable {
     let interval: Double
     let workspace: URL
     let runner: ProcessRunner
+    /// The run's GPUs (host indices): only these are recorded, so runs side by side on one node
+    /// each chart their own. nil: every GPU nvidia-smi lists.
+    var gpus: [Int]? = nil
+    var smi: String? = GPUProcesses.nvidiaSMI()
 
     func run() async {
         guard let out = try? LineAppender(url: url) else { return }
-        let smi = ["/usr/bin/nvidia-smi", "/usr/local/bin/nvidia-smi"].first { FileManager.default.isExecutableFile(atPath: $0) }
         while !Task.isCancelled {
             let s = await sample(smi: smi)
             if let line = try? JSONIO.line(s) { out.append(line) }
@@ -66,17 +69,18 @@ struct Monitor: Sendable {
             s.diskTotalGiB = Double(st.f_blocks) * Double(st.f_frsize) / 1_073_741_824
         }
         if let smi {
-            let q = Command(smi, ["--query-gpu=index,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw",
+            let only = gpus.map { ["--id=" + $0.map(String.init).joined(separator: ",")] } ?? []
+            let q = Command(smi, only + ["--query-gpu=index,utilization.gpu,utilization.memory,memory.used,memory.total,temperature.gpu,power.draw",
                                   "--format=csv,noheader,nounits"], environment: ProcessInfo.processInfo.environment)
             if let (t, lines) = try? await runner.run(q), t.succeeded {
                 s.gpus = lines.compactMap { line in
                     let f = line.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-                    guard f.count >= 7, let i = f[0] else { return nil }
+                    guard f.count >= 7, let i = f[0], gpus?.contains(Int(i)) ?? true else { return nil }
                     return .init(index: Int(i), utilization: f[1], memoryUtilization: f[2], memoryUsedMiB: f[3],
                                  memoryTotalMiB: f[4], temperatureC: f[5], powerW: f[6])
                 }
             }
-            let apps = Command(smi, ["--query-compute-apps=pid,used_memory,name", "--format=csv,noheader"],
+            let apps = Command(smi, only + ["--query-compute-apps=pid,used_memory,name", "--format=csv,noheader"],
                                environment: ProcessInfo.processInfo.environment)
             if let (t, lines) = try? await runner.run(apps), t.succeeded { s.gpuProcesses = lines }
         }

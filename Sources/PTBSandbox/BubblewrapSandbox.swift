@@ -9,8 +9,16 @@ import PTBProcess
 public struct BubblewrapSandbox: SandboxRuntime {
     public let kind = SandboxKind.bwrap
     public var bwrapPath: String
-    /// GPU device nodes to bind; nil = discover `/dev/nvidia*` when GPUs are requested.
+    /// GPU device nodes to bind; nil = the run's own: those of the GPUs CUDA_VISIBLE_DEVICES
+    /// names (all of them when it is unset or names UUIDs) plus the control nodes.
     public var deviceNodes: [String]?
+    /// Where the host's nodes are (`/dev`; tests use a directory of fake nodes). They appear
+    /// under `/dev` inside whatever this is.
+    public var devDir: String
+    /// Whether this process may open a device node. A job whose cgroup allows only its own GPUs
+    /// (Slurm's ConstrainDevices) gets CUDA_VISIBLE_DEVICES renumbered from 0, which no longer
+    /// names /dev/nvidia<i>; opening tells the two cases apart.
+    public var canOpen: @Sendable (String) -> Bool = BubblewrapSandbox.opens
     /// The host's system directories: each a real directory (link nil) or a link (merged /usr).
     public var system: [SystemEntry]
 
@@ -23,9 +31,10 @@ public struct BubblewrapSandbox: SandboxRuntime {
         }
     }
 
-    public init(bwrapPath: String = "bwrap", deviceNodes: [String]? = nil, system: [SystemEntry]? = nil) {
+    public init(bwrapPath: String = "bwrap", deviceNodes: [String]? = nil, devDir: String = "/dev", system: [SystemEntry]? = nil) {
         self.bwrapPath = bwrapPath
         self.deviceNodes = deviceNodes
+        self.devDir = devDir
         self.system = system ?? Self.hostSystem()
     }
 
@@ -46,7 +55,26 @@ public struct BubblewrapSandbox: SandboxRuntime {
         }
     }
 
-    public func arguments(policy: SandboxPolicy) -> [String] {
+    /// The device nodes a run with these CUDA_VISIBLE_DEVICES gets, and the value that variable
+    /// takes inside (nil: unchanged). Only the named GPUs' `/dev/nvidiaN` are bound, so another
+    /// run's GPUs do not exist in this sandbox; CUDA then numbers the visible ones 0..<k.
+    public func gpuDevices(visibleDevices: String?) -> (nodes: [String], insideVisible: String?) {
+        if let deviceNodes { return (deviceNodes, nil) }
+        let host = HostGPUs(devDir: devDir)
+        let present = host.indices()
+        guard let visible = visibleDevices, let wanted = GPUSelection.indices(visible) else {
+            return (present.map(host.node) + host.controlNodes(), nil)
+        }
+        let mine = wanted.filter(present.contains)
+        // Some named GPU is not ours to open: the cgroup is what selects the GPUs here, so bind
+        // them all (the cgroup still hides the others) and leave the variable as the scheduler set it.
+        if mine.contains(where: { !canOpen(host.node($0)) }) { return (present.map(host.node) + host.controlNodes(), nil) }
+        return (mine.map(host.node) + host.controlNodes(), GPUSelection.insideSandbox(count: mine.count))
+    }
+
+    public func arguments(policy: SandboxPolicy) -> [String] { arguments(policy: policy, visibleDevices: nil) }
+
+    public func arguments(policy: SandboxPolicy, visibleDevices: String?) -> [String] {
         // The root is bubblewrap's own empty tmpfs: only what is bound below exists inside.
         var a: [String] = []
         for entry in system {
@@ -63,7 +91,9 @@ public struct BubblewrapSandbox: SandboxRuntime {
         if let n = policy.shmSizeBytes { a += ["--size", String(n)] }
         a += ["--tmpfs", "/dev/shm"]
         if policy.gpus {
-            for node in deviceNodes ?? Self.nvidiaNodes() { a += ["--dev-bind", node, node] }
+            for node in gpuDevices(visibleDevices: visibleDevices).nodes {
+                a += ["--dev-bind", node, "/dev/" + URL(fileURLWithPath: node).lastPathComponent]
+            }
             // The NVIDIA user-space driver reads its version and capabilities from here.
             a += ["--ro-bind-try", "/proc/driver/nvidia", "/proc/driver/nvidia"]
         }
@@ -88,6 +118,13 @@ public struct BubblewrapSandbox: SandboxRuntime {
         return a
     }
 
+    /// Opening a GPU node is what every CUDA process does first; EPERM/EACCES is a device cgroup.
+    public static func opens(_ node: String) -> Bool {
+        let fd = open(node, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        if fd >= 0 { close(fd); return true }
+        return errno != EPERM && errno != EACCES
+    }
+
     /// The real path of a link at `path` when it points outside `under`; nil otherwise.
     static func outsideLink(_ path: String, under: String) -> String? {
         guard (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil else { return nil }
@@ -96,14 +133,10 @@ public struct BubblewrapSandbox: SandboxRuntime {
     }
 
     public func wrap(_ command: Command, policy: SandboxPolicy) -> Command {
-        Command(bwrapPath, arguments(policy: policy) + ["--", command.executable] + command.arguments,
-                environment: command.environment, workingDirectory: nil)
-    }
-
-    static func nvidiaNodes() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/dev")) ?? []
-        var nodes = names.filter { $0.hasPrefix("nvidia") && $0 != "nvidia-caps" }.sorted().map { "/dev/\($0)" }
-        if FileManager.default.fileExists(atPath: "/dev/nvidia-caps") { nodes.append("/dev/nvidia-caps") }
-        return nodes
+        let visible = command.environment["CUDA_VISIBLE_DEVICES"]
+        var env = command.environment
+        if policy.gpus, let inside = gpuDevices(visibleDevices: visible).insideVisible { env["CUDA_VISIBLE_DEVICES"] = inside }
+        return Command(bwrapPath, arguments(policy: policy, visibleDevices: visible) + ["--", command.executable] + command.arguments,
+                       environment: env, workingDirectory: nil)
     }
 }

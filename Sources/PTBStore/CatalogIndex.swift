@@ -235,7 +235,9 @@ public final class CatalogIndex: Sendable {
         let integ = (try? Data(contentsOf: p.integrity)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]
         let flagged = r?.integrityFlagged ?? (integ?["flagged"] as? Bool)
         let usage = (try? Data(contentsOf: p.usage)).flatMap { try? JSONSerialization.jsonObject(with: $0) } as? [String: Any]
-        let cost = (usage?["reported_cost_usd"] as? NSNumber)?.doubleValue ?? (usage?["estimated_cost_usd"] as? NSNumber)?.doubleValue
+        let cost = usage.flatMap { u in
+            (JSONKeys.value(u, "reportedCostUSD") as? NSNumber)?.doubleValue ?? (JSONKeys.value(u, "estimatedCostUSD") as? NSNumber)?.doubleValue
+        }
         var notes = [m.spec.name, m.failure, r?.scoreState].compactMap { $0 }
         notes += integ?["reasons"] as? [String] ?? []
         if let n = try? Data(contentsOf: dir.appendingPathComponent("notes.md")) {

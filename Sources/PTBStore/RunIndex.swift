@@ -47,8 +47,16 @@ public struct RunRow: Codable, Sendable, Equatable, FetchableRecord, Persistable
 /// The SQLite index under PTB_HOME. Derived data: it can always be rebuilt from run directories.
 public struct RunIndex: Sendable {
     public let db: DatabaseQueue
+    /// Where it really is: `path`, or a node-local directory when `path`'s filesystem has no
+    /// locks SQLite can rely on (`IndexLocation`).
+    public let location: IndexLocation
 
-    public init(path: URL) throws {
+    /// `warn` hears the move off `path` once per node: when the local index is first created.
+    public init(path: URL, probe: LockProbe = .system,
+                warn: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("ptb: warning: \($0)\n".utf8)) }) throws {
+        location = IndexLocation.resolve(path, probe: probe)
+        let path = location.url
+        if let w = location.warning, !FileManager.default.fileExists(atPath: path.path) { warn(w) }
         try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(30)

@@ -218,20 +218,81 @@ public enum BFCLTools {
         return PyValue.list(tools).json
     }
 
-    /// inspect_evals' `bfcl_solver` mapping to `ToolInfo` (dict→object, float→number,
-    /// tuple→array), descriptions unchanged.
+    /// What the original's BFCL task sends as `tools`: inspect_evals' `create_tool_info_from_dict`
+    /// (BFCL types mapped dict→object, float→number, tuple→array; only type, description, default,
+    /// enum, items, properties, additionalProperties and required kept) and inspect_ai's
+    /// `openai_chat_tools`, which dumps pydantic models without their None fields, in field order,
+    /// and gives every function `required` and `"additionalProperties": false`. The chat template
+    /// renders this JSON as it comes, so key order is part of the prompt. Golden:
+    /// BFCLInspectToolsTests (hashes of the original code's own output).
     public static func inspect(_ functions: [PyValue]) -> String {
         let tools = functions.map { f -> PyValue in
-            var params = f["parameters"]?.dictPairs ?? []
-            set(&params, "type", .string("object"))
-            if let props = params.first(where: { $0.0 == "properties" })?.1 {
-                set(&params, "properties", castProperties(props, hint: false))
-            }
+            let params = f["parameters"].flatMap(inspectParam)
+            let toolParams: PyValue = .dict([("type", .string("object")), ("properties", params?["properties"] ?? .dict([])),
+                                             ("required", params?["required"].flatMap { truthy($0) ? $0 : nil } ?? .list([])),
+                                             ("additionalProperties", .bool(false))])
             let fn: [(String, PyValue)] = [("name", f["name"] ?? .string("")), ("description", f["description"] ?? .string("")),
-                                           ("parameters", .dict(params))]
+                                           ("parameters", toolParams)]
             return .dict([("type", .string("function")), ("function", .dict(fn))])
         }
         return PyValue.list(tools).json
+    }
+
+    /// `create_tool_param` then `JSONSchema.model_dump(exclude_none=True)`.
+    static func inspectParam(_ d: PyValue) -> PyValue? {
+        guard d.dictPairs != nil else { return nil }
+        var out: [(String, PyValue)] = []
+        if let t = d["type"]?.stringValue { out.append(("type", .string(inspectTypes[t] ?? t))) }
+        for key in ["description", "default", "enum"] {
+            if let v = d[key], !isNone(v) { out.append((key, v)) }
+        }
+        if let items = d["items"], truthy(items), let p = inspectParam(items) { out.append(("items", p)) }
+        if let props = d["properties"], truthy(props), let pairs = props.dictPairs {
+            out.append(("properties", .dict(pairs.compactMap { k, v in isNone(v) ? nil : inspectParam(v).map { (k, $0) } })))
+        }
+        if let ap = d["additionalProperties"], !isNone(ap) {
+            out.append(("additionalProperties", ap.dictPairs != nil ? pydanticSchema(ap) : ap))
+        }
+        if let r = d["required"], !isNone(r) { out.append(("required", r)) }
+        return .dict(out)
+    }
+
+    /// A raw dict validated as pydantic's `JSONSchema` (no BFCL type mapping): known fields only,
+    /// in the model's field order, None fields dropped.
+    static func pydanticSchema(_ d: PyValue) -> PyValue {
+        var out: [(String, PyValue)] = []
+        for key in ["type", "format", "description", "default", "enum", "items", "properties", "additionalProperties", "anyOf", "required"] {
+            guard let v = d[key], !isNone(v) else { continue }
+            switch key {
+            case "items": out.append((key, v.dictPairs != nil ? pydanticSchema(v) : v))
+            case "additionalProperties": out.append((key, v.dictPairs != nil ? pydanticSchema(v) : v))
+            case "properties": out.append((key, .dict((v.dictPairs ?? []).map { ($0.0, pydanticSchema($0.1)) })))
+            case "anyOf": out.append((key, .list((v.listItems ?? []).map(pydanticSchema))))
+            default: out.append((key, v))
+            }
+        }
+        return .dict(out)
+    }
+
+    /// inspect_evals' `get_type`.
+    static let inspectTypes = ["dict": "object", "float": "number", "tuple": "array"]
+
+    static func isNone(_ v: PyValue) -> Bool {
+        if case .none = v { return true }
+        return false
+    }
+
+    /// Python truthiness of a container (what `if param_dict.get(...)` tests).
+    static func truthy(_ v: PyValue) -> Bool {
+        switch v {
+        case .none: false
+        case .dict(let p): !p.isEmpty
+        case .list(let xs), .tuple(let xs): !xs.isEmpty
+        case .string(let s): !s.isEmpty
+        case .bool(let b): b
+        case .int(let i): i != 0
+        case .float(let d): d != 0
+        }
     }
 
     static let openAPITypes: [String: String] = [

@@ -23,7 +23,7 @@ extension WebSite {
         let pager = HTML.pager(page: page, pages: pages) {
             HTML.link("/", [("group", group == .agent ? nil : group.rawValue), ("per", per == Self.boardPerPage ? nil : String(per)), ("page", String($0))])
         }
-        let header = ["#", group == .agent ? "Agent" : "Method", "Score", "± std", "n", "95% CI", "Norm", "Runs", "Flagged", "Judge err", "Fallbacks", "Time", "% budget"]
+        let header = ["#", group == .agent ? "Agent" : "Method", "Score", "± std", "n", "95% CI", "Norm", "Runs", "Flagged", "Judge err", "Fallbacks", "Policy", "Time", "% budget"]
             + lb.benchmarks.map(PaperBenchmarks.displayName) + (hasUsage ? ["Cost/run", "Pts/$", "Pts/GPU-h"] : [])
         let rows = lb.rows.map { r -> [String] in
             let name = r.baseline ? HTML.esc(r.agent) : HTML.a("/agent/\(HTML.url(r.agent))?group=\(group.rawValue)", r.agent)
@@ -38,6 +38,8 @@ extension WebSite {
             cells += counts.enumerated().map { i, c in
                 HTML.tdText(c.map(String.init) ?? "", sort: String(c ?? -1), cls: i == 1 && (c ?? 0) > 0 ? "num flag" : "num")
             }
+            let policy = LeaderboardText.policyText(r.counts?.policies)
+            cells.append(HTML.tdText(policy, sort: policy))
             cells.append(HTML.tdText(r.time.map { HTML.hms($0.avgSeconds) } ?? "", sort: String(r.time?.avgSeconds ?? -1), cls: "num"))
             cells.append(HTML.tdText(r.time.map { String(format: "%.1f", $0.percentOfBudget) } ?? "", sort: String(r.time?.percentOfBudget ?? -1), cls: "num"))
             cells += lb.benchmarks.map { b in HTML.tdText(HTML.pct(r.benchmarks[b]), sort: String(r.benchmarks[b] ?? -1), cls: "num") }
@@ -84,6 +86,8 @@ extension WebSite {
             var weightScheme: String
             var bootstrapResamples: Int
             var baselineMethod: String
+            /// Runs per integrity policy over the whole board: which rules replaced scores.
+            var integrityPolicies: [String: Int]
         }
         var rows: [LeaderboardRow]
         var weights: BenchmarkWeights
@@ -100,7 +104,9 @@ extension WebSite {
         let opts = LeaderboardOptions(groupBy: group, agents: config.agents, baselines: config.baselines, bootstrap: Bootstrap(resamples: config.bootstrap))
         return .json(LeaderboardDocument(rows: lb.rows, weights: lb.weights, models: lb.models, benchmarks: lb.benchmarks,
                                          policy: .init(groupBy: group.rawValue, weightScheme: lb.weights.scheme.rawValue,
-                                                       bootstrapResamples: config.bootstrap, baselineMethod: opts.baselineMethod),
+                                                       bootstrapResamples: config.bootstrap, baselineMethod: opts.baselineMethod,
+                                                       integrityPolicies: lb.rows.compactMap { $0.counts?.policies }
+                                                           .reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) }),
                                          notes: lb.notes, sources: loaded.summary))
     }
 

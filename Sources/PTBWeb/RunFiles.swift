@@ -61,9 +61,9 @@ public enum RunFiles {
         let u = o["usage"] as? [String: Any] ?? [:]
         func int(_ k: String) -> Int { (u[k] as? NSNumber)?.intValue ?? 0 }
         return Usage(input: int("input"), cached: int("cached"), output: int("output"), reasoning: int("reasoning"),
-                     reportedCostUSD: (o["reported_cost_usd"] as? NSNumber)?.doubleValue,
-                     estimatedCostUSD: (o["estimated_cost_usd"] as? NSNumber)?.doubleValue,
-                     toolCalls: (o["tool_calls"] as? NSNumber)?.intValue, model: o["model"] as? String)
+                     reportedCostUSD: (JSONKeys.value(o, "reportedCostUSD") as? NSNumber)?.doubleValue,
+                     estimatedCostUSD: (JSONKeys.value(o, "estimatedCostUSD") as? NSNumber)?.doubleValue,
+                     toolCalls: (JSONKeys.value(o, "toolCalls") as? NSNumber)?.intValue, model: o["model"] as? String)
     }
 
     /// `eval/<which>/metrics.json`, as its keys say.

@@ -205,7 +205,7 @@ extension WebSite {
             let number = { (v: Any?) -> Double? in (v as? NSNumber)?.doubleValue ?? (v as? Double) ?? (v as? Int).map(Double.init) }
             let num = { (v: Double?, f: String) in v.map { String(format: f, $0) } ?? "–" }
             let rows = requests.map { r in
-                [HTML.tdText(r["ts"] as? String ?? ""), HTML.tdText(split(r)), HTML.tdText(r["model_path"] as? String ?? ""),
+                [HTML.tdText(r["ts"] as? String ?? ""), HTML.tdText(split(r)), HTML.tdText(JSONKeys.value(r, "modelPath") as? String ?? ""),
                  HTML.tdText(num(number(r["limit"]), "%.0f"), cls: "num"), HTML.tdText(num(number(r["accuracy"]).map { $0 * 100 }, "%.1f"), cls: "num score"),
                  HTML.tdText(num(number(r["n"]), "%.0f"), cls: "num"), HTML.tdText(num(number(r["seconds"]), "%.1f"), cls: "num"),
                  HTML.tdText(r["error"] as? String ?? "", cls: r["error"] is String ? "flag" : "")]

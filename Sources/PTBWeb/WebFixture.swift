@@ -117,7 +117,7 @@ public enum WebFixture {
             try JSONIO.write(r, to: p.result)
         }
         let usage: [String: Any] = ["usage": ["input": 1_200_000, "cached": 900_000, "output": 40_000, "reasoning": 5000],
-                                    "reported_cost_usd": 3.25, "tool_calls": 42, "errors": 0, "events": 100, "unknown": 0, "model": "claude-sonnet-4"]
+                                    "reportedCostUSD": 3.25, "toolCalls": 42, "errors": 0, "events": 100, "unknown": 0, "model": "claude-sonnet-4"]
         try JSONSerialization.data(withJSONObject: usage, options: [.sortedKeys]).write(to: p.usage)
         return p
     }

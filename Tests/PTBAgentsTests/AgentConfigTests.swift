@@ -34,3 +34,18 @@ import Testing
         #expect((try? AgentConfig.parse("name: x\nscaffold: command\ncommand: [bash]\nreprompt:\n  max_rounds: 3\n", path: "a.yaml", baseDir: nil)) != nil)
     }
 }
+
+/// Issue 18: an agent definition's key and value errors name the file and the line.
+@Suite struct AgentConfigLineTests {
+    @Test func keyAndValueErrorsCarryTheLine() {
+        #expect {
+            _ = try AgentConfig.parse("name: x\nscaffold: command\n\ncomand: [bash]\n", path: "agent.yaml", baseDir: nil)
+        } throws: { "\($0)".hasPrefix("config agent.yaml:4: unknown key 'comand' (did you mean 'command'?)") }
+        #expect {
+            _ = try AgentConfig.parse("name: x\nscaffold: command\ncommand: [bash]\nreprompt:\n  max_rounds: lots\n", path: "agent.yaml", baseDir: nil)
+        } throws: { "\($0)".hasPrefix("config agent.yaml:5: not a valid agent config: 'reprompt.max_rounds' wants a whole number (got 'lots')") }
+        #expect {
+            _ = try AgentConfig.parse("name: x\nscaffold: [command\n", path: "agent.yaml", baseDir: nil)
+        } throws: { e in "\(e)".hasPrefix("config agent.yaml:") && "\(e)".contains("not valid YAML") }
+    }
+}

@@ -177,3 +177,17 @@ import Testing
         #expect(r.redact("oat-TOKEN-123456") == "[REDACTED:CLAUDE_CODE_OAUTH_TOKEN]")
     }
 }
+
+/// usage.json: camelCase keys as every JSON ptb writes; files from before still decode.
+@Suite struct UsageFileKeysTests {
+    @Test func writesCamelCaseAndReadsTheOldSnakeCase() throws {
+        let s = TraceSummary(scaffold: "claude-code", model: "m", usage: TokenUsage(input: 10, output: 2), reportedCostUSD: 0.5,
+                             estimatedCostUSD: nil, toolCalls: 3, errors: 1, events: 9, unknown: 0, lastError: "rate limited")
+        let text = String(decoding: try JSONIO.encode(s), as: UTF8.self)
+        #expect(text.contains("\"reportedCostUSD\"") && text.contains("\"toolCalls\"") && text.contains("\"lastError\""))
+        #expect(!text.contains("_"), "\(text)")
+        #expect(try JSONDecoder().decode(TraceSummary.self, from: Data(text.utf8)) == s)
+        let old = #"{"scaffold": "claude-code", "model": "m", "usage": {"input": 10, "cached": 0, "output": 2, "reasoning": 0}, "reported_cost_usd": 0.5, "tool_calls": 3, "errors": 1, "events": 9, "unknown": 0, "last_error": "rate limited"}"#
+        #expect(try JSONDecoder().decode(TraceSummary.self, from: Data(old.utf8)) == s)
+    }
+}

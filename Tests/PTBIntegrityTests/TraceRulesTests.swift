@@ -1,4 +1,5 @@
 import Foundation
+import PTBCore
 import PTBIntegrity
 import Testing
 

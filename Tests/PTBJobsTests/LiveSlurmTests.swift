@@ -144,9 +144,9 @@ struct PTBMode {
         var spec = SweepSpec(experiment: "live-ptb", agents: ["none"], models: ["tiny"], tasks: ["arith"], seeds: [0, 1],
                              hours: [0.01], gpus: [0], backend: .slurm, resultsDir: dir.path)
         spec.resources = SweepResources(cpus: 1, memory: "6G", disk: nil, evaluationHours: 0.5, marginMinutes: 10)
-        spec.sandbox = SandboxKind.none
-        spec.evalLimit = 10
-        spec.evaluateBase = false
+        spec.options.sandbox = SandboxKind.none
+        spec.options.evalLimit = 10
+        spec.options.evaluateBase = false
         let executor = ProcessCommandExecutor(runner: ProcessRunner())
         let driver = SweepDriver(backend: SlurmBackend(executor: executor), paths: SweepPaths(spec: spec), ptb: ptb,
                                  ptbHome: env["PTB_SLURM_LIVE_HOME"])
@@ -171,6 +171,75 @@ struct PTBMode {
         print(String(format: "live ptb sweep: took %.0f s", Date().timeIntervalSince(started)))
     }
 }
+}
+
+extension LiveSlurmTests.PTBMode {
+    /// `ptb sweep submit --preflight` through the real CLI and Slurm: a sweep asking for a GPU is
+    /// refused (the node's GPUs are fakes, so doctor's CUDA check fails inside the job) and
+    /// nothing of it is submitted; the same sweep on the CPU passes its preflight and is submitted.
+    @Test func preflightRefusesABrokenSweepAndSubmitsAGoodOne() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let started = Date()
+        let ptb = env["PTB_SLURM_LIVE_PTB"] ?? FileManager.default.currentDirectoryPath + "/.build/debug/ptb"
+        let live = URL(fileURLWithPath: try #require(env["PTB_SLURM_LIVE_HOME"]))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A scratch home that links the live home's Python env and tiny model (doctor probes and
+        // writes in its home; the live one stays untouched).
+        let home = dir.appendingPathComponent("home").path
+        for sub in ["envs/py", "models/tiny"] {
+            let link = URL(fileURLWithPath: home).appendingPathComponent(sub)
+            try FileManager.default.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: live.appendingPathComponent(sub).resolvingSymlinksInPath())
+        }
+        func submit(gpus: Int) async throws -> (Termination, String, SweepPaths) {
+            let name = "pre\(gpus)"
+            let yaml = dir.appendingPathComponent("\(name).yaml")
+            try """
+                experiment: \(name)
+                agents: [none]
+                models: [tiny]
+                tasks: [arith]
+                hours: [0.01]
+                gpus: [\(gpus)]
+                backend: slurm
+                results_dir: \(dir.path)
+                resources: {cpus: 1, memory: 6G, disk: null, evaluation_hours: 0, margin_minutes: 5}
+                ptb: \(ptb)
+                ptb_home: \(home)
+                command: [bash, -c, "echo ran > $PTB_SWEEP_DIR/ran-$PTB_SWEEP_RUN"]
+
+                """.write(to: yaml, atomically: true, encoding: .utf8)
+            var e = env
+            e["PTB_HOME"] = home
+            let (t, lines) = try await ProcessRunner().run(Command(ptb, ["sweep", "submit", yaml.path, "--preflight", "--preflight-timeout", "10",
+                                                                         "--preflight-arg=--min-free-gb", "--preflight-arg=0.1"], environment: e), tail: 200)
+            return (t, lines.joined(separator: "\n"), SweepPaths(root: dir.appendingPathComponent(name)))
+        }
+        let (bad, badOut, badPaths) = try await submit(gpus: 1)
+        print("live preflight, 1 GPU:\n\(badOut)")
+        #expect(bad != .exited(0))
+        #expect(badOut.contains("FAIL gpu:") && badOut.contains("— fix:"), "\(badOut)")
+        #expect(badOut.contains("preflight failed (gpu)") && badOut.contains("nothing of sweep pre1 was submitted"))
+        #expect(try badPaths.load().submissions.isEmpty)
+        let report = try JSONDecoder().decode([PreflightCheck].self, from: Data(contentsOf: badPaths.root.appendingPathComponent("preflight/doctor.json")))
+        #expect(report.contains { $0.check == "sandbox" && $0.status == "pass" })
+        // The job ran where Slurm put it, with the GPU it asked for.
+        let attempt = AttemptRecord.read(badPaths.root.appendingPathComponent("preflight/attempts/none_arith_tiny_0.01h_1gpu_s0.jsonl")).first
+        #expect(attempt?.cudaVisibleDevices?.isEmpty == false, "\(String(describing: attempt))")
+
+        let (good, goodOut, goodPaths) = try await submit(gpus: 0)
+        print("live preflight, CPU:\n\(goodOut)")
+        #expect(good == .exited(0), "\(goodOut)")
+        #expect(goodOut.contains("PASS engine:") && goodOut.contains("submitted submit/001.sbatch"), "\(goodOut)")
+        #expect(try goodPaths.load().submissions.count == 1)
+        // The sweep's own job runs (and leaves the node before the next test).
+        let ran = goodPaths.root.appendingPathComponent("ran-none_arith_tiny_0.01h_0gpu_s0")
+        let end = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: ran.path), Date() < end { try await Task.sleep(for: .milliseconds(500)) }
+        #expect(FileManager.default.fileExists(atPath: ran.path))
+        print(String(format: "live preflight: took %.0f s", Date().timeIntervalSince(started)))
+    }
 }
 
 extension SweepRunState {

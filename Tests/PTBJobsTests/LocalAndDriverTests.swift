@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let spec = Self.spec(results: dir)
         let paths = SweepPaths(spec: spec)
-        let backend = LocalBackend(runner: ProcessRunner(), gpus: [0, 1], maxConcurrent: 2)
+        let backend = LocalBackend(runner: ProcessRunner(), gpus: [0, 1], maxConcurrent: 2, lockDir: dir.appendingPathComponent("gpu-locks"))
         let driver = SweepDriver(backend: backend, paths: paths, ptb: "/unused/ptb", ptbHome: nil)
 
         let m = try driver.create(spec: spec)
@@ -83,7 +83,7 @@ import Testing
         var spec = Self.spec(results: dir)
         spec.gpus = [4]
         let paths = SweepPaths(spec: spec)
-        let driver = SweepDriver(backend: LocalBackend(runner: ProcessRunner(), gpus: [0, 1], maxConcurrent: nil), paths: paths, ptb: "/p", ptbHome: nil)
+        let driver = SweepDriver(backend: LocalBackend(runner: ProcessRunner(), gpus: [0, 1], maxConcurrent: nil, lockDir: dir.appendingPathComponent("gpu-locks")), paths: paths, ptb: "/p", ptbHome: nil)
         let m = try driver.create(spec: spec)
         do {
             _ = try await driver.submit(m, runs: m.runs, isRetry: false)

@@ -112,9 +112,9 @@ import Testing
     @Test func runSpecCarriesTheSweepSettings() throws {
         var s = goldenSpec()
         s.agentConfigs = ["codex": "/cfg/codex.yaml"]
-        s.sandbox = SandboxKind.none
-        s.evalLimit = 50
-        s.evaluateBase = false
+        s.options.sandbox = SandboxKind.none
+        s.options.evalLimit = 50
+        s.options.evaluateBase = false
         let m = try SweepManifest(spec: s, createdAt: Date())
         let run = m.runs.first { $0.agent == "codex" && $0.seed == 1 }!
         let rs = m.runSpec(for: run)
@@ -140,17 +140,17 @@ import Testing
         let text = "experiment: j\nagents: [a]\nmodels: [m]\ntasks: [healthbench]\nresults_dir: /r\nexec_mode: fork-server\n"
             + "judge_model: grader\njudge_endpoint: http://judge:8000\njudge_budget_usd: 5\n"
         let s = try SweepSpec.parse(text)
-        #expect(s.execMode == "fork-server")
-        #expect(s.scoringJudge == ScoringJudge(endpoint: "http://judge:8000", model: "grader", budgetUSD: 5))
+        #expect(s.options.execMode == .forkServer)
+        #expect(s.options.scoringJudge == ScoringJudge(endpoint: "http://judge:8000", model: "grader", budgetUSD: 5))
         // The sweep manifest stores the spec: the settings survive a round trip.
         let back = try JSONDecoder().decode(SweepSpec.self, from: JSONEncoder().encode(s))
         #expect(back == s)
         let m = try SweepManifest(spec: s, createdAt: Date())
         let rs = m.runSpec(for: m.runs[0])
-        #expect(rs.execMode == "fork-server" && rs.scoringJudge?.model == "grader")
+        #expect(rs.execMode == .forkServer && rs.scoringJudge?.model == "grader")
         #expect(throws: JobsError.self) { try SweepSpec.parse(text + "judge_workers: 0\n") }
         #expect(throws: JobsError.self) { try SweepSpec.parse(text.replacingOccurrences(of: "fork-server", with: "forky")) }
-        #expect(try SweepSpec.parse("experiment: j\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n").scoringJudge == nil)
+        #expect(try SweepSpec.parse("experiment: j\nagents: [a]\nmodels: [m]\ntasks: [t]\nresults_dir: /r\n").options.scoringJudge == nil)
     }
 }
 
@@ -170,5 +170,64 @@ import Testing
             #expect("\(error)".contains("unknown key 'partiton' in resources (did you mean 'partition'?)"), "\(error)")
         }
         #expect(throws: Never.self) { try SweepSpec.parse("experiment: e\nagents: [a]\nmodels: [m]\ntasks: [arith]\nresults_dir: /r\nseeds: [0]\n") }
+    }
+}
+
+/// A sweep takes the run options a run config takes (the same keys, one definition), the
+/// integrity policy and judges included; errors name the file and line.
+@Suite struct SweepRunOptionsTests {
+    static let base = "experiment: e\nagents: [a]\nmodels: [m]\ntasks: [arith]\nresults_dir: /r\n"
+
+    @Test func policyJudgesAndEveryOtherSharedOptionReachEveryRun() throws {
+        let text = Self.base + """
+            integrity_policy: original
+            judges: [judge-codex, judges/strict.yaml]
+            judge_hours: 0.5
+            gpu_name: A100
+            term_grace_seconds: 60
+            judge_prices: prices.json
+
+            """
+        let s = try SweepSpec.parse(text, path: "sweep.yaml", base: URL(fileURLWithPath: "/exp"))
+        #expect(s.options.integrityPolicy == .original && s.options.judgeHours == 0.5)
+        #expect(s.options.judges == ["judge-codex", "/exp/judges/strict.yaml"])
+        let back = try JSONDecoder().decode(SweepSpec.self, from: JSONEncoder().encode(s))
+        #expect(back == s)
+        let m = try SweepManifest(spec: s, createdAt: Date())
+        let rs = m.runSpec(for: m.runs[0])
+        #expect(rs.integrityPolicy == .original && rs.judges == ["judge-codex", "/exp/judges/strict.yaml"] && rs.judgeHours == 0.5)
+        #expect(rs.gpuName == "A100" && rs.termGraceSeconds == 60 && rs.scoringJudge?.prices == "/exp/prices.json")
+        // The matrix still decides the per-run settings.
+        #expect(rs.task == "arith" && rs.agent == "a" && rs.hours == 10 && rs.name == "e")
+        #expect(throws: JobsError.self) { try SweepSpec.parse(Self.base + "integrity_policy: lenient\n") }
+        #expect(throws: JobsError.self) { try SweepSpec.parse(Self.base + "judge_hours: -1\n") }
+    }
+
+    @Test func aPerRunKeyIsNotASweepKeyAndTheErrorHasTheLine() {
+        #expect {
+            try SweepSpec.parse(Self.base + "seeds: [0]\ntask: arith\n", path: "sweep.yaml")
+        } throws: { e in
+            "\(e)".hasPrefix("sweep spec sweep.yaml:7: unknown key 'task' (did you mean 'tasks'?). Nothing was planned.")
+        }
+        #expect {
+            try SweepSpec.parse(Self.base + "hours: [1]\n\nhours_: [2]\n", path: "sweep.yaml")
+        } throws: { e in
+            "\(e)".hasPrefix("sweep spec sweep.yaml:8: unknown key 'hours_' (did you mean 'hours'?)")
+        }
+        #expect {
+            try SweepSpec.parse(Self.base + "hours: [ten]\n", path: "sweep.yaml")
+        } throws: { e in
+            "\(e)".hasPrefix("sweep spec sweep.yaml:6: entry 1 of 'hours' wants a number (got 'ten')")
+        }
+    }
+
+    /// sweep.json written before the options were one definition (flat judge_*, *_gb and
+    /// exec_mode keys) reads into the same spec.
+    @Test func aSweepManifestSpecFromBeforeStillReads() throws {
+        let old = #"{"experiment":"e","agents":["a"],"models":["m"],"tasks":["arith"],"seeds":[0],"hours":[10],"gpus":[1],"backend":"slurm","results_dir":"/r","resources":{"cpus":16,"memory":"128G","disk":"400G","gpu_request":"gres","extra_directives":[],"evaluation_hours":1,"margin_minutes":30},"throttle":{"concurrency_limits":[],"licenses":[]},"agent_configs":{},"sandbox":"none","eval_limit":5,"evaluate_base":false,"max_array_size":1000,"exec_mode":"fork-server","judge_model":"grader","tmp_size_gb":4,"eval_feedback":"original"}"#
+        let s = try JSONDecoder().decode(SweepSpec.self, from: Data(old.utf8))
+        #expect(s.options.sandbox == SandboxKind.none && s.options.evalLimit == 5 && s.options.evaluateBase == false)
+        #expect(s.options.execMode == .forkServer && s.options.scoringJudge == ScoringJudge(model: "grader"))
+        #expect(s.options.limits == SandboxLimits(tmpGB: 4) && s.options.evalFeedback == .original)
     }
 }

@@ -192,6 +192,46 @@ import Testing
         #expect(runs.first { $0.name == "r2" }?.model == "tiny")
     }
 
+    /// Issue 16: a number means what the rules that could replace it were, so the board names the
+    /// integrity policy of every run it used (from `integrity.json`, which `ptb check --policy` rewrites).
+    @Test func leaderboardNamesTheIntegrityPolicyOfItsRuns() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-policy-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func write(_ id: String, agent: String, task: String, policy: String?, flagged: Bool = false) throws {
+            let spec = RunSpec(task: task, model: "tiny", agent: agent, hours: 0.05)
+            let paths = RunPaths(dir: dir.appendingPathComponent(id))
+            let date = Date(timeIntervalSince1970: 1000)
+            try JSONIO.write(RunManifest(id: id, spec: spec, createdAt: date, ptbVersion: "test"), to: paths.manifest)
+            try JSONIO.write(RunResult(id: id, spec: spec, outcome: .done, failure: nil, exit: .normal,
+                                       finalScore: ScoreSummary(accuracy: 0.5, stderr: 0, n: 200),
+                                       baseScore: ScoreSummary(accuracy: 0.01, stderr: 0, n: 200), scoreState: "scored",
+                                       integrityFlagged: flagged, agentSeconds: 60, phaseSeconds: [:], createdAt: date,
+                                       finishedAt: date, versions: [:]), to: paths.result)
+            if let policy {
+                try Data("{\"policy\": \"\(policy)\", \"checks\": [], \"flagged\": \(flagged)}".utf8).write(to: paths.integrity)
+            }
+        }
+        try write("a1", agent: "reference", task: "arith", policy: "ptb")
+        try write("a2", agent: "reference", task: "gsm8k", policy: "ptb")
+        try write("b1", agent: "none", task: "arith", policy: "original")
+        try write("b2", agent: "none", task: "gsm8k", policy: nil)
+        let (runs, _) = PTBRunsReader.read(runsDir: dir)
+        let lb = try Leaderboard.build(runs: runs, options: LeaderboardOptions(bootstrap: Bootstrap(resamples: 0)))
+        #expect(lb.named("reference")?.counts?.policies == ["ptb": 2])
+        #expect(lb.named("none")?.counts?.policies == ["original": 1, "unchecked": 1])
+        let table = LeaderboardText.table(lb)
+        let header = try #require(table.split(separator: "\n").first)
+        #expect(header.contains("POLICY"))
+        let noneLine = try #require(table.split(separator: "\n").first { $0.contains(" none ") })
+        #expect(noneLine.contains("original 1, unchecked 1"))
+        #expect(table.contains("integrity policy: ptb 2, original 1, unchecked 1 (runs)"))
+        let csv = LeaderboardText.csv(lb)
+        #expect(csv.split(separator: "\n").first?.hasSuffix(",integrity_policy") == true)
+        #expect(try LeaderboardText.json(lb).contains("\"policies\""))
+        // The original's runs were judged by its two verdicts alone: policy `original` by definition.
+        #expect(RunFlags.unjudged.policyName(origin: .posttrainbench) == "original")
+    }
+
     @Test func bootstrapIsSeededAndBracketsTheScore() throws {
         let f = try ResultsFixture()
         defer { f.remove() }

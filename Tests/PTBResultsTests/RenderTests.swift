@@ -53,10 +53,10 @@ enum RenderFixture {
 
     @Test func csvGolden() throws {
         #expect(LeaderboardText.csv(try RenderFixture.board()) == """
-            rank,agent,avg,std,n,arith,logic,normalized,ci95_low,ci95_high,runs,flagged,judge_errors,fallbacks,time_avg_seconds,time_percent_of_budget,baseline,cost_usd,cost_per_run_usd,input_tokens,output_tokens,gpu_hours,score_per_dollar,score_per_gpu_hour
-            1,B|x,0.400000,,1,0.300000,0.500000,,,,4,1,0,1,,,false,,,,,,,
-            2,"Agent A, sweeps",0.375000,0.176777,2,0.437500,0.312500,,,,8,0,0,0,5400,15.0,false,,,,,,,
-            ,Base models (zero-shot),0.150000,,1,0.200000,0.100000,,,,,,,,,,true,,,,,,,
+            rank,agent,avg,std,n,arith,logic,normalized,ci95_low,ci95_high,runs,flagged,judge_errors,fallbacks,time_avg_seconds,time_percent_of_budget,baseline,cost_usd,cost_per_run_usd,input_tokens,output_tokens,gpu_hours,score_per_dollar,score_per_gpu_hour,integrity_policy
+            1,B|x,0.400000,,1,0.300000,0.500000,,,,4,1,0,1,,,false,,,,,,,,original
+            2,"Agent A, sweeps",0.375000,0.176777,2,0.437500,0.312500,,,,8,0,0,0,5400,15.0,false,,,,,,,,original
+            ,Base models (zero-shot),0.150000,,1,0.200000,0.100000,,,,,,,,,,true,,,,,,,,
 
             """)
     }
@@ -83,6 +83,9 @@ enum RenderFixture {
                     "integrity" : 0,
                     "judgeErrors" : 0,
                     "missingRuns" : 0,
+                    "policies" : {
+                      "original" : 4
+                    },
                     "runs" : 4,
                     "scoreErrors" : 0,
                     "unfilled" : 0
@@ -117,6 +120,9 @@ enum RenderFixture {
                     "integrity" : 0,
                     "judgeErrors" : 0,
                     "missingRuns" : 0,
+                    "policies" : {
+                      "original" : 8
+                    },
                     "runs" : 8,
                     "scoreErrors" : 0,
                     "unfilled" : 0

@@ -35,7 +35,7 @@ import Testing
         #expect(abs(u.scorePerDollar! - 0.4 / 3) < 1e-12)
         #expect(abs(u.scorePerGPUHour! - 0.32) < 1e-12)
         let csv = LeaderboardText.csv(lb)
-        #expect(csv.contains(",false,6.0000,2.0000,1510,151,2.5000,0.133333,0.320000\n"))
+        #expect(csv.contains(",false,6.0000,2.0000,1510,151,2.5000,0.133333,0.320000,"))
         #expect(LeaderboardText.table(lb).contains("PTS/$"))
         // Per method: sweep m alone buys 0.5 for $5 and 2.5 GPU-h.
         let byMethod = try Leaderboard.build(runs: runs, options: LeaderboardOptions(weights: .equal, groupBy: .method, baselines: RenderFixture.table,

@@ -67,13 +67,13 @@ enum Checkpoints {
         /// Runs `script` (echoed with `set -v`, as an agent's transcript shows its commands) and
         /// returns the integrity report.
         func run(_ name: String, _ script: String, sandbox: String = "none", extra: [String] = [], env: [String: String] = [:],
-                 passEnv: [String] = []) throws -> (IntegrityReport, RunPaths) {
+                 passEnv: [String] = [], task: String = "arith") throws -> (IntegrityReport, RunPaths) {
             let cfg = home.root.appendingPathComponent("\(name).yaml")
             var yaml = "name: \(name)\nscaffold: command\ncommand: [\"bash\", \"-c\", \(jsonString("set -v\n" + script))]\n"
             if !passEnv.isEmpty { yaml += "pass_env: [\(passEnv.joined(separator: ", "))]\n" }
             try yaml.write(to: cfg, atomically: true, encoding: .utf8)
             let before = Set((try? FileManager.default.contentsOfDirectory(atPath: home.runs.path)) ?? [])
-            let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "command", "--agent-config", cfg.path,
+            let r = try ptb(["run", "--task", task, "--model", "tiny", "--agent", "command", "--agent-config", cfg.path,
                              "--runs-dir", home.runs.path, "--sandbox", sandbox, "--skip-base", "--hours", "1", "--name", name] + extra,
                             home: home, env: ["PTB_TEST_KILL_AFTER": "integrity"].merging(env) { _, b in b })
             let after = Set(try FileManager.default.contentsOfDirectory(atPath: home.runs.path))

@@ -28,7 +28,7 @@ import Testing
         try "task: arith\nhourz: 1\n".write(to: cfg, atomically: true, encoding: .utf8)
         let r = try ptb(["run", "--config", cfg.path, "--runs-dir", h.runs.path], home: h)
         #expect(r.status == 1, "\(r.status): \(r.stderr)")
-        #expect(r.stderr.hasPrefix("Error: config \(cfg.path): unknown key 'hourz' (did you mean 'hours'?)"), "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: config \(cfg.path):2: unknown key 'hourz' (did you mean 'hours'?)"), "\(r.stderr)")
         #expect(!r.stderr.contains("Usage:"), "\(r.stderr)")
         let typed = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "none", "--hours", "-1", "--runs-dir", h.runs.path], home: h)
         #expect(typed.status == 64 && typed.stderr.contains("Usage:"), "\(typed.status): \(typed.stderr)")

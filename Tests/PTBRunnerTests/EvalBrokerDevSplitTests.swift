@@ -81,7 +81,7 @@ extension EvalBrokerTests {
         #expect(evalLog.hasPrefix("eval_logs/") && dirs.contains(String(evalLog.dropFirst("eval_logs/".count))), "\(evalLog)")
         let log = try f.logLines()
         #expect(log.map { $0["split"] as? String } == ["dev", "dev"])
-        #expect(log.allSatisfy { ($0["eval_log"] as? String)?.hasPrefix("task/eval_logs/") == true })
+        #expect(log.allSatisfy { ($0["evalLog"] as? String)?.hasPrefix("task/eval_logs/") == true })
         await f.stop()
     }
 
@@ -116,7 +116,7 @@ extension EvalBrokerTests {
         for (path, content) in Self.files(under: f.paths.workspace) {
             for s in test { #expect(!content.contains(s.messages[0].content), "a test question in \(path)") }
         }
-        #expect(try f.logLines().allSatisfy { $0["split"] as? String == "test" && $0["eval_log"] is NSNull })
+        #expect(try f.logLines().allSatisfy { $0["split"] as? String == "test" && $0["evalLog"] is NSNull })
         await f.stop()
     }
 
@@ -144,7 +144,7 @@ extension EvalBrokerTests {
         let metrics = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("metrics.json"))) as? [String: Any])
         #expect(metrics["n"] as? Int == 3 && metrics["split"] as? String == "test" && metrics["accuracy"] is Double)
         #expect(!String(decoding: try Data(contentsOf: dir.appendingPathComponent("metrics.json")), as: UTF8.self).contains("/broker/"))
-        #expect(try f.logLines().first?["eval_log"] as? String == "task/eval_logs/\(dirs.first ?? "")")
+        #expect(try f.logLines().first?["evalLog"] as? String == "task/eval_logs/\(dirs.first ?? "")")
         await f.stop()
     }
 
@@ -160,7 +160,7 @@ extension EvalBrokerTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("task/eval_logs is a symlink"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
-        #expect(try f.logLines().first?["eval_log"] is NSNull)
+        #expect(try f.logLines().first?["evalLog"] is NSNull)
         await f.stop()
     }
 

@@ -265,21 +265,21 @@ import Glibc
         _ = try await f.evaluate(["--model-path", "/etc"])
         let lines = try f.logLines()
         #expect(lines.count == 3)
-        let keys: Set<String> = ["ts", "request", "split", "model_path", "model_hash", "limit", "accuracy", "stderr", "n", "seconds", "eval_seconds", "eval_log", "error"]
+        let keys: Set<String> = ["ts", "request", "split", "modelPath", "modelHash", "limit", "accuracy", "stderr", "n", "seconds", "evalSeconds", "evalLog", "error"]
         for line in lines { #expect(Set(line.keys) == keys, "\(line)") }
         #expect((lines[0]["error"] as? String)?.contains("not valid JSON") == true)
-        #expect(lines[1]["model_path"] as? String == model.path)
+        #expect(lines[1]["modelPath"] as? String == model.path)
         #expect(lines[0]["split"] is NSNull && lines[1]["split"] as? String == "test")
         #expect(lines[1]["limit"] as? Int == 7)
         // The evaluation's own time is part of the request's, and only evaluated requests have one.
-        let total = try #require(lines[1]["seconds"] as? Double), eval = try #require(lines[1]["eval_seconds"] as? Double)
+        let total = try #require(lines[1]["seconds"] as? Double), eval = try #require(lines[1]["evalSeconds"] as? Double)
         #expect(eval >= 0 && eval <= total + 0.1)
-        #expect(lines[0]["eval_seconds"] is NSNull && lines[2]["eval_seconds"] is NSNull)
-        let hash = try #require(lines[1]["model_hash"] as? String)
+        #expect(lines[0]["evalSeconds"] is NSNull && lines[2]["evalSeconds"] is NSNull)
+        let hash = try #require(lines[1]["modelHash"] as? String)
         #expect(hash == (try ModelSnapshot.hash(model)))
         #expect((lines[1]["error"] as? String)?.contains("no weight files") == true)
         #expect(lines[1]["accuracy"] is NSNull)
-        #expect(lines[2]["model_path"] as? String == "/etc")
+        #expect(lines[2]["modelPath"] as? String == "/etc")
         #expect((lines[2]["error"] as? String)?.contains("outside the workspace") == true)
         await f.stop()
     }
@@ -367,7 +367,7 @@ import Glibc
         #expect(log.first?["n"] as? Int == 5)
         #expect(log.first?["accuracy"] is Double)
         #expect(log.first?["error"] is NSNull)
-        #expect(log.first?["model_hash"] as? String == (try ModelSnapshot.hash(model)))
+        #expect(log.first?["modelHash"] as? String == (try ModelSnapshot.hash(model)))
         await f.stop()
     }
 
@@ -440,7 +440,7 @@ import Glibc
         #expect(log.count == 1)
         #expect(log.first?["n"] as? Int == 20)
         #expect(log.first?["accuracy"] is Double)
-        #expect(log.first?["model_hash"] is String)
+        #expect(log.first?["modelHash"] is String)
         await f.stop()
     }
 }

@@ -125,6 +125,8 @@ import Glibc
         #expect(m.failure?.contains("no-gpu") == true)
         let trace = try String(contentsOf: paths.trace, encoding: .utf8)
         #expect(trace.contains("CUDA precheck failed"))
+        // Issue 21: ended before the sandbox's precheck, with the numbers.
+        #expect(trace.contains("asked for 1 GPU(s) but this node has no /dev/nvidia* device") && m.failure?.contains("Run with --gpus 0") == true, "\(m.failure ?? "")")
         #expect(!trace.contains("AGENT-STARTED"))
         #expect(FileManager.default.fileExists(atPath: paths.task.appendingPathComponent("cuda_not_available").path))
         #expect(try JSONIO.read(RunResult.self, from: paths.result).outcome == .failed)

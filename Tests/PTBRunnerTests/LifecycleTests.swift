@@ -295,7 +295,7 @@ import Glibc
         #expect(r.status == 0, "\(r.stderr)")
         let (paths, m) = try h.onlyRun()
         #expect(m.spec.hours == 2.5 && m.spec.seed == 7 && m.spec.sandbox == .none && !m.spec.evaluateBase)
-        #expect(m.spec.execMode == "fork-server")
+        #expect(m.spec.execMode == .forkServer)
         #expect(m.spec.scoringJudge == ScoringJudge(endpoint: "http://127.0.0.1:9", model: "grader-7b", workers: 3,
                                                    prices: cfg.deletingLastPathComponent().appendingPathComponent("prices.json").path))
         #expect(!(try String(contentsOf: paths.dir.appendingPathComponent("run.json"), encoding: .utf8)).contains("sk-scoring-judge"))
@@ -373,7 +373,7 @@ extension LifecycleTests {
     @Test func specChoosesExecModeAndScoringJudgeOverTheEnvironment() throws {
         let home = PTBHome(root: URL(fileURLWithPath: "/tmp/ptb-options-test"))
         var spec = RunSpec(task: "healthbench", model: "tiny", agent: "none")
-        spec.execMode = "fork-server"
+        spec.execMode = .forkServer
         spec.scoringJudge = ScoringJudge(model: "grader", workers: 2)
         let env = ["PTB_JUDGE_ENDPOINT": "http://judge:8000", "PTB_JUDGE_MODEL": "env-model", "OPENAI_API_KEY": "sk-env"]
         let out = URL(fileURLWithPath: "/tmp/out")
@@ -385,8 +385,10 @@ extension LifecycleTests {
         spec.scoringJudge?.prices = "/nonexistent/prices.json"
         let plain = try EvaluatePhase.options(spec, task: try TaskRegistry.lookup("arith"), home: home, env: env, outputDir: out)
         #expect(plain.judge == nil && plain.execMode == .forkServer)
-        spec.execMode = "forky"
-        #expect(throws: PTBError.self) { try EvaluatePhase.options(spec, task: try TaskRegistry.lookup("arith"), home: home, env: env, outputDir: out) }
+        // An exec mode ptb does not know cannot reach a spec: run.json holding one does not read.
+        let stored = String(decoding: try JSONEncoder().encode(spec), as: UTF8.self).replacingOccurrences(of: "\"fork-server\"", with: "\"forky\"")
+        #expect(stored.contains("\"forky\""))
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RunSpec.self, from: Data(stored.utf8)) }
     }
 }
 

@@ -249,3 +249,25 @@ func referenceCalls(_ sample: Sample) throws -> [ToolCall] {
         #expect(BFCLTask().score(exec[0], completion: "", toolCalls: [ToolCall(name: "f.g", arguments: #"{"x": 1}"#)]).correct)
     }
 }
+
+/// Issue 16 item 6: the exec_simple items and the `tools` JSON are the original's. The golden holds
+/// the SHA-256 of what the original's own code sends per item (inspect_evals' bfcl conversion run
+/// by inspect_ai 0.3.150's `openai_chat_tools`: `required` always, `additionalProperties: false`,
+/// BFCL types mapped, key order kept); scripts/bfcl/inspect_tools_golden.py regenerates it.
+@Suite struct BFCLInspectToolsTests {
+    @Test func execSimpleToolsAreByteForByteWhatTheOriginalSends() throws {
+        guard let home = importedBFCLHome() else { return }
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Golden/bfcl-inspect-tools-sha256.json")
+        let want = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: golden))
+        let samples = try BFCLTask().samples(home: home)
+        // The same 100 items (bfcl-eval's exec_simple is unchanged from its first release, 2025.6.8).
+        #expect(Set(samples.map(\.id)) == Set(want.keys))
+        var differ: [String] = []
+        for s in samples {
+            let tools = try #require(s.tools)
+            if Hashing.sha256(Data(tools.utf8)) != want[s.id] { differ.append("\(s.id): \(tools)") }
+        }
+        #expect(differ.isEmpty, "\(differ.count) items differ from the original's tools JSON; first: \(differ.first ?? "")")
+    }
+}

@@ -17,6 +17,19 @@ Environment:
 * ``PTB_REFERENCE_MAX_STEPS``   upper bound on training steps (default 3000)
 * ``PTB_REFERENCE_EVAL_LIMIT``  items for the closing ``evaluate.py --limit N``
                                  call (default 20; 0 skips it)
+* ``NUM_GPUS``                  GPUs of the run (set by ptb); with more than one
+                                 visible, training is data-parallel over them
+* ``PTB_REFERENCE_PROCS``       data-parallel processes when there is no GPU
+                                 (default 1; >1 uses gloo on the CPU, which is
+                                 how the multi-process path is tested without GPUs)
+
+Data parallelism: with k > 1 processes the script starts itself again under
+``torchrun --standalone --nproc_per_node k`` (torch.distributed.run from the
+same interpreter). Each rank takes its share of every global batch of BATCH
+items (so the optimisation is the one of a single process, k times faster at
+best), gradients are averaged by DistributedDataParallel (NCCL on GPUs, gloo
+on the CPU), rank 0 alone reads the timer and decides when to stop (broadcast
+to all), and rank 0 alone saves ``final_model/`` and runs ``evaluate.py``.
 
 What it does:
 
@@ -65,8 +78,18 @@ class ConfigError(Exception):
     pass
 
 
+def rank() -> int:
+    return int(os.environ.get("RANK", "0") or 0)
+
+
+def world() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)
+
+
 def log(msg: str) -> None:
-    print(f"[reference] {msg}", flush=True)
+    # One voice: under torchrun only rank 0 speaks (the others would repeat it).
+    if rank() == 0:
+        print(f"[reference] {msg}", flush=True)
 
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
@@ -209,10 +232,33 @@ class Schedule:
         return step >= self.horizon
 
 
+class Consensus:
+    """Rank 0's decisions (stop now, planned horizon) shared with every rank,
+    so all ranks run the same number of steps and DDP never waits forever."""
+
+    def __init__(self, device) -> None:
+        import torch
+
+        self.active = world() > 1
+        self.buf = torch.zeros(2, dtype=torch.long, device=device)
+
+    def share(self, stop: bool, horizon: int) -> tuple[bool, int]:
+        if not self.active:
+            return stop, horizon
+        import torch.distributed as dist
+
+        self.buf[0], self.buf[1] = int(stop), horizon
+        dist.broadcast(self.buf, src=0)
+        return bool(self.buf[0].item()), int(self.buf[1].item())
+
+
 def train(model, examples, pad_id: int, device, max_steps: int, reserve: float | None, clock: Clock, seed: int):
     """Train until the schedule ends (max_steps, or fewer when the time budget
     is tight) or until the clock says only the reserve is left."""
     import torch
+
+    consensus = Consensus(device)
+    me, n = rank(), world()
 
     rng = random.Random(seed)
     order: list[int] = []
@@ -224,12 +270,13 @@ def train(model, examples, pad_id: int, device, max_steps: int, reserve: float |
     step = 0
     model.train()
     while not sched.done(step):
-        if reserve is not None:
+        stop = False
+        if reserve is not None and me == 0:
             refresh = step > 0 and step % (10 * CHECK_EVERY) == 0
             remaining = clock.remaining(refresh=refresh)
             if remaining is not None and remaining <= reserve:
                 log(f"stopping at step {step}: {remaining:.0f}s left, reserve is {reserve:.0f}s")
-                break
+                stop = True
             # A first plan at step 20 matters when the budget is so small that
             # step CHECK_EVERY is never reached; after that, every CHECK_EVERY.
             if remaining is not None and (step == 20 or (step > 0 and step % CHECK_EVERY == 0)):
@@ -243,6 +290,10 @@ def train(model, examples, pad_id: int, device, max_steps: int, reserve: float |
                 if horizon != sched.horizon:
                     log(f"step {step}: {per_step * 1000:.0f} ms/step, planning {horizon} steps")
                     sched.horizon = horizon
+        if reserve is not None:
+            stop, sched.horizon = consensus.share(stop, sched.horizon)
+            if stop or sched.done(step):
+                break
 
         if len(order) < BATCH:
             # Reshuffle per epoch so batches differ between epochs.
@@ -250,6 +301,8 @@ def train(model, examples, pad_id: int, device, max_steps: int, reserve: float |
             rng.shuffle(fresh)
             order.extend(fresh)
         idx, order = order[:BATCH], order[BATCH:]
+        # Every rank shuffles alike (same seed) and takes its own slice of the global batch.
+        idx = idx[me::n]
         ids, labels, mask = collate([examples[i] for i in idx], pad_id)
         ids, labels, mask = ids.to(device), labels.to(device), mask.to(device)
 
@@ -264,7 +317,7 @@ def train(model, examples, pad_id: int, device, max_steps: int, reserve: float |
         opt.step()
         sched.advance(step)
         step += 1
-        if step % LOG_EVERY == 0:
+        if step % LOG_EVERY == 0 and me == 0:
             # Plain "step N loss X" (no prefix) so traces are easy to parse.
             print(f"step {step} loss {loss.item():.4f}", flush=True)
     model.eval()
@@ -340,7 +393,38 @@ def _quiet_progress_bars() -> None:
         pass
 
 
+def data_parallel_procs() -> int:
+    """How many processes to train with: the run's GPUs when more than one is
+    visible, else PTB_REFERENCE_PROCS (CPU, gloo)."""
+    gpus = env_int("NUM_GPUS", 0)
+    if gpus > 1:
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                return min(gpus, torch.cuda.device_count())
+        except ImportError:
+            pass
+    return env_int("PTB_REFERENCE_PROCS", 1, minimum=1)
+
+
+def relaunch_under_torchrun(procs: int) -> int:
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={procs}",
+           os.path.abspath(sys.argv[0])] + sys.argv[1:]
+    log(f"data-parallel over {procs} processes: {' '.join(cmd)}")
+    env = dict(os.environ, PTB_REFERENCE_LAUNCHED="1", OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+    return subprocess.call(cmd, env=env)
+
+
 def main() -> int:
+    if "LOCAL_RANK" not in os.environ and not os.environ.get("PTB_REFERENCE_LAUNCHED"):
+        try:
+            procs = data_parallel_procs()
+        except ConfigError as e:
+            log(f"error: {e}")
+            return 2
+        if procs > 1:
+            return relaunch_under_torchrun(procs)
     t_agent = time.monotonic()
     try:
         base_model = os.environ.get("PTB_BASE_MODEL", "").strip()
@@ -391,9 +475,24 @@ def main() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    torch.set_num_threads(max(1, cores))
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    log(f"device {device}, torch threads {torch.get_num_threads()}")
+    distributed = world() > 1
+    if distributed:
+        import torch.distributed as dist
+
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        if torch.cuda.is_available():
+            torch.cuda.set_device(local)
+            device = torch.device("cuda", local)
+        else:
+            device = torch.device("cpu")
+        dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+        # The CPU's cores are shared among the ranks.
+        torch.set_num_threads(max(1, cores // world()))
+        log(f"rank {rank()} of {world()} ({dist.get_backend()}), device {device}, torch threads {torch.get_num_threads()}")
+    else:
+        torch.set_num_threads(max(1, cores))
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        log(f"device {device}, torch threads {torch.get_num_threads()}")
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(base_model)
@@ -422,11 +521,26 @@ def main() -> int:
         log("timer already expired; saving the base model unchanged")
         steps, train_s = 0, 0.0
     else:
-        log(f"training: batch {BATCH}, lr {LR}, warmup {WARMUP}, cosine, grad clip 1.0")
-        steps, train_s = train(model, examples, pad_id, device, max_steps, reserve, clock, seed)
+        log(f"training: batch {BATCH}{f' ({BATCH // world()} per rank x {world()})' if distributed else ''}, lr {LR}, warmup {WARMUP}, cosine, grad clip 1.0")
+        trainee = model
+        if distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            trainee = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        steps, train_s = train(trainee, examples, pad_id, device, max_steps, reserve, clock, seed)
         log(f"trained {steps} steps in {train_s:.1f}s")
 
+    if distributed:
+        import torch.distributed as dist
+
+        # The replicas are identical after the last averaged step: rank 0 saves, the others leave.
+        dist.barrier()
+        if rank() != 0:
+            dist.destroy_process_group()
+            return 0
     save_model(model.to(save_dtype), tokenizer, base_model, pad_id)
+    if distributed:
+        dist.destroy_process_group()
 
     if eval_limit > 0:
         run_evaluate(eval_limit)

@@ -82,7 +82,7 @@ public protocol DoctorCheck: Sendable {
 /// `ptb doctor`: the preflight of a node before runs spend their hours on it.
 public enum Doctor {
     public static let checks: [any DoctorCheck] = [
-        ClockDoctorCheck(), SandboxDoctorCheck(), GPUDoctorCheck(), EngineDoctorCheck(), DiskDoctorCheck(),
+        ClockDoctorCheck(), SandboxDoctorCheck(), GPUDoctorCheck(), EngineDoctorCheck(), DiskDoctorCheck(), LocksDoctorCheck(),
         CacheDoctorCheck(), AgentDoctorCheck(), SchedulerDoctorCheck(),
     ]
 
