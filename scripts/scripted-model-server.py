@@ -298,11 +298,13 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
+    # A container on podman's bridge reaches the host at the bridge's gateway, not at loopback.
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     a = ap.parse_args()
     with open(a.script) as f:
         script = json.load(f)
     Handler.state = State(script, a.log)
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
+    server = ThreadingHTTPServer((a.host, a.port), Handler)
     server.daemon_threads = True
     port = server.server_address[1]
     if a.port_file:
@@ -310,7 +312,7 @@ def main():
             f.write(str(port))
         import os
         os.replace(a.port_file + ".partial", a.port_file)
-    print(f"listening on 127.0.0.1:{port}", flush=True)
+    print(f"listening on {a.host}:{port}", flush=True)
     server.serve_forever()
 
 

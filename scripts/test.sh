@@ -56,6 +56,8 @@ if [ "$podman_live" = 1 ]; then
   echo "==> podman test image"
   export PTB_PODMAN_TEST_IMAGE="${PTB_PODMAN_TEST_IMAGE:-localhost/ptb-busybox:1}"
   bash scripts/podman-test-image.sh "$PTB_PODMAN_TEST_IMAGE"
+  # RealAgentPodmanTests builds its own image with the real Claude Code from the wheel cached above
+  # (scripts/podman-agent-image.sh, ~20 s, once: kept while it exists).
   export PTB_PODMAN_LIVE=1
 fi
 

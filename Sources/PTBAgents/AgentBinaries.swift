@@ -1,5 +1,9 @@
 import Foundation
 import PTBCore
+import PTBProcess
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A CLI scaffold's native binary as shipped inside a PyPI wheel: no Node.js or npm needed, so it
 /// installs on any x86-64 Linux node that has Python's pip. `ptb setup --agents` downloads the
@@ -19,6 +23,9 @@ public struct AgentBinaryPin: Sendable, Equatable, Codable {
     public var member: String
     /// The executable, relative to the install directory.
     public var executable: String
+    /// SHA-256 of the executable as the wheel ships it: what `ptb run` checks the installed file
+    /// against, so a binary replaced at the pinned path (another version, a wrapper) is refused.
+    public var executableSHA256: String
 
     public var installName: String { scaffold.rawValue }
     /// The line `--version` prints, e.g. `2.1.327 (Claude Code)` or `codex-cli 0.163.0`.
@@ -28,18 +35,20 @@ public struct AgentBinaryPin: Sendable, Equatable, Codable {
 }
 
 /// The pinned, tested CLI binaries. These are the values of `containers/ptb.lock`
-/// (CLAUDE_CODE_WHEEL…, CODEX_WHEEL…); a test keeps the two equal. A newer CLI is a change here
+/// (CLAUDE_CODE_WHEEL…, CLAUDE_CODE_BINARY_SHA256, CODEX_…); a test keeps the two equal. A newer CLI is a change here
 /// and in the lock, plus a pass of RealAgentTests.
 public enum AgentBinaries {
     public static let pins: [AgentBinaryPin] = [
         AgentBinaryPin(scaffold: .claudeCode, package: "claude-agent-sdk", packageVersion: "0.2.184", cliVersion: "2.1.327",
                        wheel: "claude_agent_sdk-0.2.184-py3-none-manylinux_2_17_x86_64.whl",
                        sha256: "40509cadce72d62ded6c3ed831bbcffbff1a7fed8a19cfe1670b3a55418ed089",
-                       member: "claude_agent_sdk/_bundled/claude", executable: "bin/claude"),
+                       member: "claude_agent_sdk/_bundled/claude", executable: "bin/claude",
+                       executableSHA256: "343c744baa14bfd38286a7cb90871051f04379956da6c5b803a9e66019a76ac9"),
         AgentBinaryPin(scaffold: .codex, package: "openai-codex-cli-bin", packageVersion: "0.163.0", cliVersion: "0.163.0",
                        wheel: "openai_codex_cli_bin-0.163.0-py3-none-manylinux_2_17_x86_64.whl",
                        sha256: "76db41fb07fdf9ddacbe892b48d21dfde270031ec0f5666b5e558114355f006d",
-                       member: "codex_cli_bin/", executable: "bin/codex"),
+                       member: "codex_cli_bin/", executable: "bin/codex",
+                       executableSHA256: "399ff69c431c066e40de318fba45c2b07f45a76b19939d247ee4828fc70c4215"),
     ]
 
     /// The wheels' platform tag: the only one pinned.
@@ -75,5 +84,82 @@ public enum AgentBinaries {
         return names.filter {
             FileManager.default.isExecutableFile(atPath: root.appendingPathComponent($0).appendingPathComponent(pin.executable).path)
         }.sorted()
+    }
+
+    /// Why the installed executable of `scaffold` is not the pinned one (another version, a
+    /// wrapper, a damaged copy), with the command that puts the pinned one back; nil when it is
+    /// the pinned file or nothing is installed (then the caller reports the missing CLI).
+    /// A file whose size, inode and modification time equal what `ptb setup` recorded is taken as
+    /// verified; anything else is hashed (about 1 s per 300 MB once the file is in the page cache).
+    public static func mismatch(home: PTBHome, scaffold: Scaffold?, runner: ProcessRunner, versionTimeout: Double = 10) async -> String? {
+        guard let install = installed(home: home, scaffold: scaffold) else { return nil }
+        let (pin, dir) = (install.pin, install.directory)
+        let exe = dir.appendingPathComponent(pin.executable)
+        let stamp = FileStamp(exe)
+        if let stamp, let record = try? JSONIO.read(AgentInstallRecord.self, from: dir.appendingPathComponent(AgentInstallRecord.fileName)),
+           record.pin == pin, record.stamp == stamp, record.sha256 == pin.executableSHA256 {
+            return nil
+        }
+        let found: String
+        do { found = try Hashing.sha256(file: exe) } catch { found = "unreadable (\(error))" }
+        if found == pin.executableSHA256 { return nil }
+        let version = await versionLine(exe, runner: runner, timeout: versionTimeout).map { "`--version` says '\($0)'" } ?? "`--version` gave no answer"
+        return "the \(pin.installName) CLI at \(exe.path) is not the pinned one: expected \(pin.cliVersion) "
+            + "(SHA-256 \(pin.executableSHA256), from \(pin.package)==\(pin.packageVersion)), found SHA-256 \(found), \(stamp.map { "\($0.size) bytes" } ?? "size unknown"); \(version). "
+            + "Reinstall the pinned CLI with `ptb setup --skip-env --skip-models --agents \(pin.installName)`."
+    }
+
+    /// The first line the binary prints for `--version` within `timeout` seconds, with a fresh HOME
+    /// so that it reads no user state; nil when it prints nothing, fails to start or hangs. It runs
+    /// in its own process group, killed whole afterwards: nothing it started stays behind.
+    static func versionLine(_ exe: URL, runner: ProcessRunner, timeout: Double) async -> String? {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-agent-version-\(UUID().uuidString.prefix(8))")
+        guard (try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)) != nil else { return nil }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("version.out")
+        let env = ["HOME": scratch.path, "CODEX_HOME": scratch.path, "PATH": "/usr/bin:/bin", "DISABLE_AUTOUPDATER": "1"]
+        guard let child = try? await runner.start(Command(exe.path, ["--version"], environment: env), output: .file(outURL)) else { return nil }
+        await withTaskGroup(of: Bool.self) { g in
+            g.addTask { _ = await child.wait(); return true }
+            g.addTask { (try? await Task.sleep(for: .seconds(timeout))) != nil ? false : true }
+            if await g.next() == false { child.signalGroup(SIGKILL) }
+            g.cancelAll()
+        }
+        child.signalGroup(SIGKILL)
+        let data = (try? Data(contentsOf: outURL)) ?? Data()
+        let line = String(decoding: data.prefix(400), as: UTF8.self).split(separator: "\n").first.map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        return line?.isEmpty == false ? line : nil
+    }
+}
+
+/// Size, inode and modification time of a file: what changes when a file is replaced or rewritten.
+public struct FileStamp: Sendable, Equatable, Codable {
+    public var size: Int
+    public var inode: UInt64
+    public var modified: Double
+
+    public init?(_ url: URL) {
+        var st = stat()
+        guard stat(url.path, &st) == 0 else { return nil }
+        size = Int(st.st_size)
+        inode = UInt64(st.st_ino)
+        modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+    }
+}
+
+/// `ptb-install.json` in an install directory: the pin it was installed from and the executable
+/// as `ptb setup` verified it (hash and stamp), so that `ptb run` re-hashes only a changed file.
+public struct AgentInstallRecord: Sendable, Equatable, Codable {
+    public static let fileName = "ptb-install.json"
+    public var pin: AgentBinaryPin
+    public var sha256: String
+    public var stamp: FileStamp
+
+    public init(pin: AgentBinaryPin, sha256: String, stamp: FileStamp) {
+        self.pin = pin
+        self.sha256 = sha256
+        self.stamp = stamp
     }
 }

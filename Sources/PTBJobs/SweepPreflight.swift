@@ -72,7 +72,7 @@ public struct SweepPreflight: Sendable {
         // Agents defined by a config file are resolved by the runs with that file; doctor checks built-in ones.
         for g in spec.agents where spec.agentConfigs[g] == nil { a += ["--agent", g] }
         a += ["--gpus", String(spec.gpus.max() ?? 0), "--runs-dir", spec.resultsDir]
-        if let s = spec.sandbox { a += ["--sandbox", s.rawValue] }
+        if let s = spec.options.sandbox { a += ["--sandbox", s.rawValue] }
         return a
     }
 

@@ -39,9 +39,16 @@ public struct AgentInstaller: Sendable {
         let dir = AgentBinaries.directory(home: home, pin: pin)
         let exe = dir.appendingPathComponent(pin.executable)
         let fm = FileManager.default
-        if !force, fm.isExecutableFile(atPath: exe.path), (try? await version(exe)).map(pin.versionMatches) == true {
-            log("\(pin.installName) \(pin.cliVersion) already installed at \(dir.path) (use --force to reinstall)")
-            return exe
+        if !force, fm.isExecutableFile(atPath: exe.path) {
+            // The pinned file itself, not just a binary that prints the pinned version.
+            if let wrong = await AgentBinaries.mismatch(home: home, scaffold: pin.scaffold, runner: runner) {
+                log("[setup] replacing what is installed: \(wrong)")
+            } else {
+                // Verified just now (hashed, or unchanged since the record): no second hash.
+                try? writeRecord(pin, directory: dir, sha256: pin.executableSHA256)
+                log("\(pin.installName) \(pin.cliVersion) already installed at \(dir.path) (use --force to reinstall)")
+                return exe
+            }
         }
         let wheel = try await download(pin)
         let partial = dir.deletingLastPathComponent().appendingPathComponent(".\(pin.cliVersion).partial")
@@ -59,11 +66,24 @@ public struct AgentInstaller: Sendable {
             try? fm.removeItem(at: partial)
             throw PTBError.io("\(pin.installName) from \(pin.wheel) reports version '\(got)', not \(pin.cliVersion): the pin in ptb is wrong; fix AgentBinaries.pins and containers/ptb.lock together.")
         }
-        try JSONIO.write(pin, to: partial.appendingPathComponent("ptb-install.json"))
+        let hash = try Hashing.sha256(file: partial.appendingPathComponent(pin.executable))
+        guard hash == pin.executableSHA256 else {
+            try? fm.removeItem(at: partial)
+            throw PTBError.io("\(pin.executable) in \(pin.wheel) has SHA-256 \(hash), not the pinned \(pin.executableSHA256): the pin in ptb is wrong; fix AgentBinaries.pins and containers/ptb.lock together.")
+        }
         try? fm.removeItem(at: dir)
         try fm.moveItem(at: partial, to: dir)
+        try writeRecord(pin, directory: dir, sha256: hash)
         log("installed \(pin.installName) \(pin.cliVersion) at \(exe.path)")
         return exe
+    }
+
+    /// The executable as verified now (its hash and stamp): `ptb run` re-hashes it only when it changed.
+    func writeRecord(_ pin: AgentBinaryPin, directory: URL, sha256: String) throws {
+        let exe = directory.appendingPathComponent(pin.executable)
+        guard let stamp = FileStamp(exe) else { throw PTBError.io("cannot read \(exe.path) after installing it") }
+        try JSONIO.write(AgentInstallRecord(pin: pin, sha256: sha256, stamp: stamp),
+                         to: directory.appendingPathComponent(AgentInstallRecord.fileName))
     }
 
     /// The wheel in the cache with the pinned hash, downloaded if absent or different.

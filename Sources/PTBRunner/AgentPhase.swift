@@ -114,7 +114,8 @@ enum AgentPhase {
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
         redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,
                                       secretNames: def?.declaredSecrets ?? [])
-        if let missing = Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: spec.sandbox, home: ctx.harness.home) {
+        if let missing = await Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: spec.sandbox, home: ctx.harness.home,
+                                               runner: ctx.harness.runner) {
             m.exit = .launchFailed
             event("launch-failed", missing)
             return .failedToStart(missing)
@@ -205,10 +206,14 @@ enum AgentPhase {
     }
 
     /// For a CLI scaffold run on this host's file system (bwrap, none): the reason its program is
-    /// not there, before the sandbox would fail with a bare "execvp: No such file".
-    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome) -> String? {
+    /// not there (or is not the pinned binary), before the sandbox would fail with a bare
+    /// "execvp: No such file".
+    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome,
+                           runner: ProcessRunner) async -> String? {
         guard let cli = adapter as? any CLIScaffoldAdapter, sandbox == .bwrap || sandbox == .none,
               let program = cli.arguments(prompt: "").first else { return nil }
+        // A file replaced at the pinned path would run in its place: refused before it starts.
+        if let wrong = await AgentBinaries.mismatch(home: home, scaffold: cli.config.scaffoldKind, runner: runner) { return wrong }
         let path = command.environment["PATH"] ?? ""
         if path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }) { return nil }
         let scaffold = cli.config.scaffold

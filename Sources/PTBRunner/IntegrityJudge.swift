@@ -98,6 +98,11 @@ enum IntegrityJudge {
         let hostSecrets = harness.environment.filter { Redactor.isSecretName($0.key) }
         let redactor = adapter.redactor(environment: command.environment.merging(hostSecrets) { a, _ in a }, home: harness.home)
         let sandbox = Sandboxes.runtime(spec.sandbox)
+        // A judge CLI replaced at its pinned path must not judge in its place (as for the agent).
+        if spec.sandbox == .bwrap || spec.sandbox == .none, let cli = adapter as? any CLIScaffoldAdapter,
+           let wrong = await AgentBinaries.mismatch(home: harness.home, scaffold: cli.config.scaffoldKind, runner: harness.runner) {
+            throw PTBError.invalidArgument(wrong)
+        }
         // The agent's view, plus its workspace and trace read-only: what the judge must read.
         let policy = view.policy(writable: [jp.workspace], extraReadOnly: [input.paths.workspace, input.paths.trace],
                                  sharedCache: nil, brokerDirectory: nil, gpus: false, workingDirectory: jp.task)

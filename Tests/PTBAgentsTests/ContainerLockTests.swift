@@ -1,4 +1,5 @@
 import Foundation
+import PTBAgents
 import PTBSandbox
 import Testing
 
@@ -31,7 +32,7 @@ import Testing
             // evaluate.py runs the image's ptb, which serves with the image's venv.
             #expect(text.contains("PTB_EXECUTABLE=/opt/ptb/bin/ptb PTB_PYTHON=/opt/ptb/venv/bin/python"))
         }
-        for key in ["CLAUDE_CODE_VERSION", "CODEX_VERSION", "GEMINI_CLI_VERSION", "OPENCODE_VERSION", "PIP_EVAL", "PIP_AGENT", "NODE_MAJOR"] {
+        for key in ["GEMINI_CLI_VERSION", "OPENCODE_VERSION", "PIP_EVAL", "PIP_AGENT", "NODE_MAJOR"] {
             #expect(lock.contains("\n\(key)="), "\(key) is in the lock")
             #expect(containerfile.contains(key) && def.contains(key), "\(key) is read by both image definitions")
         }
@@ -40,6 +41,34 @@ import Testing
             let reqs = try #require(value("\(key)=", in: lock, prefix: "")).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             for r in reqs.split(separator: " ") { #expect(r.contains("=="), "\(r) is pinned") }
         }
+    }
+
+    /// Claude Code and Codex come into the agent image from their pinned PyPI wheels through
+    /// install-agent-clis.sh (the lock's pins, the same as `ptb setup --agents`), never from npm;
+    /// npm stays for the two CLIs that exist only there.
+    @Test func agentImageInstallsThePinnedWheelsNotNpm() throws {
+        let containerfile = try read("Containerfile"), def = try read("ptb.def"), script = try read("install-agent-clis.sh")
+        let lock = ContainerLock(text: try read("ptb.lock"))
+        #expect(containerfile.contains("COPY containers/install-agent-clis.sh /opt/ptb/install-agent-clis.sh"))
+        #expect(containerfile.contains("sh /opt/ptb/install-agent-clis.sh /opt/ptb/ptb.lock /opt/ptb/agents /usr/local/bin"))
+        #expect(def.contains("containers/install-agent-clis.sh /opt/ptb/install-agent-clis.sh"))
+        #expect(def.contains("sh /opt/ptb/install-agent-clis.sh /opt/ptb/ptb.lock /opt/ptb/agents /usr/local/bin"))
+        for text in [containerfile, def] {
+            #expect(!text.contains("@anthropic-ai/claude-code") && !text.contains("@openai/codex"), "no npm install of Claude Code or Codex")
+            #expect(text.contains("npm install -g \"@google/gemini-cli@${GEMINI_CLI_VERSION}\" \"opencode-ai@${OPENCODE_VERSION}\""))
+            #expect(text.contains("claude --version && codex --version"))
+        }
+        #expect(lock.values["CLAUDE_CODE_VERSION"] == nil && lock.values["CODEX_VERSION"] == nil, "the npm pins of the two are gone")
+        // The script installs each pin with the lock's values and ptb's own layout (member, executable).
+        for (prefix, scaffold) in [("CLAUDE_CODE", Scaffold.claudeCode), ("CODEX", .codex)] {
+            let pin = try #require(AgentBinaries.pin(scaffold))
+            #expect(lock.values["\(prefix)_BINARY_SHA256"] == pin.executableSHA256, "\(prefix)_BINARY_SHA256")
+            let call = "install_cli \(pin.installName) \"$\(prefix)_WHEEL\" \"$\(prefix)_WHEEL_SHA256\" \"$\(prefix)_WHEEL_CLI_VERSION\" \\\n"
+                + "    \(pin.member) \(pin.executable) \"$\(prefix)_BINARY_SHA256\""
+            #expect(script.contains(call), "install-agent-clis.sh installs \(pin.installName) as AgentBinaries.pins says")
+        }
+        #expect(script.contains("--only-binary=:all: --platform \"$PLATFORM\"") && script.contains("PLATFORM=\(AgentBinaries.platform)"))
+        #expect(script.contains("ln -sfn \"$dir/$exe\" \"$DESTDIR$BIN/$(basename \"$exe\")\""))
     }
 
     /// The sandboxes set PATH to the images' own (Sandboxes.imagePath): both definitions must say the same.

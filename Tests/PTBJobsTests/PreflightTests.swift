@@ -17,7 +17,7 @@ import Testing
     @Test func htcondorPreflightJobIsExactlyTheGolden() throws {
         var s = goldenSpec(backend: .htcondor)
         s.gpus = [1, 2]
-        s.sandbox = .bwrap
+        s.options.sandbox = .bwrap
         s.resources.extraDirectives = []   // goldenSpec's are Slurm's
         let plan = try preflight(HTCondorBackend(executor: FakeExecutor())).plan(s)
         #expect(plan.chunks.count == 1)

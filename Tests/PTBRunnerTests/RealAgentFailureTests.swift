@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBProcess
 import Testing
 
 /// The ways a real CLI run goes wrong, each with the real binary: the model server answers 401,
@@ -137,5 +138,91 @@ import Testing
             #expect(detail.contains("found 0.1.0") == wrong, "\(detail)")
             #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("launch-failed"))
         }
+    }
+
+    /// A file replaced at the pinned path (the pinned directory, another binary in it): one that
+    /// claims the pinned version and one of another version. ptb hashes it, refuses before any
+    /// sandbox starts, and records `launch-failed` with the expected and found version and hash
+    /// and the command that reinstalls the pinned CLI.
+    @Test(arguments: [("claude-code", "2.1.327 (Claude Code)"), ("codex", "codex-cli 0.150.0")])
+    func aBinaryReplacedAtThePinnedPathIsRefusedBeforeItStarts(_ scaffold: String, _ says: String) throws {
+        guard TestHome.realHome != nil else {
+            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
+            return
+        }
+        let pin = try AgentBinaries.pin(named: scaffold)
+        let h = try TestHome(real: true)
+        defer { h.cleanup() }
+        let exe = AgentBinaries.directory(home: h.home, pin: pin).appendingPathComponent(pin.executable)
+        try FileManager.default.createDirectory(at: exe.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let marker = h.root.appendingPathComponent("wrong-binary-ran")
+        // Prints the version; anything else it is asked to do leaves a mark (it must never run as the agent).
+        let body = "#!/bin/sh\nif [ \"$1\" = --version ]; then echo '\(says)'; exit 0; fi\ntouch \(marker.path)\n"
+        try body.write(to: exe, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: exe.path)
+        let yaml = scaffold == "codex" ? "name: wrongbin\nscaffold: codex\nmodel: gpt-5.1-codex\nbase_url: http://127.0.0.1:9/v1\n"
+            : "name: wrongbin\nscaffold: claude-code\nmodel: claude-opus-4-6\nbase_url: http://127.0.0.1:9\n"
+        try yaml.write(to: h.home.agents.appendingPathComponent("wrongbin.yaml"), atomically: true, encoding: .utf8)
+        let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "wrongbin", "--sandbox", "bwrap", "--skip-base", "--no-judge",
+                         "--hours", "0.1", "--runs-dir", h.runs.path], home: h,
+                        env: ["OPENAI_API_KEY": "ptb-test-openai-key-\(UUID().uuidString)", "ANTHROPIC_API_KEY": "ptb-test-anthropic-key-\(UUID().uuidString)"])
+        #expect(!r.signaled, "a recorded state, not a crash")
+        let (paths, m) = try h.onlyRun()
+        #expect(m.exit == .launchFailed, "\(String(describing: m.exit)) \(r.stderr.suffix(1500))")
+        let detail = m[.agent].detail ?? ""
+        #expect(detail.contains("is not the pinned one: expected \(pin.cliVersion) (SHA-256 \(pin.executableSHA256)"), "\(detail)")
+        #expect(detail.contains("found SHA-256 \(Hashing.sha256(Data(body.utf8)))"), "\(detail)")
+        #expect(detail.contains("`--version` says '\(says)'"), "\(detail)")
+        #expect(detail.contains("`ptb setup --skip-env --skip-models --agents \(pin.installName)`"), "\(detail)")
+        let events = try String(contentsOf: paths.trace, encoding: .utf8).split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event"] as? String
+        }
+        #expect(events.contains("launch-failed") && !events.contains("start"), "refused before the sandbox started: \(events)")
+        #expect(!FileManager.default.fileExists(atPath: marker.path), "the replaced binary never ran as the agent")
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        #expect(result.scoreState == "no-final-model")
+    }
+
+    /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path
+    /// with the pinned binary (no --force needed) and records it, so the next check is a stat.
+    /// The home is in RAM when there is room (the 370 MB unpack is this test's cost).
+    @Test func theSetupCommandPutsThePinnedBinaryBack() async throws {
+        guard TestHome.realHome != nil, let agents = RealAgentHome.root else {
+            #expect(!requireIntegration, "PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done")
+            return
+        }
+        let pin = try AgentBinaries.pin(named: "codex")
+        let wheel = agents.appendingPathComponent("cache/wheels").appendingPathComponent(pin.wheel)
+        guard FileManager.default.fileExists(atPath: wheel.path) else {
+            #expect(!requireIntegration, "the Codex wheel is not cached in \(wheel.path)")
+            return
+        }
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let shm = (try? FileManager.default.attributesOfFileSystem(forPath: "/dev/shm"))?[.systemFreeSize] as? NSNumber
+        let root = (shm?.int64Value ?? 0) > 2_000_000_000 ? URL(fileURLWithPath: "/dev/shm/ptb-test-setup-\(UUID().uuidString.prefix(8))")
+            : h.root.appendingPathComponent("setup-home")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let home = PTBHome(root: root)
+        let cache = root.appendingPathComponent("cache/wheels")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: cache.appendingPathComponent(pin.wheel), withDestinationURL: wheel)
+        let exe = AgentBinaries.directory(home: home, pin: pin).appendingPathComponent(pin.executable)
+        try FileManager.default.createDirectory(at: exe.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "#!/bin/sh\necho 'codex-cli 0.163.0'\n".write(to: exe, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: exe.path)
+        #expect(await AgentBinaries.mismatch(home: home, scaffold: .codex, runner: ProcessRunner()) != nil)
+
+        let setup = ["setup", "--skip-env", "--skip-models", "--agents", "codex"]
+        let r = try ptb(setup, home: h, env: ["PTB_HOME": root.path], timeout: 600)
+        #expect(r.status == 0, "\(r.stderr.suffix(2000))")
+        #expect((r.stdout + r.stderr).contains("replacing what is installed: the codex CLI at \(exe.path) is not the pinned one"))
+        #expect(try Hashing.sha256(file: exe) == pin.executableSHA256)
+        let record = try JSONIO.read(AgentInstallRecord.self, from: exe.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(AgentInstallRecord.fileName))
+        #expect(record.sha256 == pin.executableSHA256 && record.stamp == FileStamp(exe))
+        #expect(await AgentBinaries.mismatch(home: home, scaffold: .codex, runner: ProcessRunner()) == nil)
+        let again = try ptb(setup, home: h, env: ["PTB_HOME": root.path])
+        #expect((again.stdout + again.stderr).contains("codex 0.163.0 already installed"), "\(again.stdout) \(again.stderr)")
     }
 }

@@ -18,8 +18,8 @@ final class ScriptedModelServer {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// `turns`: each `["shell": "…"]` or `["text": "…"]` with an optional `"usage"`; `fail` as the
-    /// script's `fail` key (see the script's docstring).
-    init(dir: URL, turns: [[String: Any]], fail: [String: Any]? = nil) throws {
+    /// script's `fail` key (see the script's docstring). `host`: the address to listen on.
+    init(dir: URL, turns: [[String: Any]], fail: [String: Any]? = nil, host: String = "127.0.0.1") throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var script: [String: Any] = ["turns": turns]
         if let fail { script["fail"] = fail }
@@ -28,7 +28,7 @@ final class ScriptedModelServer {
         log = dir.appendingPathComponent("requests.jsonl")
         let portFile = dir.appendingPathComponent("port")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script.path, "--script", scriptFile.path, "--log", log.path, "--port-file", portFile.path]
+        process.arguments = ["python3", Self.script.path, "--script", scriptFile.path, "--log", log.path, "--port-file", portFile.path, "--host", host]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: {
             let u = dir.appendingPathComponent("server.err")
