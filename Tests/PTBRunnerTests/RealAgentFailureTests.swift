@@ -179,8 +179,12 @@ import Testing
         }
         #expect(events.contains("launch-failed") && !events.contains("start"), "refused before the sandbox started: \(events)")
         #expect(!FileManager.default.fileExists(atPath: marker.path), "the replaced binary never ran as the agent")
+        // Never started: `failed-to-start` (issue 18), so nothing after the agent phase runs and
+        // the run is not scored as the agent's `no-final-model`.
         let result = try JSONIO.read(RunResult.self, from: paths.result)
-        #expect(result.scoreState == "no-final-model")
+        #expect(result.outcome == .failedToStart && m.outcome == .failedToStart)
+        #expect(m[.collect].state == .pending && result.finalScore == nil)
+        #expect(result.scoreState == "not-evaluated")
     }
 
     /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path
