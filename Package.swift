@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], resources: [.copy("Resources")], swiftSettings: settings),
         .target(name: "PTBExecution", dependencies: ["PTBCore", "PTBProcess"], swiftSettings: settings),
-        .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
+        .target(name: "PTBIntegrity", dependencies: ["PTBCore", "PTBTasks", "PTBAgents", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: settings),
         .target(name: "PTBEval", dependencies: ["PTBCore", "PTBTasks", "PTBInference", "PTBExecution", "PTBProcess", "PTBJudge"], swiftSettings: settings),
         .target(name: "PTBJudge", dependencies: [
             "PTBCore", "PTBTasks", "PTBInference",

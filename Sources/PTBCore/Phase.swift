@@ -1,8 +1,10 @@
 import Foundation
 
-/// The pipeline stages of one run, in the only order they ever execute.
+/// The pipeline stages of one run, in the only order they ever execute. `baseline` (the
+/// unchanged base model on the same samples) was part of `evaluate` in runs made before it was
+/// a phase; `RunManifest` reads such runs' missing record as skipped.
 public enum Phase: String, Codable, CaseIterable, Sendable, Comparable {
-    case prepare, agent, collect, integrity, evaluate, record
+    case prepare, agent, collect, integrity, evaluate, baseline, record
 
     public static func < (lhs: Phase, rhs: Phase) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -14,10 +14,6 @@ public struct LiveProcess: Codable, Sendable, Equatable {
     }
 }
 
-public enum RunOutcome: String, Codable, Sendable {
-    case pending, running, done, failed
-}
-
 /// The agent's time past its deadline (inside the grace before SIGTERM) and whether
 /// `final_model` changed after the deadline, which `timer.sh` announced as "Timer expired!".
 public struct Lateness: Codable, Sendable, Equatable {
@@ -67,7 +63,14 @@ public struct RunManifest: Codable, Sendable, Equatable {
     }
 
     public subscript(phase: Phase) -> PhaseRecord {
-        get { phases[phase.rawValue] ?? PhaseRecord() }
+        get {
+            if let r = phases[phase.rawValue] { return r }
+            // A run from before the baseline phase evaluated the base inside `evaluate`.
+            if phase == .baseline, let e = phases[Phase.evaluate.rawValue], e.isFinished {
+                return PhaseRecord(state: .skipped, detail: "part of evaluate (a run from before the baseline phase)")
+            }
+            return PhaseRecord()
+        }
         set { phases[phase.rawValue] = newValue }
     }
 

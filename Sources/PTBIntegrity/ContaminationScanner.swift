@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import PTBCore
 import Synchronization
 
 /// Finds test items in training data: walks files, streams each one's bytes through the
@@ -100,10 +101,10 @@ public struct ContaminationScanner: Sendable {
         var files: [String] = []
         var missing: [String] = []
         var outside: [String] = []
-        let realRoots = roots?.map { Self.realPath($0) }
+        let realRoots = roots?.map { RealPath.orSelf($0) }
         func allowed(_ link: String) -> Bool {
             guard let realRoots else { return true }
-            let r = Self.realPath(link)
+            let r = RealPath.orSelf(link)
             return realRoots.contains { r == $0 || r.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
         }
         var seen = Set<String>()
@@ -146,12 +147,6 @@ public struct ContaminationScanner: Sendable {
             for f in found.sorted() { add(f) }
         }
         return (files, missing, outside)
-    }
-
-    static func realPath(_ path: String) -> String {
-        guard let r = realpath(path, nil) else { return path }
-        defer { free(r) }
-        return String(cString: r)
     }
 
     /// `url` spelled under the user's `arg`, so reports show the paths the user typed.

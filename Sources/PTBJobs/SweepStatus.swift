@@ -87,7 +87,7 @@ public enum SweepStatusMerger {
                 st.state = .done
                 return st
             }
-            if let rm, rm.outcome == .failed {
+            if let rm, rm.outcome.isFailure {
                 st.state = .failed
                 st.reason = reason(from: rm)
                 return st

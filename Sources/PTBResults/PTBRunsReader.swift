@@ -17,7 +17,14 @@ public enum PTBRunsReader {
                 continue
             }
             do {
-                runs.append(record(try JSONIO.read(RunResult.self, from: paths.result), paths: paths))
+                let r = try JSONIO.read(RunResult.self, from: paths.result)
+                // An agent that never started has no result to rank (issue 18): not a zero.
+                guard r.outcome != .failedToStart else {
+                    skipped.append(SkippedEntry(method: "ptb", name: paths.id,
+                                                reason: "failed to start, left out of every leaderboard: \(r.failure ?? "see run.json")"))
+                    continue
+                }
+                runs.append(record(r, paths: paths))
             } catch {
                 skipped.append(SkippedEntry(method: "ptb", name: paths.id, reason: "\(error)"))
             }

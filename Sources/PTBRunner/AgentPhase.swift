@@ -51,8 +51,12 @@ enum AgentPhase {
         }
 
         let sandbox = Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
-        try sandbox.check()
-        let baseDir = URL(fileURLWithPath: SandboxView.real(try ctx.baseModelDirectory().path))
+        do { try sandbox.check() } catch {
+            m.exit = .launchFailed
+            event("launch-failed", "\(error)")
+            return .failedToStart("the \(spec.sandbox.rawValue) sandbox is not usable: \(error). `ptb doctor` checks the sandbox runtimes.")
+        }
+        let baseDir = URL(fileURLWithPath: RealPath.orSelf(try ctx.baseModelDirectory().path))
         let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: def)
         // The evaluation broker's socket lives in a short host directory (a socket path must fit
         // in 108 bytes), shown read-only at /run/ptb inside the sandbox.
@@ -114,122 +118,69 @@ enum AgentPhase {
                                                runner: ctx.harness.runner) {
             m.exit = .launchFailed
             event("launch-failed", missing)
-            return .done("agent could not be started: \(missing)")
+            return .failedToStart(missing)
         }
-        let command = sandbox.wrap(agentCommand, policy: policy)
+        let launch = SandboxedLaunch(harness: ctx.harness, sandbox: sandbox, policy: policy, command: agentCommand, runID: p.id,
+                                     trace: trace, redactor: redactor, echo: ctx.harness.echoAgent, hardLimit: hardLimit,
+                                     killAfter: spec.killAfterSeconds)
         event("start", "attempt \(m[.agent].attempts); sandbox \(spec.sandbox.rawValue); hard limit \(Timestamps.iso(hardLimit))")
         let child: ChildProcess
-        do { child = try await ctx.harness.runner.start(command) } catch {
+        do { child = try await launch.start() } catch let e as SandboxedLaunch.StartFailure {
             m.exit = .launchFailed
-            event("launch-failed", "\(error)")
-            return .done("agent could not be started: \(error)")
+            event("launch-failed", e.description)
+            return .failedToStart(e.description)
         }
         m.live = child.live
         try ctx.save(m)
 
-        let echo = ctx.harness.echoAgent
-        let redact = redactor
         let log = ctx.harness.log
         let monitor = Monitor(url: p.monitor, interval: spec.monitorIntervalSeconds, workspace: p.workspace, runner: ctx.harness.runner,
                               gpus: spec.gpus > 0 ? env["CUDA_VISIBLE_DEVICES"].flatMap(GPUSelection.indices) : nil)
-        let start = Date()
-        let killAfter = spec.killAfterSeconds
-        let fired = OneWayFlag()
         let atDeadline = ModelDirState.Box()
         let finalModel = p.agentFinalModel
-        let runID = p.id
-        var leftovers: [pid_t] = []
         let limits = spec.limits ?? SandboxLimits()
         let disk = DiskWatch(roots: [p.workspace] + (layer ? [p.cacheLayer] : []), limitBytes: limits.workspaceBytes)
         let diskInterval = min(10, max(1, spec.monitorIntervalSeconds))
-        var breach: DiskWatch.Breach?
-        enum Event: Sendable { case exited(Termination), drained, disk(DiskWatch.Breach), other }
-        let termination: Termination = await withTaskGroup(of: Event.self) { group in
-            group.addTask {
-                for await line in child.lines {
-                    let clean = redact.redact(line)
-                    if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: clean)) { trace.append(l) }
-                    if echo { log("  | \(clean)") }
-                }
-                return .drained
-            }
-            group.addTask { await monitor.run(); return .other }
-            group.addTask {
+        let ended = await launch.supervise(child, companions: [
+            { await monitor.run(); return nil },
+            {
                 // evaluate.py's requests, served outside the sandbox until the agent is gone.
                 do { try await broker.run() } catch is CancellationError {} catch { log("[agent] evaluation broker stopped: \(error)") }
-                return .other
-            }
-            group.addTask { await disk.watch(interval: diskInterval).map { .disk($0) } ?? .other }
-            group.addTask {
+                return nil
+            },
+            { await disk.watch(interval: diskInterval)?.reason },
+            {
                 // final_model as it stood when timer.sh said "Timer expired!": what changes after
                 // it is a late submission (allowed by the original's grace, flagged by policy ptb).
                 let wait = deadline.timeIntervalSinceNow
                 if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
                 if !Task.isCancelled { let s = ModelDirState.take(finalModel); atDeadline.set(s) }
-                return .other
-            }
-            group.addTask {
-                // The budget watchdog: SIGTERM at the hard limit, SIGKILL after the grace.
-                let wait = hardLimit.timeIntervalSinceNow
-                if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
-                if Task.isCancelled { return .other }
-                fired.set()
-                child.signalGroup(SIGTERM)
-                try? await Task.sleep(for: .seconds(killAfter))
-                if !Task.isCancelled { child.signalGroup(SIGKILL) }
-                return .other
-            }
-            group.addTask { .exited(await child.wait()) }
-            var exit: Termination?
-            var drained = false
-            while let e = await group.next() {
-                switch e {
-                case .exited(let t):
-                    exit = t
-                    // Whatever the agent left running in its group (background jobs) goes with it;
-                    // then the output drains to EOF, or we stop waiting for it after 5 s.
-                    child.signalGroup(SIGKILL)
-                    leftovers = RunProcesses.killAll(runID: runID)
-                    group.addTask { try? await Task.sleep(for: .seconds(5)); return .other }
-                case .drained: drained = true
-                case .disk(let b):
-                    // The same stop as at the deadline: TERM to the group, KILL after the grace.
-                    breach = b
-                    child.signalGroup(SIGTERM)
-                    group.addTask {
-                        try? await Task.sleep(for: .seconds(killAfter))
-                        if !Task.isCancelled { child.signalGroup(SIGKILL) }
-                        return .other
-                    }
-                case .other: break
-                }
-                // Done once the agent exited and its output drained (or the 5 s drain wait ran out).
-                if exit != nil, drained || { if case .other = e { true } else { false } }() { break }
-            }
-            group.cancelAll()
-            return exit ?? .signaled(SIGKILL)
+                return nil
+            },
+        ])
+        let termination = ended.termination
+        let seconds = ended.ended.timeIntervalSince(ended.started)
+        m.live = nil
+        if let refusal = ended.sandboxRefusal {
+            // The sandbox exited before the agent ran: nothing of the agent's to judge or evaluate.
+            m.exit = .launchFailed
+            event("launch-failed", refusal)
+            if let cli = ctx.agent as? any CLIScaffoldAdapter { try? cli.removeCopiedCredentials(agentCtx) }
+            return .failedToStart(refusal)
         }
-        let timedOut = fired.isSet
-        // Anything of this run still alive (a background job that escaped the process group
-        // with setsid) goes too: nothing the agent started outlives its phase.
-        leftovers += RunProcesses.killAll(runID: p.id)
-        if !leftovers.isEmpty { event("killed-leftovers", leftovers.map(String.init).joined(separator: " ")) }
-        let ended = Date()
-        let seconds = ended.timeIntervalSince(start)
-        let late = ModelDirState.lateness(exitedAt: ended, deadline: deadline, atDeadline: atDeadline.get(),
+        let late = ModelDirState.lateness(exitedAt: ended.ended, deadline: deadline, atDeadline: atDeadline.get(),
                                           now: { ModelDirState.take(p.agentFinalModel) })
         m.lateness = late
         if late.secondsPastDeadline > 0 {
             let what = late.finalModelChangedAfterDeadline ? "changed after it: " + late.changed.joined(separator: " ") : "unchanged since it"
             event("past-deadline", "ended \(late.secondsPastDeadline) s past the deadline; final_model \(what)")
         }
-        let exit = breach != nil ? .diskLimit : classify(termination, timedOut: timedOut)
-        if let breach { event("disk-limit", breach.reason) }
+        let breach = ended.stoppedBecause
+        let exit = breach != nil ? .diskLimit : classify(termination, timedOut: ended.timedOut)
+        if let breach { event("disk-limit", breach) }
         m.exit = exit
-        m.live = nil
         event("exit", "\(exit) after \(Int(seconds)) s (\(termination))")
         if let cli = ctx.agent as? any CLIScaffoldAdapter { try? cli.removeCopiedCredentials(agentCtx) }
-        if let teardown = sandbox.teardown(policy: policy) { _ = try? await ctx.harness.runner.run(teardown) }
         // Secrets the agent wrote into its workspace (an `env` dump, a pasted key) are replaced
         // too, before anything copies or hashes those files.
         do {

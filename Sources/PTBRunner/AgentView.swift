@@ -23,29 +23,29 @@ struct AgentView {
     func readOnlyPaths(extra: [URL] = [], sharedCache: URL? = nil) -> [URL] {
         var out: [URL] = []
         let env = harness.home.pythonEnv
-        out.append(URL(fileURLWithPath: SandboxView.real(env.path)))
+        out.append(URL(fileURLWithPath: RealPath.orSelf(env.path)))
         if let prefix = SandboxView.pythonPrefix(ofEnvironment: env) { out.append(prefix) }
         if let wrapped = Self.wrappedInterpreter(harness.home.python) {
             // `ptb setup --use-python X` leaves a wrapper that execs X: show X's prefix.
             // X may itself be a venv's interpreter linking elsewhere (/opt/torch/.venv/bin/python3 →
             // /usr/bin/python3.12): the venv, its pyvenv.cfg home and the link's target all count.
             let venv = URL(fileURLWithPath: wrapped).deletingLastPathComponent().deletingLastPathComponent()
-            out.append(URL(fileURLWithPath: SandboxView.real(venv.path)))
+            out.append(URL(fileURLWithPath: RealPath.orSelf(venv.path)))
             if let home = SandboxView.pythonPrefix(ofEnvironment: venv) { out.append(home) }
-            out.append(URL(fileURLWithPath: SandboxView.real(wrapped)).deletingLastPathComponent().deletingLastPathComponent())
+            out.append(URL(fileURLWithPath: RealPath.orSelf(wrapped)).deletingLastPathComponent().deletingLastPathComponent())
         }
         if let py = harness.environment["PTB_PYTHON"], !py.isEmpty {
             // An interpreter given by path (ptb's images, `setup --use-python`): its prefix.
-            out.append(URL(fileURLWithPath: SandboxView.real(py)).deletingLastPathComponent().deletingLastPathComponent())
+            out.append(URL(fileURLWithPath: RealPath.orSelf(py)).deletingLastPathComponent().deletingLastPathComponent())
         }
         out += SandboxView.closure(of: baseModelDir)
-        if let sharedCache { out.append(URL(fileURLWithPath: SandboxView.real(sharedCache.path))) }
+        if let sharedCache { out.append(URL(fileURLWithPath: RealPath.orSelf(sharedCache.path))) }
         if let cli = AgentBinaries.installed(home: harness.home, scaffold: agentDefinition?.scaffoldKind) {
             // The CLI binary `ptb setup --agents` installed under $PTB_HOME/agents: that
             // directory only, nothing else of $PTB_HOME.
-            out.append(URL(fileURLWithPath: SandboxView.real(cli.directory.path)))
+            out.append(URL(fileURLWithPath: RealPath.orSelf(cli.directory.path)))
         }
-        out += (agentDefinition?.readOnlyPaths ?? []).map { URL(fileURLWithPath: SandboxView.real(($0 as NSString).expandingTildeInPath)) }
+        out += (agentDefinition?.readOnlyPaths ?? []).map { URL(fileURLWithPath: RealPath.orSelf(($0 as NSString).expandingTildeInPath)) }
         out += extra
         return Self.prune(out)
     }
@@ -80,10 +80,10 @@ struct AgentView {
     func environment(paths: RunPaths, brokerSocket: String?) -> [String: String] {
         // Real paths: the sandbox binds each allowed path at its real location only, so a link
         // on the way ($PTB_HOME/models → /data/models) must not be in the names the agent gets.
-        var env = harness.agentEnvironment(spec: spec, paths: paths, baseModelDir: URL(fileURLWithPath: SandboxView.real(baseModelDir.path)))
+        var env = harness.agentEnvironment(spec: spec, paths: paths, baseModelDir: URL(fileURLWithPath: RealPath.orSelf(baseModelDir.path)))
         let pythonBin = harness.home.pythonEnv.appendingPathComponent("bin").path
         if let path = env["PATH"], path.hasPrefix(pythonBin) {
-            env["PATH"] = SandboxView.real(pythonBin) + path.dropFirst(pythonBin.count)
+            env["PATH"] = RealPath.orSelf(pythonBin) + path.dropFirst(pythonBin.count)
         }
         if let brokerSocket { env["PTB_EVAL_SOCKET"] = brokerSocket }
         return env

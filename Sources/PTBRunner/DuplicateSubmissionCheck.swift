@@ -6,8 +6,9 @@ import PTBStore
 /// `duplicate-submission`: is `final_model` another run's submission, or a reference
 /// checkpoint, byte for byte or with a little noise added? Provenance cannot tell: such a copy
 /// descends from the base like any honest fine-tune.
-extension IntegrityPhase {
-    static let duplicateSubmissionName = "duplicate-submission"
+/// Lives in PTBRunner, not PTBIntegrity, because it reads the run index (PTBStore).
+struct DuplicateSubmissionCheck: IntegrityCheck {
+    let name = "duplicate-submission"
 
     /// Fingerprints used by this check that belong to no run (base models, references).
     static func fingerprintCache(_ home: PTBHome) -> URL { home.root.appendingPathComponent("fingerprints") }
@@ -17,11 +18,12 @@ extension IntegrityPhase {
     /// submission the reader refuses is reported by the integrity checks. Returns a note for the
     /// phase summary.
     static func recordFingerprint(_ ctx: PhaseContext) -> String {
-        let url = ctx.paths.dir.appendingPathComponent(Fingerprint.fileName)
+        let (paths, modelID) = (ctx.paths, ctx.model.id)
+        let url = paths.dir.appendingPathComponent(Fingerprint.fileName)
         do {
-            let f = try Fingerprint.compute(ctx.paths.finalModel, key: try Fingerprint.installationKey(ctx.harness.home))
+            let f = try Fingerprint.compute(paths.finalModel, key: try Fingerprint.installationKey(ctx.harness.home))
             try f.write(to: url)
-            indexFingerprint(ctx, f)
+            indexFingerprint(paths: paths, home: ctx.harness.home, model: modelID, log: ctx.harness.log, f)
             return "; fingerprinted \(f.tensors.count) tensors"
         } catch {
             try? FileManager.default.removeItem(at: url)
@@ -30,42 +32,43 @@ extension IntegrityPhase {
         }
     }
 
-    private static func indexFingerprint(_ ctx: PhaseContext, _ f: Fingerprint) {
+    private static func indexFingerprint(paths: RunPaths, home: PTBHome, model: String, log: @Sendable (String) -> Void, _ f: Fingerprint) {
         do {
-            let idx = try FingerprintIndex(RunIndex(path: ctx.harness.home.index))
-            try idx.upsert([(FingerprintRow(runId: ctx.paths.id, dir: ctx.paths.dir, model: ctx.model.id, fingerprint: f), f)])
+            let idx = try FingerprintIndex(RunIndex(path: home.index))
+            try idx.upsert([(FingerprintRow(runId: paths.id, dir: paths.dir, model: model, fingerprint: f), f)])
         } catch {
-            ctx.harness.log("note: could not add the fingerprint to the index (\(error)); `ptb index rebuild` recreates it")
+            log("note: could not add the fingerprint to the index (\(error)); `ptb index rebuild` recreates it")
         }
     }
 
-    static func duplicateSubmission(_ ctx: PhaseContext) -> IntegrityReport.Check {
-        let name = duplicateSubmissionName
+    func run(_ input: IntegrityInput) async -> IntegrityReport.Check {
         let started = Date()
-        guard FileManager.default.fileExists(atPath: ctx.paths.finalModel.path) else {
+        guard input.finalModelExists else {
             return .notRun(name, required: false, "no final_model was submitted: nothing to compare")
         }
-        let home = ctx.harness.home
+        let home = input.home
+        let paths = input.paths
+        let modelID = input.model.id
         let key: UInt64
         do { key = try Fingerprint.installationKey(home) } catch {
             return .notRun(name, required: true, "the installation's fingerprint key is unavailable: \(error)")
         }
         // The candidate: fingerprint.json from collect, recomputed if missing or made with another key.
-        let own = ctx.paths.dir.appendingPathComponent(Fingerprint.fileName)
+        let own = paths.dir.appendingPathComponent(Fingerprint.fileName)
         let candidate: Fingerprint
         if let f = try? Fingerprint.read(own), f.keyID == Fingerprint.keyID(key) {
             candidate = f
         } else {
-            do { candidate = try Fingerprint.compute(ctx.paths.finalModel, key: key) } catch {
+            do { candidate = try Fingerprint.compute(paths.finalModel, key: key) } catch {
                 return .invalid(name, required: true, "the submission's weights could not be read, so they cannot be compared with other runs: \(error)")
             }
             try? candidate.write(to: own)
-            indexFingerprint(ctx, candidate)
+            Self.indexFingerprint(paths: paths, home: home, model: modelID, log: input.log, candidate)
         }
         let base: Fingerprint
         do {
-            let dir = try ctx.baseModelDirectory()
-            base = try Fingerprint.cached(dir, key: key, cacheDir: fingerprintCache(home))
+            let dir = try input.baseModelDirectory()
+            base = try Fingerprint.cached(dir, key: key, cacheDir: Self.fingerprintCache(home))
         } catch {
             return .notRun(name, required: true, "the base model's weights are not available to fingerprint: \(error)")
         }
@@ -79,10 +82,10 @@ extension IntegrityPhase {
         // tensor hashes, then run directories beside this one that are not indexed yet (still
         // running, or never recorded). Only submissions collected before this one: of two equal
         // submissions the later is the copy, so re-checking the original leaves it clean.
-        let ownTime = FingerprintRow.collectedAt(ctx.paths.dir) ?? Date().timeIntervalSince1970
+        let ownTime = FingerprintRow.collectedAt(paths.dir) ?? Date().timeIntervalSince1970
         var others: [(String, Fingerprint)] = []
         var notes: [String] = []
-        var seen: Set<String> = [ctx.paths.id]
+        var seen: Set<String> = [paths.id]
         var otherDirs: [String: URL] = [:]
         var gone = 0, later = 0, indexed = 0
         do {
@@ -91,11 +94,11 @@ extension IntegrityPhase {
             // every run that cast it, so it would send all of them to the full comparison.
             let baseTensor = Dictionary(base.tensors.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
             let changed = candidate.tensors.filter { t in baseTensor[t.name].map { $0.sha256 != t.sha256 && $0.dtype == t.dtype } ?? true }.map(\.sha256)
-            let screened = try index.screen(model: ctx.model.id, excluding: ctx.paths.id, candidate: candidate, sketch: candidate.sketch(),
+            let screened = try index.screen(model: modelID, excluding: paths.id, candidate: candidate, sketch: candidate.sketch(),
                                             baseSketch: base.sketch(), changedHashes: changed,
                                             screen: 2 * FingerprintComparison.defaultThreshold)
             indexed = screened.total
-            seen.formUnion(try index.runIDs(model: ctx.model.id))
+            seen.formUnion(try index.runIDs(model: modelID))
             for row in screened.rows {
                 guard row.collectedAt < ownTime else { later += 1; continue }
                 // A deleted run has no recorded score left to copy from.
@@ -109,22 +112,22 @@ extension IntegrityPhase {
         } catch {
             notes.append("the run index could not be read (\(error)); only this runs directory was searched")
         }
-        let runsDir = ctx.paths.dir.deletingLastPathComponent()
+        let runsDir = paths.dir.deletingLastPathComponent()
         var scanned = 0
         for dir in RunScanner.runDirectories(in: runsDir) where !seen.contains(dir.lastPathComponent) {
             let url = dir.appendingPathComponent(Fingerprint.fileName)
             guard let t = FingerprintRow.collectedAt(dir) else { continue }
             guard t < ownTime else { later += 1; continue }
-            guard let m = try? JSONIO.read(RunManifest.self, from: RunPaths(dir: dir).manifest), m.spec.model == ctx.model.id,
+            guard let m = try? JSONIO.read(RunManifest.self, from: RunPaths(dir: dir).manifest), m.spec.model == modelID,
                   let f = try? Fingerprint.read(url) else { continue }
             scanned += 1
             otherDirs["run \(m.id)"] = dir
             others.append(("run \(m.id)", f))
         }
-        let refs = references(ctx)
+        let refs = input.references
         var refProblems: [String] = []
         for ref in refs {
-            do { others.append(("reference \(ref.name)", try Fingerprint.cached(ref.path, key: key, cacheDir: fingerprintCache(home)))) } catch {
+            do { others.append(("reference \(ref.name)", try Fingerprint.cached(ref.path, key: key, cacheDir: Self.fingerprintCache(home)))) } catch {
                 refProblems.append("\(ref.name): \(error)")
             }
         }
@@ -132,7 +135,7 @@ extension IntegrityPhase {
         var matches: [FingerprintComparison] = []
         var nearest: FingerprintComparison?
         var reruns: [String] = []
-        let ownSpec = try? JSONIO.read(RunManifest.self, from: ctx.paths.manifest).spec
+        let ownSpec = try? JSONIO.read(RunManifest.self, from: paths.manifest).spec
         for (label, f) in others {
             let r = FingerprintComparison.compare(candidate: c, other: .init(f), base: b, otherName: label)
             // A deterministic agent rerun with the same configuration and seed submits the same
@@ -146,7 +149,7 @@ extension IntegrityPhase {
             if let d = r.distance, d < (nearest?.distance ?? .infinity) { nearest = r }
         }
         let ms = Int(Date().timeIntervalSince(started) * 1000)
-        var evidence = ["searched \(indexed) indexed and \(scanned) unindexed submission(s) of \(ctx.model.id) and \(refs.count) reference(s) in \(ms) ms; "
+        var evidence = ["searched \(indexed) indexed and \(scanned) unindexed submission(s) of \(modelID) and \(refs.count) reference(s) in \(ms) ms; "
             + "\(others.count) compared in full (near-duplicate: distance ≤ \(FingerprintComparison.defaultThreshold) of the other's own update from the base, or update cosine ≥ \(FingerprintComparison.defaultMinUpdateCosine))"]
         if later > 0 { evidence.append("\(later) submission(s) collected after this one not compared (the earlier of two equal submissions is the original)") }
         if !reruns.isEmpty { evidence.append("not counted: equal to \(reruns.joined(separator: ", ")), rerun(s) of the same agent, configuration, task, model and seed") }

@@ -539,55 +539,16 @@ final class AsyncGate: Sendable {
 // MARK: - Snapshot
 
 /// A copy of a model directory of the workspace, made of hard links (copies across file systems),
-/// taken without following any symlink that leaves the workspace.
+/// taken without following any symlink that leaves the workspace (`ConfinedTree`).
 struct ModelSnapshot: Sendable {
-    struct File: Sendable {
-        var path: String
-        var size: Int64
-        var mtimeSec: Int
-        var mtimeNsec: Int
-    }
+    typealias File = ConfinedTree.File
     var root: URL
     var files: [File]
     var totalBytes: Int64 { files.reduce(0) { $0 + $1.size } }
 
-    static let maxFiles = 100_000
-    static let maxDepth = 32
-
     /// Validates `modelPath` (absolute, resolving inside `workspace`) and materialises it in `dest`.
     static func take(modelPath: String, workspace: URL, into dest: URL) throws -> ModelSnapshot {
-        guard let wsReal = realPath(workspace.path) else { throw BrokerError("the workspace \(workspace.path) is missing.") }
-        guard let real = realPath(modelPath) else {
-            throw BrokerError("\(modelPath) does not exist (\(String(cString: strerror(errno)))). Save the model there first (e.g. final_model in the task directory).")
-        }
-        guard real.hasPrefix(wsReal + "/") else {
-            if real == wsReal { throw BrokerError("\(modelPath) is the workspace itself; give the model directory (e.g. final_model).") }
-            throw BrokerError("\(modelPath) resolves to \(real), outside the workspace \(wsReal): ptb only evaluates models stored in the workspace.")
-        }
-        let fm = FileManager.default
-        if fm.fileExists(atPath: dest.path) { try fm.removeItem(at: dest) }
-        try fm.createDirectory(at: dest, withIntermediateDirectories: true)
-        let rootFD = open(wsReal, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard rootFD >= 0 else { throw BrokerError("cannot open the workspace: \(String(cString: strerror(errno)))") }
-        defer { close(rootFD) }
-        var walker = Walker(rootFD: rootFD, wsReal: wsReal, modelPath: modelPath, dest: dest)
-        let comps = real.dropFirst(wsReal.count + 1).split(separator: "/").map(String.init)
-        let top = try walker.openDir(comps, display: modelPath)
-        var st = stat()
-        guard fstat(top, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            close(top)
-            throw BrokerError("\(modelPath) is not a directory; give a model directory (config.json, weights, tokenizer).")
-        }
-        let destFD = open(dest.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard destFD >= 0 else { close(top); throw BrokerError("cannot open \(dest.path): \(String(cString: strerror(errno)))") }
-        defer { close(destFD) }
-        do {
-            try walker.copyDir(fd: top, realComps: comps, relOut: "", destFD: destFD, depth: 0, visiting: [real])
-        } catch {
-            try? fm.removeItem(at: dest)
-            throw error
-        }
-        return ModelSnapshot(root: dest, files: walker.files)
+        ModelSnapshot(root: dest, files: try ConfinedTree(root: workspace).materialize(modelPath, into: dest, mode: .link))
     }
 
     /// The snapshot's files whose size or modification time changed since it was taken.
@@ -603,164 +564,5 @@ struct ModelSnapshot: Sendable {
     static func hash(_ dir: URL) throws -> String {
         let tree = try Hashing.tree(dir)
         return Hashing.sha256(Data(tree.keys.sorted().map { "\($0)\t\(tree[$0]!)\n" }.joined().utf8))
-    }
-
-    static func realPath(_ path: String) -> String? {
-        guard let p = realpath(path, nil) else { return nil }
-        defer { free(p) }
-        return String(cString: p)
-    }
-
-    private struct Walker {
-        let rootFD: Int32
-        let wsReal: String
-        let modelPath: String
-        let dest: URL
-        var files: [File] = []
-
-        init(rootFD: Int32, wsReal: String, modelPath: String, dest: URL) {
-            self.rootFD = rootFD
-            self.wsReal = wsReal
-            self.modelPath = modelPath
-            self.dest = dest
-        }
-
-        func display(_ rel: String) -> String { rel.isEmpty ? modelPath : "\(modelPath)/\(rel)" }
-
-        /// Opens the directory at `comps` below the workspace, refusing symlinks on the way.
-        func openDir(_ comps: [String], display: String) throws -> Int32 {
-            var fd = dup(rootFD)
-            guard fd >= 0 else { throw BrokerError("out of file descriptors") }
-            for c in comps {
-                let n = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                let e = errno
-                close(fd)
-                guard n >= 0 else {
-                    throw BrokerError("\(display) changed while ptb was taking its snapshot (\(String(cString: strerror(e)))); evaluate again once it is written.")
-                }
-                fd = n
-            }
-            return fd
-        }
-
-        mutating func copyDir(fd: Int32, realComps: [String], relOut: String, destFD: Int32, depth: Int, visiting: Set<String>) throws {
-            defer { close(fd) }
-            guard depth <= ModelSnapshot.maxDepth else { throw BrokerError("\(display(relOut)) is nested too deeply (more than \(ModelSnapshot.maxDepth) levels).") }
-            for name in try Self.entries(fd, display: display(relOut)) {
-                let rel = relOut.isEmpty ? name : "\(relOut)/\(name)"
-                var st = stat()
-                guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-                    throw BrokerError("\(display(rel)) disappeared while ptb was taking its snapshot; evaluate again once the model is written.")
-                }
-                switch st.st_mode & S_IFMT {
-                case S_IFREG:
-                    try link(fromDir: fd, name: name, toDir: destFD, rel: rel)
-                case S_IFDIR:
-                    let sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                    guard sub >= 0 else { throw BrokerError("\(display(rel)) changed while ptb was taking its snapshot; evaluate again.") }
-                    let subDest = try makeDir(destFD, name, rel: rel)
-                    defer { close(subDest) }
-                    try copyDir(fd: sub, realComps: realComps + [name], relOut: rel, destFD: subDest, depth: depth + 1, visiting: visiting)
-                case S_IFLNK:
-                    let hostPath = "/" + ([String](wsReal.split(separator: "/").map(String.init)) + realComps + [name]).joined(separator: "/")
-                    let target = Self.readLink(fd, name) ?? "?"
-                    guard let real = ModelSnapshot.realPath(hostPath) else {
-                        throw BrokerError("\(display(rel)) is a broken symlink (to \(target)); remove it or replace it with the file.")
-                    }
-                    guard real.hasPrefix(wsReal + "/") else {
-                        throw BrokerError("\(display(rel)) is a symlink to \(target), outside the workspace: every file of the model must be stored in the workspace. Copy the file in instead of linking it.")
-                    }
-                    let comps = real.dropFirst(wsReal.count + 1).split(separator: "/").map(String.init)
-                    var tst = stat()
-                    guard stat(real, &tst) == 0 else { throw BrokerError("\(display(rel)) changed while ptb was taking its snapshot; evaluate again.") }
-                    if (tst.st_mode & S_IFMT) == S_IFDIR {
-                        guard !visiting.contains(real) else { throw BrokerError("\(display(rel)) is a symlink loop (to \(target)).") }
-                        let sub = try openDir(comps, display: display(rel))
-                        let subDest = try makeDir(destFD, name, rel: rel)
-                        defer { close(subDest) }
-                        try copyDir(fd: sub, realComps: comps, relOut: rel, destFD: subDest, depth: depth + 1, visiting: visiting.union([real]))
-                    } else if (tst.st_mode & S_IFMT) == S_IFREG {
-                        let parent = try openDir(Array(comps.dropLast()), display: display(rel))
-                        defer { close(parent) }
-                        try link(fromDir: parent, name: comps.last!, toDir: destFD, destName: name, rel: rel)
-                    } else {
-                        throw BrokerError("\(display(rel)) links to something that is neither a regular file nor a directory.")
-                    }
-                default:
-                    throw BrokerError("\(display(rel)) is not a regular file or directory (a device, FIFO or socket); remove it from the model directory.")
-                }
-            }
-        }
-
-        func makeDir(_ destFD: Int32, _ name: String, rel: String) throws -> Int32 {
-            guard mkdirat(destFD, name, 0o755) == 0 else { throw BrokerError("cannot create \(rel) in the snapshot: \(String(cString: strerror(errno)))") }
-            let fd = openat(destFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { throw BrokerError("cannot open \(rel) in the snapshot: \(String(cString: strerror(errno)))") }
-            return fd
-        }
-
-        /// Hard-links (or, across file systems, copies) one regular file, then confirms that what
-        /// landed in the snapshot is a regular file: a symlink swapped in meanwhile is refused.
-        mutating func link(fromDir: Int32, name: String, toDir: Int32, destName: String? = nil, rel: String) throws {
-            guard files.count < ModelSnapshot.maxFiles else { throw BrokerError("\(modelPath) holds more than \(ModelSnapshot.maxFiles) files.") }
-            let destName = destName ?? name
-            if linkat(fromDir, name, toDir, destName, 0) != 0 {
-                let e = errno
-                guard e == EXDEV || e == EPERM || e == EMLINK else {
-                    throw BrokerError("cannot snapshot \(display(rel)): \(String(cString: strerror(e)))")
-                }
-                try copy(fromDir: fromDir, name: name, toDir: toDir, destName: destName, rel: rel)
-            }
-            var st = stat()
-            guard fstatat(toDir, destName, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-                unlinkat(toDir, destName, 0)
-                throw BrokerError("\(display(rel)) changed into something other than a regular file while ptb was taking its snapshot (a symlink?); every file of the model must be a regular file in the workspace.")
-            }
-            files.append(File(path: rel, size: Int64(st.st_size), mtimeSec: st.st_mtim.tv_sec, mtimeNsec: st.st_mtim.tv_nsec))
-        }
-
-        func copy(fromDir: Int32, name: String, toDir: Int32, destName: String, rel: String) throws {
-            let src = openat(fromDir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-            guard src >= 0 else { throw BrokerError("cannot read \(display(rel)): \(String(cString: strerror(errno)))") }
-            defer { close(src) }
-            var st = stat()
-            guard fstat(src, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-                throw BrokerError("\(display(rel)) is not a regular file.")
-            }
-            let dst = openat(toDir, destName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            guard dst >= 0 else { throw BrokerError("cannot write the snapshot of \(rel): \(String(cString: strerror(errno)))") }
-            defer { close(dst) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
-                if n == 0 { break }
-                if n < 0 { if errno == EINTR { continue }; throw BrokerError("cannot read \(display(rel)): \(String(cString: strerror(errno)))") }
-                var off = 0
-                while off < n {
-                    let w = buffer.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) }
-                    if w < 0 { if errno == EINTR { continue }; throw BrokerError("cannot write the snapshot of \(rel): \(String(cString: strerror(errno)))") }
-                    off += w
-                }
-            }
-        }
-
-        static func entries(_ fd: Int32, display: String) throws -> [String] {
-            let d = dup(fd)
-            guard d >= 0, let dir = fdopendir(d) else { throw BrokerError("cannot list \(display): \(String(cString: strerror(errno)))") }
-            defer { closedir(dir) }
-            var names: [String] = []
-            while let e = readdir(dir) {
-                let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            return names.sorted()
-        }
-
-        static func readLink(_ fd: Int32, _ name: String) -> String? {
-            var buf = [CChar](repeating: 0, count: 4097)
-            let n = readlinkat(fd, name, &buf, 4096)
-            guard n >= 0 else { return nil }
-            return String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
     }
 }

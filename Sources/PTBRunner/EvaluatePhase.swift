@@ -30,20 +30,25 @@ public enum EvaluatePhase {
             if !killed.isEmpty { ctx.harness.log("[evaluate] killed leftover GPU processes of this run: \(killed)") }
         }
 
-        if let r = CollectPhase.record(p), r.state == .invalidSubmission {
+        let submission: SubmissionRecord?
+        do { submission = try SubmissionRecord.read(p) } catch {
+            return .failed("submission.json (written by collect) is unreadable: \(error). Nothing was evaluated; restore the file, then run `ptb resume \(p.id)`.")
+        }
+        if let r = submission, r.state == .invalidSubmission {
             try JSONIO.write(EvalStatus(state: .invalidSubmission, reason: r.reason), to: statusURL)
-            try await baseline(ctx, m)
             return .done("invalid submission: nothing evaluated (\(r.reason ?? "see submission.json"))")
         }
         guard fm.fileExists(atPath: p.finalModel.path) else {
+            if submission?.state == .collected {
+                // Collect copied a model that is gone now: ptb's (or a user's) doing, not the agent's.
+                return .failed("collect recorded a final_model but \(p.finalModel.path) is missing (removed after collect?). Nothing was evaluated; restore it, then run `ptb resume \(p.id)`.")
+            }
             try JSONIO.write(EvalStatus(state: .noFinalModel, reason: "the agent left no final_model/"), to: statusURL)
-            try await baseline(ctx, m)
             return .done("no final_model: nothing to evaluate (recorded as no-final-model)")
         }
         let problems = ModelReadiness.problems(p.finalModel)
         guard problems.isEmpty else {
             try JSONIO.write(EvalStatus(state: .invalidFinalModel, reason: problems.joined(separator: "; ")), to: statusURL)
-            try await baseline(ctx, m)
             return .done("invalid final_model: \(problems.joined(separator: "; "))")
         }
         let template = try writeTemplate(ctx, into: p.evalRoot)
@@ -59,7 +64,6 @@ public enum EvaluatePhase {
             let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: m.spec.gpus,
                                                      options: options, tokenizer: tokenizer) { log("[evaluate] \($0)") }
             try JSONIO.write(EvalStatus(state: .scored, reason: nil), to: statusURL)
-            try await baseline(ctx, m)
             return .done(String(format: "final accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
         } catch is CancellationError {
             throw CancellationError()
@@ -90,31 +94,37 @@ public enum EvaluatePhase {
         try AtomicFile.write(text, to: url)
         return url
     }
+}
 
-    /// The unchanged base model's score on the same samples, cached per task × model × limit.
-    static func baseline(_ ctx: PhaseContext, _ m: RunManifest) async throws {
-        guard m.spec.evaluateBase else { return }
+/// The unchanged base model's score on the same samples (`eval/base/metrics.json`), cached per
+/// task × model × limit. Context for the run's score, never its result: a failure is noted and
+/// the run goes on.
+enum BaselinePhase {
+    static func run(_ ctx: PhaseContext, _ m: inout RunManifest) async throws -> PhaseOutcome {
+        guard m.spec.evaluateBase else { return .done("not requested (--skip-base)") }
         // A judge-scored baseline is only reused under the same judge model.
         let judgeModel = ctx.task.scoring == .judged
             ? (try? JudgeConfig.from(m.spec.scoringJudge, home: ctx.harness.home, env: ctx.harness.environment))?.model : nil
         let cache = BaselineCache(home: ctx.harness.home, judgeModel: judgeModel)
         if let cached = cache.get(task: m.spec.task, model: ModelCatalog.key(m.spec.model, revision: m.spec.modelRevision), limit: m.spec.evalLimit) {
             try JSONIO.write(cached, to: ctx.paths.baseEval.appendingPathComponent("metrics.json"))
-            return
+            return .done(String(format: "base accuracy %.4f (cached)", cached.accuracy))
         }
         let baseDir = try ctx.baseModelDirectory()
         let eval = ModelEvaluation(task: ctx.task, home: ctx.harness.home, engine: try ctx.harness.engine, runner: ctx.harness.runner)
         do {
-            let options = try Self.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment,
-                                           outputDir: ctx.paths.baseEval)
-            let metrics = try await eval.once(modelDir: baseDir, chatTemplate: try writeTemplate(ctx, into: ctx.paths.evalRoot),
+            let options = try EvaluatePhase.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment,
+                                                    outputDir: ctx.paths.baseEval)
+            let metrics = try await eval.once(modelDir: baseDir, chatTemplate: try EvaluatePhase.writeTemplate(ctx, into: ctx.paths.evalRoot),
                                               gpus: m.spec.gpus, options: options)
             try cache.put(metrics, task: m.spec.task, model: ModelCatalog.key(m.spec.model, revision: m.spec.modelRevision), limit: m.spec.evalLimit)
+            return .done(String(format: "base accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             // The base score is context, not the run's result: note the failure and go on.
-            ctx.harness.log("[evaluate] base model evaluation failed: \(error)")
+            ctx.harness.log("[baseline] base model evaluation failed: \(error)")
+            return .done("base model evaluation failed (the run's score is unaffected): \(error)")
         }
     }
 }

@@ -66,87 +66,61 @@ enum IntegrityJudge {
         return String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 
-    static func run(judge: String, ctx: PhaseContext, spec: RunSpec) async -> IntegrityReport.Check {
-        let checkName = IntegrityReport.Check.judgePrefix + name(judge)
-        do {
-            return try await runJudge(judge: judge, checkName: checkName, ctx: ctx, spec: spec)
-        } catch is CancellationError {
-            return .notRun(checkName, required: true, "ptb was interrupted while the judge ran")
-        } catch {
-            return .notRun(checkName, required: true, "the judge could not run: \(error)")
-        }
-    }
-
-    static func runJudge(judge: String, checkName: String, ctx: PhaseContext, spec: RunSpec) async throws -> IntegrityReport.Check {
+    static func runJudge(judge: String, checkName: String, harness: Harness, input: IntegrityInput) async throws -> IntegrityReport.Check {
+        let spec = input.spec
         let fm = FileManager.default
-        let adapter = try resolve(judge, home: ctx.harness.home)
-        let dir = ctx.paths.judges.appendingPathComponent(name(judge))
+        let adapter = try resolve(judge, home: harness.home)
+        let dir = input.paths.judges.appendingPathComponent(name(judge))
         if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
         let jp = RunPaths(dir: dir)
         try fm.createDirectory(at: jp.task, withIntermediateDirectories: true)
 
         // The agent's trace, rendered for reading (the original's solve_parsed.txt).
-        let (events, summary) = (try? TraceConverter.convert(trace: ctx.paths.trace)) ?? ([], TraceConverter.summarize([], scaffold: nil, model: nil))
+        let (events, summary) = (try? TraceConverter.convert(trace: input.paths.trace)) ?? ([], TraceConverter.summarize([], scaffold: nil, model: nil))
         try TraceRenderer(maxLines: 200).render(events, summary: summary)
             .write(to: jp.workspace.appendingPathComponent("solve_parsed.txt"), atomically: true, encoding: .utf8)
-        let prompt = JudgePrompt.render(model: spec.model, benchmark: ctx.task.benchmarkName, taskID: ctx.task.id,
-                                        agentTask: ctx.paths.task.path, trace: jp.workspace.appendingPathComponent("solve_parsed.txt").path,
-                                        rawTrace: ctx.paths.trace.path, verdictFile: verdictFile)
+        let prompt = JudgePrompt.render(model: spec.model, benchmark: input.task.benchmarkName, taskID: input.task.id,
+                                        agentTask: input.paths.task.path, trace: jp.workspace.appendingPathComponent("solve_parsed.txt").path,
+                                        rawTrace: input.paths.trace.path, verdictFile: verdictFile)
         try prompt.write(to: jp.prompt, atomically: true, encoding: .utf8)
 
-        let baseDir = try ctx.baseModelDirectory()
+        let baseDir = try input.baseModelDirectory()
         // The judge's own definition: its installed CLI binary must be visible in its sandbox.
         let isFile = judge.hasSuffix(".yaml") || judge.hasSuffix(".yml")
-        let definition = AgentRegistry.definition(agent: isFile ? "command" : judge, config: isFile ? judge : nil, home: ctx.harness.home)
-        let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: baseDir, agentDefinition: definition)
+        let definition = AgentRegistry.definition(agent: isFile ? "command" : judge, config: isFile ? judge : nil, home: harness.home)
+        let view = AgentView(harness: harness, spec: spec, baseModelDir: baseDir, agentDefinition: definition)
         var env = view.environment(paths: jp, brokerSocket: nil)
-        env["PTB_RUN_ID"] = "\(ctx.paths.id).judge-\(name(judge))"
-        env["PTB_JUDGED_WORKSPACE"] = ctx.paths.task.path
-        let agentCtx = AgentContext(spec: spec, paths: jp, home: ctx.harness.home, baseModelDir: baseDir, environment: env)
+        env["PTB_RUN_ID"] = "\(input.paths.id).judge-\(name(judge))"
+        env["PTB_JUDGED_WORKSPACE"] = input.paths.task.path
+        let agentCtx = AgentContext(spec: spec, paths: jp, home: harness.home, baseModelDir: baseDir, environment: env)
         try adapter.prepare(agentCtx)
         let command = try adapter.command(agentCtx, prompt: prompt)
-        let hostSecrets = ctx.harness.environment.filter { Redactor.isSecretName($0.key) }
-        let redactor = adapter.redactor(environment: command.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home)
+        let hostSecrets = harness.environment.filter { Redactor.isSecretName($0.key) }
+        let redactor = adapter.redactor(environment: command.environment.merging(hostSecrets) { a, _ in a }, home: harness.home)
         let sandbox = Sandboxes.runtime(spec.sandbox)
-        try sandbox.check()
         // A judge CLI replaced at its pinned path must not judge in its place (as for the agent).
         if spec.sandbox == .bwrap || spec.sandbox == .none, let cli = adapter as? any CLIScaffoldAdapter,
-           let wrong = await AgentBinaries.mismatch(home: ctx.harness.home, scaffold: cli.config.scaffoldKind, runner: ctx.harness.runner) {
+           let wrong = await AgentBinaries.mismatch(home: harness.home, scaffold: cli.config.scaffoldKind, runner: harness.runner) {
             throw PTBError.invalidArgument(wrong)
         }
         // The agent's view, plus its workspace and trace read-only: what the judge must read.
-        let policy = view.policy(writable: [jp.workspace], extraReadOnly: [ctx.paths.workspace, ctx.paths.trace],
+        let policy = view.policy(writable: [jp.workspace], extraReadOnly: [input.paths.workspace, input.paths.trace],
                                  sharedCache: nil, brokerDirectory: nil, gpus: false, workingDirectory: jp.task)
-
-        let trace = try LineAppender(url: jp.trace)
-        let child = try await ctx.harness.runner.start(sandbox.wrap(command, policy: policy))
         let limit = (spec.judgeHours ?? 1) * 3600
-        let timedOut = OneWayFlag()
-        let termination: Termination = await withTaskGroup(of: Termination?.self) { group in
-            group.addTask {
-                for await line in child.lines {
-                    if let l = try? JSONIO.line(TraceLine(ts: Timestamps.iso(Date()), line: redactor.redact(line))) { trace.append(l) }
-                }
-                return await child.wait()
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(limit))
-                if Task.isCancelled { return nil }
-                timedOut.set()
-                _ = await child.stop(grace: 30)
-                return nil
-            }
-            var result: Termination = .exited(-1)
-            for await r in group {
-                if let r { result = r; group.cancelAll() }
-            }
-            return result
+        let launch = SandboxedLaunch(harness: harness, sandbox: sandbox, policy: policy, command: command, runID: env["PTB_RUN_ID"]!,
+                                     trace: try LineAppender(url: jp.trace), redactor: redactor, echo: false,
+                                     hardLimit: Date().addingTimeInterval(limit), killAfter: 30)
+        let child: ChildProcess
+        do { child = try await launch.start() } catch let e as SandboxedLaunch.StartFailure {
+            return .notRun(checkName, required: true, "the judge could not start: \(e.description)")
         }
-        if let teardown = sandbox.teardown(policy: policy) { _ = try? await ctx.harness.runner.run(teardown) }
+        let ended = await launch.supervise(child)
+        if let refusal = ended.sandboxRefusal { return .notRun(checkName, required: true, "the judge could not start: \(refusal)") }
+        let (termination, timedOut) = (ended.termination, ended.timedOut)
 
         let file = jp.task.appendingPathComponent(verdictFile)
         guard let text = try? String(contentsOf: file, encoding: .utf8) else {
-            let why = timedOut.isSet ? "the judge ran past its limit of \(RunSpec.formatHours(limit / 3600)) h" : "the judge exited (\(termination))"
+            let why = timedOut ? "the judge ran past its limit of \(RunSpec.formatHours(limit / 3600)) h" : "the judge exited (\(termination))"
             return .notRun(checkName, required: true, "\(why) without writing \(verdictFile); its output is in judges/\(name(judge))/trace.jsonl")
         }
         try? fm.copyItem(at: file, to: dir.appendingPathComponent(verdictFile))
@@ -157,6 +131,24 @@ enum IntegrityJudge {
             let evidence = ["contamination: \(v.contamination) — \(v.justificationContamination)",
                             "disallowed_model: \(v.disallowedModel) — \(v.justificationDisallowedModel)"]
             return v.contamination || v.disallowedModel ? .flagged(checkName, evidence) : .clean(checkName, evidence)
+        }
+    }
+}
+
+/// One configured judge as an integrity check. Lives in PTBRunner because it launches a
+/// sandboxed agent.
+struct JudgeCheck: IntegrityCheck {
+    let judge: String
+    let harness: Harness
+    var name: String { IntegrityReport.Check.judgePrefix + IntegrityJudge.name(judge) }
+
+    func run(_ input: IntegrityInput) async -> IntegrityReport.Check {
+        do {
+            return try await IntegrityJudge.runJudge(judge: judge, checkName: name, harness: harness, input: input)
+        } catch is CancellationError {
+            return .notRun(name, required: true, "ptb was interrupted while the judge ran")
+        } catch {
+            return .notRun(name, required: true, "the judge could not run: \(error)")
         }
     }
 }

@@ -13,6 +13,9 @@ public enum PhaseOutcome: Sendable {
     case done(String?)
     /// The phase could not do its job; the run stops here (resume retries this phase).
     case failed(String)
+    /// The agent or its sandbox never started (the reason says what to fix); the run stops as
+    /// `failed-to-start` and resume retries this phase.
+    case failedToStart(String)
 }
 
 /// What every phase sees.
@@ -31,7 +34,7 @@ struct PhaseContext: Sendable {
     }
 }
 
-/// Drives a run through `prepare → agent → collect → integrity → evaluate → record`.
+/// Drives a run through `prepare → agent → collect → integrity → evaluate → baseline → record`.
 /// Every state change is written to run.json before and after a phase, so a SIGKILL at any
 /// moment loses nothing recorded, and `resume` continues at the first unfinished phase.
 public struct Lifecycle: Sendable {
@@ -125,15 +128,15 @@ public struct Lifecycle: Sendable {
                 try ctx.save(m)
                 harness.log("[\(phase.rawValue)] done" + (detail.map { ": \($0)" } ?? ""))
                 Self.testHook(after: phase)
-            case .failed(let reason):
+            case .failed(let reason), .failedToStart(let reason):
                 m[phase].state = .failed
                 m[phase].detail = reason
                 m.failure = "\(phase.rawValue): \(reason)"
-                m.outcome = .failed
+                if case .failedToStart = outcome { m.outcome = .failedToStart } else { m.outcome = .failed }
                 try ctx.save(m)
                 harness.log("[\(phase.rawValue)] FAILED: \(reason)")
                 // The result says what happened even though the run stopped early.
-                _ = try? RecordPhase.writeResult(ctx, m)
+                _ = try? RecordPhase.writeResult(ctx, m, strict: false)
                 RecordPhase.index(ctx, m)
                 return m
             }
@@ -181,6 +184,7 @@ public struct Lifecycle: Sendable {
         case .collect: try await CollectPhase.run(ctx, &m)
         case .integrity: try await IntegrityPhase.run(ctx, &m)
         case .evaluate: try await EvaluatePhase.run(ctx, &m)
+        case .baseline: try await BaselinePhase.run(ctx, &m)
         case .record: try RecordPhase.run(ctx, &m)
         }
     }

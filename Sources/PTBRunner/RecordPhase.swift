@@ -15,13 +15,23 @@ enum RecordPhase {
         return .done("result.json written (final score: \(score))")
     }
 
+    /// `strict`: a phase's file that exists but cannot be read fails the record (ptb's failure,
+    /// named with the file), rather than reading as "not evaluated" or "not checked". The
+    /// result written for a run that already failed is not strict: it says what it can.
     @discardableResult
-    static func writeResult(_ ctx: PhaseContext, _ m: RunManifest) throws -> RunResult {
+    static func writeResult(_ ctx: PhaseContext, _ m: RunManifest, strict: Bool = true) throws -> RunResult {
         let p = ctx.paths
-        let final = try? JSONIO.read(EvalMetrics.self, from: p.finalEval.appendingPathComponent("metrics.json"))
-        let base = try? JSONIO.read(EvalMetrics.self, from: p.baseEval.appendingPathComponent("metrics.json"))
-        let status = try? JSONIO.read(EvalStatus.self, from: p.finalEval.appendingPathComponent("status.json"))
-        let integrity = try? JSONIO.read(IntegrityReport.self, from: p.integrity)
+        func read<T: Decodable>(_ type: T.Type, _ url: URL) throws -> T? {
+            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+            do { return try JSONIO.read(type, from: url) } catch {
+                if !strict { return nil }
+                throw PTBError.corrupt(path: url.path, reason: "\(error)")
+            }
+        }
+        let final = try read(EvalMetrics.self, p.finalEval.appendingPathComponent("metrics.json"))
+        let base = try read(EvalMetrics.self, p.baseEval.appendingPathComponent("metrics.json"))
+        let status = try read(EvalStatus.self, p.finalEval.appendingPathComponent("status.json"))
+        let integrity = try read(IntegrityReport.self, p.integrity)
         var phaseSeconds: [String: Double] = [:]
         for ph in Phase.allCases {
             if let s = m[ph].startedAt, let e = m[ph].endedAt { phaseSeconds[ph.rawValue] = e.timeIntervalSince(s) }

@@ -103,8 +103,8 @@ public struct BubblewrapSandbox: SandboxRuntime {
         func add(_ flag: String, _ source: String, _ target: String, _ order: Int) {
             binds.append((target.split(separator: "/").count, order, [flag, source, target]))
         }
-        for v in policy.visible { add("--ro-bind-try", SandboxView.real(v.path), v.path, 0) }
-        for w in policy.writable { add("--bind", SandboxView.real(w.path), w.path, 1) }
+        for v in policy.visible { add("--ro-bind-try", RealPath.orSelf(v.path), v.path, 0) }
+        for w in policy.writable { add("--bind", RealPath.orSelf(w.path), w.path, 1) }
         for r in policy.readOnlyInsideWritable { add("--ro-bind-try", r.path, r.path, 2) }
         for m in policy.mounts { add(m.readOnly ? "--ro-bind" : "--bind", m.source.path, m.target, 3) }
         for b in binds.enumerated().sorted(by: { ($0.element.depth, $0.element.order, $0.offset) < ($1.element.depth, $1.element.order, $1.offset) }) {
@@ -128,7 +128,7 @@ public struct BubblewrapSandbox: SandboxRuntime {
     /// The real path of a link at `path` when it points outside `under`; nil otherwise.
     static func outsideLink(_ path: String, under: String) -> String? {
         guard (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil else { return nil }
-        let real = SandboxView.real(path)
+        let real = RealPath.orSelf(path)
         return real.hasPrefix(under + "/") ? nil : real
     }
 

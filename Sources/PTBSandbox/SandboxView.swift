@@ -1,19 +1,13 @@
 import Foundation
+import PTBCore
 
 /// Path arithmetic for allow-list views: what a directory needs besides itself to be readable in
 /// a sandbox that shows nothing else (its links' targets), and real paths for binding.
 public enum SandboxView {
-    /// `path` with every symlink resolved (the path itself when it does not exist).
-    public static func real(_ path: String) -> String {
-        guard let r = realpath(path, nil) else { return path }
-        defer { free(r) }
-        return String(cString: r)
-    }
-
     /// `dir`, plus the directories holding the targets of links inside it that point outside it
     /// (a Hugging Face snapshot links its files into `../../blobs`). Each is a real path.
     public static func closure(of dir: URL, maxEntries: Int = 100_000) -> [URL] {
-        let root = real(dir.path)
+        let root = RealPath.orSelf(dir.path)
         var out = [root]
         var seen = Set(out)
         guard let walk = FileManager.default.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isSymbolicLinkKey]) else {
@@ -24,7 +18,7 @@ public enum SandboxView {
             n += 1
             if n > maxEntries { break }
             guard (try? url.resourceValues(forKeys: [.isSymbolicLinkKey]))?.isSymbolicLink == true else { continue }
-            let target = real(url.path)
+            let target = RealPath.orSelf(url.path)
             guard !isInside(target, root) else { continue }
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir) else { continue }
@@ -47,7 +41,7 @@ public enum SandboxView {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if parts.count == 2, parts[0] == "home" {
-                return URL(fileURLWithPath: real(parts[1])).deletingLastPathComponent()
+                return URL(fileURLWithPath: RealPath.orSelf(parts[1])).deletingLastPathComponent()
             }
         }
         return nil

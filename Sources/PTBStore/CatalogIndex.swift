@@ -45,7 +45,7 @@ public struct CatalogRow: Codable, Sendable, Equatable, FetchableRecord, Persist
     /// `done`, `failed`, or the phase it is in.
     public var state: String {
         switch outcome {
-        case "done", "failed": outcome
+        case RunOutcome.done.rawValue, RunOutcome.failed.rawValue, RunOutcome.failedToStart.rawValue: outcome
         case "running": phase + " (running)"
         case "interrupted": phase + " (interrupted: ptb resume \(id))"
         default: phase

@@ -187,7 +187,7 @@ public enum StaticAssets {
         var tr = document.querySelector('tr[data-run="' + CSS.escape(r.id) + '"]');
         if (!tr) return;
         var st = tr.querySelector('td.state');
-        var text = (r.outcome === 'done' || r.outcome === 'failed') ? r.outcome : r.outcome === 'running' ? r.phase + ' (running)' : r.phase;
+        var text = (r.outcome === 'done' || r.outcome === 'failed' || r.outcome === 'failed-to-start') ? r.outcome : r.outcome === 'running' ? r.phase + ' (running)' : r.phase;
         if (st && st.textContent !== text) {
           st.textContent = text; st.className = 'state state-' + r.outcome + ' changed';
           sweepLive.setAttribute('data-changes', String((+sweepLive.getAttribute('data-changes') || 0) + 1));

@@ -12,11 +12,11 @@ public struct CatalogRun: Sendable {
 
     public var id: String { paths.id }
     public var sweep: String { row.sweep }
-    /// `done`, `failed`, or the phase it is in.
+    /// `done`, `failed`, `failed-to-start`, or the phase it is in.
     public var state: String {
         switch manifest.outcome {
         case .done: "done"
-        case .failed: "failed"
+        case .failed, .failedToStart: manifest.outcome.rawValue
         case .pending, .running: manifest.currentPhase.rawValue + (manifest.outcome == .running ? " (running)" : "")
         }
     }

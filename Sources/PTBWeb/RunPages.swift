@@ -43,7 +43,7 @@ struct RunListDocument: Encodable {
 }
 
 extension WebSite {
-    static let states = ["pending", "running", "done", "failed"] + Phase.allCases.map(\.rawValue)
+    static let states = RunOutcome.allCases.map(\.rawValue) + Phase.allCases.map(\.rawValue)
 
     func runsTable(_ rows: [CatalogRow], id: String, selectable: Bool = true) -> String {
         var s = "<table id=\"\(id)\" class=\"sortable runs\"><thead><tr>" + (selectable ? "<th title=\"select to compare\">⇆</th>" : "")

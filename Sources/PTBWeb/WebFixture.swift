@@ -76,7 +76,7 @@ public enum WebFixture {
         try FileManager.default.createDirectory(at: p.dir, withIntermediateDirectories: true)
         var m = RunManifest(id: id, spec: spec, createdAt: created, ptbVersion: PTBVersion.current)
         var t = created
-        let durations: [Phase: Double] = [.prepare: 20, .agent: agentSeconds ?? 0, .collect: 5, .integrity: 3, .evaluate: 400, .record: 1]
+        let durations: [Phase: Double] = [.prepare: 20, .agent: agentSeconds ?? 0, .collect: 5, .integrity: 3, .evaluate: 400, .baseline: 0, .record: 1]
         for ph in Phase.allCases {
             if state == .running && ph > .agent { break }
             if state == .failed && ph > .evaluate { break }

@@ -73,3 +73,29 @@ import Testing
         #expect(other.instruct.isEmpty && other.template.isEmpty && !other.templatePinned)
     }
 }
+
+/// Runs from before `baseline` was a phase of its own, and the `failed-to-start` outcome.
+@Suite struct PhaseCompatibilityTests {
+    @Test func anOldRunWithoutBaselineReadsItAsSkipped() throws {
+        var m = RunManifest(id: "old", spec: RunSpec(task: "arith", model: "tiny", agent: "none"), createdAt: Date(), ptbVersion: "0")
+        for p in [Phase.prepare, .agent, .collect, .integrity, .evaluate] { m[p] = PhaseRecord(state: .done, attempts: 1) }
+        m.phases.removeValue(forKey: Phase.baseline.rawValue)
+        let data = try JSONEncoder().encode(m)
+        let read = try JSONDecoder().decode(RunManifest.self, from: data)
+        #expect(read[.baseline].state == .skipped)
+        #expect(read.nextPhase == .record, "resume goes on with record, not a second base evaluation")
+
+        // Stopped before evaluate: the baseline phase runs like in any new run.
+        var early = m
+        early[.evaluate] = PhaseRecord()
+        #expect(early[.baseline].state == .pending)
+        #expect(early.nextPhase == .evaluate)
+    }
+
+    @Test func failedToStartIsAFailureWithItsOwnName() throws {
+        #expect(RunOutcome.failedToStart.rawValue == "failed-to-start")
+        #expect(RunOutcome.failedToStart.isFailure && RunOutcome.failed.isFailure && !RunOutcome.done.isFailure)
+        let decoded = try JSONDecoder().decode([RunOutcome].self, from: Data(#"["failed-to-start","failed","done"]"#.utf8))
+        #expect(decoded == [.failedToStart, .failed, .done])
+    }
+}

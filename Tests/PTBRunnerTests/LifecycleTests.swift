@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBEval
 import PTBExecution
+import PTBIntegrity
 import PTBJudge
 import PTBRunner
 import PTBTasks
@@ -52,7 +53,75 @@ import Glibc
         #expect(status.stdout.contains("\"exitClass\" : \"error 3\""))
     }
 
-    @Test(arguments: [Phase.prepare, .agent, .collect, .integrity, .evaluate])
+    /// An agent whose program does not exist never ran: `failed-to-start` with the reason, not a
+    /// crash that collect, evaluate and the leaderboard would blame on the agent (issue 18).
+    @Test func anAgentThatCannotStartIsFailedToStartNotACrash() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let ghost = h.root.appendingPathComponent("ghost.yaml")
+        try "name: ghost\nscaffold: command\ncommand: [\"/nonexistent/ghost-agent\"]\n".write(to: ghost, atomically: true, encoding: .utf8)
+        let r = try ptb(runArgs(h, agentConfig: ghost), home: h)
+        let (paths, m) = try h.onlyRun()
+        #expect(m.outcome == .failedToStart, "\(m.outcome) \(r.stderr.suffix(1500))")
+        #expect(m.exit == .launchFailed)
+        #expect(m[.agent].state == .failed)
+        #expect((m[.agent].detail ?? "").contains("/nonexistent/ghost-agent"), "\(m[.agent].detail ?? "")")
+        #expect(m[.collect].state == .pending, "nothing runs after an agent that never started")
+        #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("launch-failed"))
+        let result = try JSONIO.read(RunResult.self, from: paths.result)
+        #expect(result.outcome == .failedToStart)
+        #expect(result.finalScore == nil)
+        let status = try ptb(["status", "--json", "--runs-dir", h.runs.path], home: h)
+        #expect(status.stdout.contains("\"outcome\" : \"failed-to-start\""), "\(status.stdout)")
+
+        // The same definition with a program that runs and crashes is the agent's result.
+        let crash = h.root.appendingPathComponent("crash.yaml")
+        try "name: crash\nscaffold: command\ncommand: [\"false\"]\n".write(to: crash, atomically: true, encoding: .utf8)
+        let h2 = try TestHome()
+        defer { h2.cleanup() }
+        _ = try ptb(runArgs(h2, agentConfig: crash), home: h2)
+        let (_, crashed) = try h2.onlyRun()
+        #expect(crashed.outcome == .done)
+        #expect(crashed.exit == .error(1))
+    }
+
+    /// A phase's file that exists but cannot be read is ptb's failure, named, never a run that
+    /// reads as "not evaluated" (issue 13).
+    @Test func aCorruptMetricsFileFailsTheRecordInsteadOfReadingAsNotEvaluated() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("quiet", script: "echo hi")
+        _ = try ptb(runArgs(h, agentConfig: agent), home: h, env: ["PTB_TEST_KILL_AFTER": "baseline"])
+        let (paths, before) = try h.onlyRun()
+        #expect(before.nextPhase == .record)
+        try "{\"accuracy\": ".write(to: paths.finalEval.appendingPathComponent("metrics.json"), atomically: true, encoding: .utf8)
+        let resumed = try ptb(["resume", paths.id, "--runs-dir", h.runs.path], home: h)
+        let after = try JSONIO.read(RunManifest.self, from: paths.manifest)
+        #expect(after.outcome == .failed, "\(resumed.stderr.suffix(1500))")
+        #expect(after[.record].state == .failed)
+        #expect((after.failure ?? "").contains("metrics.json"), "\(after.failure ?? "")")
+    }
+
+    /// collect's record unreadable: evaluate stops with the file named instead of scoring the
+    /// run as the agent's `no-final-model`.
+    @Test func anUnreadableSubmissionRecordFailsEvaluateInsteadOfBlamingTheAgent() throws {
+        let h = try TestHome()
+        defer { h.cleanup() }
+        let agent = try h.agent("quiet", script: "echo hi")
+        _ = try ptb(runArgs(h, agentConfig: agent), home: h, env: ["PTB_TEST_KILL_AFTER": "collect"])
+        let (paths, _) = try h.onlyRun()
+        try "not json".write(to: paths.dir.appendingPathComponent(SubmissionRecord.fileName), atomically: true, encoding: .utf8)
+        _ = try ptb(["resume", paths.id, "--runs-dir", h.runs.path], home: h)
+        let after = try JSONIO.read(RunManifest.self, from: paths.manifest)
+        #expect(after.outcome == .failed)
+        #expect(after[.evaluate].state == .failed)
+        #expect((after.failure ?? "").contains("submission.json"), "\(after.failure ?? "")")
+        let integrity = try JSONIO.read(IntegrityReport.self, from: paths.integrity)
+        let check = try #require(integrity.checks.first { $0.name == "submission-files" })
+        #expect(check.verdict == "not run", "\(check)")
+    }
+
+    @Test(arguments: [Phase.prepare, .agent, .collect, .integrity, .evaluate, .baseline])
     func sigkillAtPhaseBoundaryThenResumeRunsNothingTwice(_ phase: Phase) throws {
         let h = try TestHome()
         defer { h.cleanup() }

@@ -107,8 +107,8 @@ import Testing
         #expect(countProcesses(containing: "sleep 600") == 0, "nothing of the tool call outlives the run")
     }
 
-    /// No CLI installed (and none on PATH), or only another version: the run ends `launch-failed`
-    /// before any sandbox starts, with the command that installs the pinned version.
+    /// No CLI installed (and none on PATH), or only another version: the run ends `failed-to-start`
+    /// (exit `launch-failed`) before any sandbox starts, with the command that installs the pinned version.
     @Test func missingOrWrongVersionBinaryIsALaunchFailure() throws {
         guard TestHome.realHome != nil else {
             #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
@@ -131,6 +131,8 @@ import Testing
                             env: ["OPENAI_API_KEY": "sk-\(UUID().uuidString)", "PATH": "/usr/local/bin:/usr/bin:/bin"])
             let (paths, m) = try h.onlyRun()
             #expect(m.exit == .launchFailed, "\(String(describing: m.exit)) \(r.stderr.suffix(1500))")
+            #expect(m.outcome == .failedToStart, "an agent that never started is not the agent's result")
+            #expect(m[.collect].state == .pending)
             let detail = m[.agent].detail ?? ""
             #expect(detail.contains("`ptb setup --skip-env --skip-models --agents codex`"), "\(detail)")
             #expect(detail.contains("found 0.1.0") == wrong, "\(detail)")
@@ -177,8 +179,12 @@ import Testing
         }
         #expect(events.contains("launch-failed") && !events.contains("start"), "refused before the sandbox started: \(events)")
         #expect(!FileManager.default.fileExists(atPath: marker.path), "the replaced binary never ran as the agent")
+        // Never started: `failed-to-start` (issue 18), so nothing after the agent phase runs and
+        // the run is not scored as the agent's `no-final-model`.
         let result = try JSONIO.read(RunResult.self, from: paths.result)
-        #expect(result.scoreState == .noFinalModel)
+        #expect(result.outcome == .failedToStart && m.outcome == .failedToStart)
+        #expect(m[.collect].state == .pending && result.finalScore == nil)
+        #expect(result.scoreState == .notEvaluated)
     }
 
     /// The fix the refusal names: `ptb setup --agents codex` replaces the file at the pinned path
