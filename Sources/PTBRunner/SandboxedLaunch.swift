@@ -144,30 +144,13 @@ struct SandboxedLaunch: Sendable {
         if let teardown = sandbox.teardown(policy: policy) { _ = try? await harness.runner.run(teardown) }
         return Ended(termination: termination, timedOut: fired.isSet, stoppedBecause: stopReason, leftovers: leftovers,
                      started: start, ended: Date(),
-                     sandboxRefusal: Self.sandboxRefusal(kind: sandbox.kind, termination: termination, head: head.value))
+                     sandboxRefusal: Self.sandboxRefusal(sandbox, termination: termination, head: head.value))
     }
 
-    /// A runtime that exited before running anything says so in its own words: bubblewrap prints
-    /// `bwrap: …` as the first line and exits 1 (a bind it refuses, no user namespaces); podman
-    /// exits 125 (its own error: image missing), 126 (not executable) or 127 (not found).
-    static func sandboxRefusal(kind: SandboxKind, termination: Termination, head: [String]) -> String? {
+    /// A runtime that exited before running anything says so in its own words (each runtime's
+    /// file knows which: `SandboxRuntime.startRefusal`).
+    static func sandboxRefusal(_ sandbox: any SandboxRuntime, termination: Termination, head: [String]) -> String? {
         guard case .exited(let code) = termination, code != 0 else { return nil }
-        switch kind {
-        case .bwrap:
-            guard let first = head.first, first.hasPrefix("bwrap: ") else { return nil }
-            return "bubblewrap refused to start the agent: \(first). `ptb doctor` checks the sandbox."
-        case .podman:
-            guard [125, 126, 127].contains(code) else { return nil }
-            let said = head.last(where: { !$0.isEmpty }) ?? "no output"
-            let fix = code == 125 ? "Check the image (`ptb image build`, or PTB_PODMAN_IMAGE) and `ptb doctor`."
-                : "The agent's program is missing from the image; rebuild it with `ptb image build`."
-            return "podman could not start the agent (exit \(code)): \(said). \(fix)"
-        case .apptainer:
-            // Apptainer's own errors are `FATAL:` lines with exit 255.
-            guard code == 255, let said = head.first(where: { $0.contains("FATAL:") }) else { return nil }
-            return "apptainer could not start the agent: \(said). Check PTB_APPTAINER_IMAGE and `ptb doctor`."
-        case .none:
-            return nil
-        }
+        return sandbox.startRefusal(exitCode: code, head: head)
     }
 }

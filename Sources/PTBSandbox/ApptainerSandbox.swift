@@ -7,6 +7,12 @@ import PTBProcess
 /// the host environment leaks in, each declared variable goes in by `--env`, secrets through
 /// `APPTAINERENV_NAME` in apptainer's own environment so their values stay out of the process list.
 public struct ApptainerSandbox: SandboxRuntime {
+    /// Apptainer's own errors are `FATAL:` lines with exit 255.
+    public func startRefusal(exitCode: Int32, head: [String]) -> String? {
+        guard exitCode == 255, let said = head.first(where: { $0.contains("FATAL:") }) else { return nil }
+        return "apptainer could not start the agent: \(said). Check PTB_APPTAINER_IMAGE and `ptb doctor`."
+    }
+
     public let kind = SandboxKind.apptainer
     public var apptainerPath: String
     /// A `.sif` file (or sandbox directory).

@@ -7,6 +7,13 @@ import PTBProcess
 /// the evaluator re-bound read-only on top, optional network, and every process in its own PID
 /// namespace so that the agent's whole tree dies with it.
 public struct BubblewrapSandbox: SandboxRuntime {
+    /// bubblewrap prints `bwrap: …` as its first line and exits 1 when it refuses (a bind it
+    /// cannot make, no user namespaces); a later `bwrap:` line is the agent's own output.
+    public func startRefusal(exitCode: Int32, head: [String]) -> String? {
+        guard exitCode != 0, let first = head.first, first.hasPrefix("bwrap: ") else { return nil }
+        return "bubblewrap refused to start the agent: \(first). `ptb doctor` checks the sandbox."
+    }
+
     public let kind = SandboxKind.bwrap
     public var bwrapPath: String
     /// GPU device nodes to bind; nil = the run's own: those of the GPUs CUDA_VISIBLE_DEVICES

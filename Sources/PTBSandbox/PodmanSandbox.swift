@@ -7,6 +7,15 @@ import PTBProcess
 /// through CDI, and only the declared environment. On hosts like ours (hybrid cgroups, no
 /// CAP_SYS_RESOURCE) podman runs only with runc and explicit ulimits (feasibility.md §2).
 public struct PodmanSandbox: SandboxRuntime {
+    /// podman's own failures: 125 (its error: image missing), 126 (not executable), 127 (not found).
+    public func startRefusal(exitCode: Int32, head: [String]) -> String? {
+        guard [125, 126, 127].contains(exitCode) else { return nil }
+        let said = head.last(where: { !$0.isEmpty }) ?? "no output"
+        let fix = exitCode == 125 ? "Check the image (`ptb image build`, or PTB_PODMAN_IMAGE) and `ptb doctor`."
+            : "The agent's program is missing from the image; rebuild it with `ptb image build`."
+        return "podman could not start the agent (exit \(exitCode)): \(said). \(fix)"
+    }
+
     public let kind = SandboxKind.podman
     public var podmanPath: String
     public var image: String

@@ -71,6 +71,14 @@ public protocol SandboxRuntime: Sendable {
     /// What to run after the sandboxed command ended (a container a killed client left behind);
     /// nil when the runtime leaves nothing.
     func teardown(policy: SandboxPolicy) -> Command?
+    /// Why the runtime itself refused to start the command, read from its own words (its exit
+    /// code and the first lines of output); nil when the command ran (and maybe failed on its own).
+    func startRefusal(exitCode: Int32, head: [String]) -> String?
+}
+
+extension SandboxRuntime {
+    /// A runtime that adds nothing between ptb and the command cannot refuse it.
+    public func startRefusal(exitCode: Int32, head: [String]) -> String? { nil }
 }
 
 public enum Sandboxes {

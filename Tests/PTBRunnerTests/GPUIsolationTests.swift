@@ -66,7 +66,10 @@ import Testing
         for owner in ["run-a", "run-b", nil, "run-a"] as [String?] {
             var env = ["PATH": "/usr/bin:/bin"]
             if let owner { env["PTB_RUN_ID"] = owner }
-            children.append((owner, try await runner.start(Command("/bin/sleep", ["60"], environment: env))))
+            // Long enough to outlive a starved cooperative pool: in the runner pass, blocking
+            // end-to-end tests can delay this test's awaits by minutes, and a child that exited on
+            // its own would make the cleanup look like it killed nothing.
+            children.append((owner, try await runner.start(Command("/bin/sleep", ["3600"], environment: env))))
         }
         defer { for (_, c) in children { kill(c.pid, SIGKILL) } }
         let smi = try fakeSMI(in: dir, pids: children.map(\.1.pid))

@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -11,25 +12,7 @@ import Glibc
 /// final message, the token usage, and the credential the server echoed shown only redacted.
 /// Each run is cheap: a tool call and a message, no final_model, no evaluation.
 @Suite(.serialized) struct RealAgentTraceBrowserTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    /// Runs a command to completion (killed after `timeout` s); returns stdout.
-    static func capture(_ exe: String, _ args: [String], timeout: Double = 90) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let pid = p.processIdentifier
-        let killer = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        killer.cancel()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static let chromium = Chromium.path
 
     /// `ptb serve --port 0` on the test home's runs; the address it prints.
     static func serve(_ h: TestHome) throws -> (Process, String) {
@@ -94,9 +77,9 @@ import Glibc
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=\(profile.path)",
                      "--virtual-time-budget=3000", "--dump-dom"]
         let id = o.paths.id
-        let events = try Self.capture(chromium, flags + [base + "/run/\(id)/trace"])
-        let raw = try Self.capture(chromium, flags + [base + "/run/\(id)/trace?file=trace"])
-        let runPage = try Self.capture(chromium, flags + [base + "/run/\(id)"])
+        let events = try Chromium.capture(chromium, flags + [base + "/run/\(id)/trace"])
+        let raw = try Chromium.capture(chromium, flags + [base + "/run/\(id)/trace?file=trace"])
+        let runPage = try Chromium.capture(chromium, flags + [base + "/run/\(id)"])
         for (page, dom) in [("events", events), ("raw", raw), ("run", runPage)] {
             #expect(dom.contains("</html>"), "\(page): Chromium rendered the page")
             #expect(!dom.contains(key), "\(page): the key is not on the page")

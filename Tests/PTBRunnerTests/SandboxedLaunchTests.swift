@@ -76,12 +76,15 @@ import Testing
     }
 
     @Test func refusalsAreReadFromTheRuntimesOwnWords() {
-        #expect(SandboxedLaunch.sandboxRefusal(kind: .bwrap, termination: .exited(1), head: ["bwrap: Can't find source path /x: No such file or directory"]) != nil)
-        #expect(SandboxedLaunch.sandboxRefusal(kind: .bwrap, termination: .exited(1), head: ["Traceback (most recent call last):", "bwrap: x"]) == nil,
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.bwrap), termination: .exited(1), head: ["bwrap: Can't find source path /x: No such file or directory"]) != nil)
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.bwrap), termination: .exited(1), head: ["Traceback (most recent call last):", "bwrap: x"]) == nil,
                 "only bwrap's first line is its own")
-        #expect(SandboxedLaunch.sandboxRefusal(kind: .bwrap, termination: .exited(0), head: ["bwrap: x"]) == nil)
-        #expect(SandboxedLaunch.sandboxRefusal(kind: .podman, termination: .exited(125), head: ["Error: image not known"])?.contains("image not known") == true)
-        #expect(SandboxedLaunch.sandboxRefusal(kind: .podman, termination: .exited(1), head: ["Error: x"]) == nil, "exit 1 is the agent's own")
-        #expect(SandboxedLaunch.sandboxRefusal(kind: .none, termination: .exited(127), head: []) == nil)
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.bwrap), termination: .exited(0), head: ["bwrap: x"]) == nil)
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.podman), termination: .exited(125), head: ["Error: image not known"])?.contains("image not known") == true)
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.podman), termination: .exited(1), head: ["Error: x"]) == nil, "exit 1 is the agent's own")
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.none), termination: .exited(127), head: []) == nil)
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.apptainer), termination: .exited(255), head: ["FATAL: could not open image x.sif"])?
+            .contains("could not open image") == true)
+        #expect(SandboxedLaunch.sandboxRefusal(Sandboxes.runtime(.apptainer), termination: .exited(1), head: ["FATAL: x"]) == nil)
     }
 }

@@ -2,29 +2,13 @@ import Foundation
 import PTBCore
 import PTBWeb
 import Synchronization
+import PTBTestSupport
 import Testing
 
 /// `ptb serve` on the fixture, every page loaded in headless Chromium: the DOM after scripts ran
 /// is checked, and a screenshot is taken. CI sets PTB_REQUIRE_INTEGRATION=1 and installs chromium.
 @Suite(.serialized) struct BrowserTests {
-    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-    /// Runs a command to completion (or kills it after `timeout` seconds); returns stdout.
-    static func capture(_ exe: String, _ args: [String], timeout: Double = 90) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        killer.cancel()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static let chromium = Chromium.path
 
     /// `<script` openings that are elements, not the start of an attribute value (`="<script…`).
     static func scriptElements(_ dom: String) -> Int {
@@ -71,7 +55,7 @@ import Testing
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                      "--user-data-dir=\(fixture.root.appendingPathComponent("chromium-profile").path)"]
         func dom(_ path: String) throws -> String {
-            try Self.capture(chromium, flags + ["--virtual-time-budget=3000", "--dump-dom", base + path])
+            try Chromium.capture(chromium, flags + ["--virtual-time-budget=3000", "--dump-dom", base + path])
         }
         let n = fixture.layout.needleLine, lines = fixture.layout.traceLines
         let pages: [(name: String, path: String, checks: [String])] = [
@@ -99,7 +83,7 @@ import Testing
             #expect(Self.scriptElements(d) == 1, "\(page.name): unexpected script element")
             for c in page.checks { #expect(d.contains(c), "\(page.name): missing \(c)") }
             let png = shots.appendingPathComponent("\(page.name).png")
-            _ = try Self.capture(chromium, flags + ["--window-size=1280,1600", "--screenshot=\(png.path)", base + page.path])
+            _ = try Chromium.capture(chromium, flags + ["--window-size=1280,1600", "--screenshot=\(png.path)", base + page.path])
             let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? NSNumber)?.intValue ?? 0
             #expect(size > 10_000, "\(page.name): screenshot missing or blank (\(size) bytes)")
         }
@@ -134,11 +118,11 @@ import Testing
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                      "--user-data-dir=\(many.root.appendingPathComponent("chromium-profile").path)"]
         func dom(_ path: String, budget: Int = 3000) throws -> String {
-            try Self.capture(chromium, flags + ["--virtual-time-budget=\(budget)", "--dump-dom", base + path])
+            try Chromium.capture(chromium, flags + ["--virtual-time-budget=\(budget)", "--dump-dom", base + path])
         }
         func shot(_ name: String, _ path: String) throws {
             let png = shots.appendingPathComponent("\(name).png")
-            _ = try Self.capture(chromium, flags + ["--window-size=1280,1400", "--virtual-time-budget=2000", "--screenshot=\(png.path)", base + path])
+            _ = try Chromium.capture(chromium, flags + ["--window-size=1280,1400", "--virtual-time-budget=2000", "--screenshot=\(png.path)", base + path])
             let size = (try? FileManager.default.attributesOfItem(atPath: png.path)[.size] as? NSNumber)?.intValue ?? 0
             #expect(size > 10_000, "\(name): screenshot missing or blank (\(size) bytes)")
         }
