@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -10,11 +11,7 @@ import Glibc
 @Suite(.serialized) struct JudgeIntegrationTests {
     static let key = "sk-integration-SECRET-42"
 
-    var sharedData: URL? {
-        let d = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data")
-        return FileManager.default.fileExists(atPath: d.appendingPathComponent("healthbench/healthbench-easy-245.jsonl").path) ? d : nil
-    }
+    var sharedData: URL? { Integration.sharedData }
 
     /// vLLM serving a copy of `tiny` whose config allows 32k positions (rotary embeddings have no
     /// weights): judge prompts carry two long answers.

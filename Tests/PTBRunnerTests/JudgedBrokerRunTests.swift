@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -14,11 +15,7 @@ import Glibc
 @Suite(.serialized) struct JudgedBrokerRunTests {
     static let key = "ptb-test-judge-key-7f3c"
 
-    var sharedData: URL? {
-        let d = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data")
-        return FileManager.default.fileExists(atPath: d.appendingPathComponent("healthbench/healthbench-easy-245.jsonl").path) ? d : nil
-    }
+    var sharedData: URL? { Integration.sharedData }
 
     /// Answers arena games with a verdict and HealthBench rubric items with `criteria_met`; logs
     /// each request's path and Authorization header.

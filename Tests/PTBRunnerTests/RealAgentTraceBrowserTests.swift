@@ -16,23 +16,7 @@ import Glibc
 
     /// `ptb serve --port 0` on the test home's runs; the address it prints.
     static func serve(_ h: TestHome) throws -> (Process, String) {
-        let p = Process()
-        p.executableURL = ptbBinary
-        p.arguments = ["serve", "--port", "0", "--runs-dir", h.runs.path, "--home", h.home.root.path, "--bootstrap", "0"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let r = text.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) { return (p, String(text[r].dropLast())) }
-        }
-        kill(p.processIdentifier, SIGKILL)
-        throw PTBError.io("ptb serve printed no address: \(text)")
+        try Chromium.startServe(ptbBinary, ["serve", "--port", "0", "--runs-dir", h.runs.path, "--home", h.home.root.path, "--bootstrap", "0"])
     }
 
     struct Case: Sendable, CustomTestStringConvertible {

@@ -26,4 +26,30 @@ public enum Chromium {
         killer.cancel()
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// Starts `ptb serve --port 0 …` (`exe` with `args`) and returns it with the address it prints;
+    /// kills it and throws when no address comes within 60 s.
+    public static func startServe(_ exe: URL, _ args: [String]) throws -> (Process, String) {
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+            if let r = text.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) { return (p, String(text[r].dropLast())) }
+        }
+        kill(p.processIdentifier, SIGKILL)
+        throw ServeFailure(description: "ptb serve printed no address: \(text)")
+    }
+
+    public struct ServeFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
 }

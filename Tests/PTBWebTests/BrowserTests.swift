@@ -22,24 +22,7 @@ import Testing
 
     /// Starts `ptb serve --port 0` and reads the address it prints.
     static func startServer(runsDir: URL = fixture.layout.runsDir, home: URL = fixture.layout.home, extra: [String] = []) throws -> (Process, String) {
-        let p = Process()
-        p.executableURL = ptbBinary
-        p.arguments = ["serve", "--port", "0", "--runs-dir", runsDir.path, "--home", home.path, "--bootstrap", "200"] + extra
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-            if let r = text.range(of: #"http://127\.0\.0\.1:\d+/"#, options: .regularExpression) {
-                return (p, String(text[r].dropLast()))
-            }
-        }
-        p.terminate()
-        throw TestFailure(description: "ptb serve printed no address: \(text)")
+        try Chromium.startServe(ptbBinary, ["serve", "--port", "0", "--runs-dir", runsDir.path, "--home", home.path, "--bootstrap", "200"] + extra)
     }
 
     @Test func everyPageRendersInHeadlessChromium() throws {
