@@ -142,9 +142,9 @@ struct PodmanLiveTests {
         defer { try? FileManager.default.removeItem(at: d) }
         let env = ["PATH": "/usr/bin:/bin", "HOME": d.appendingPathComponent("ws").path, "MY_API_KEY": "sekrit-value-123", "EMPTY_API_KEY": ""]
         let script = """
-            echo tampered > evaluate.py 2>/dev/null && echo EVAL_WRITABLE || echo EVAL_READONLY
+            { echo tampered > evaluate.py; } 2>/dev/null && echo EVAL_WRITABLE || echo EVAL_READONLY
             echo ok > result.txt && echo WS_WRITABLE
-            echo hi > /usr/ptb-test 2>/dev/null && echo USR_WRITABLE || echo USR_READONLY
+            { echo hi > /usr/ptb-test; } 2>/dev/null && echo USR_WRITABLE || echo USR_READONLY
             echo "IFACES $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')"
             echo "KEY=$MY_API_KEY EMPTY=${EMPTY_API_KEY-unset} HOME=$HOME PWD=$(pwd) SHELLVAR=${SHELL-unset}"
             """

@@ -27,8 +27,10 @@ struct ProcessRunnerTests {
     }
 
     /// A child that ignores SIGTERM (as test processes' children do) is killed after the grace.
+    /// It sleeps far longer than the test can take: on a starved CI pool `start` once returned
+    /// after a 30-s sleep had already ended, and the exit was 0.
     @Test func stopEndsAChildThatIgnoresTerm() async throws {
-        let child = try await ProcessRunner().start(Command("/bin/sh", ["-c", "trap '' TERM; sleep 30"]))
+        let child = try await ProcessRunner().start(Command("/bin/sh", ["-c", "trap '' TERM; sleep 3600"]))
         let clock = ContinuousClock()
         let start = clock.now
         let t = await child.stop(grace: 0.5)

@@ -54,9 +54,9 @@ let hasBwrap = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
         let d = try scratch()
         defer { try? FileManager.default.removeItem(at: d) }
         let (t, lines) = try await run("""
-            echo tampered > evaluate.py 2>/dev/null && echo EVAL_WRITABLE || echo EVAL_READONLY
-            echo hi > /etc/ptb-test 2>/dev/null && echo ETC_WRITABLE || echo ETC_READONLY
-            echo hi > \(d.path)/outside 2>/dev/null && echo OUTSIDE_WRITABLE || echo OUTSIDE_READONLY
+            { echo tampered > evaluate.py; } 2>/dev/null && echo EVAL_WRITABLE || echo EVAL_READONLY
+            { echo hi > /etc/ptb-test; } 2>/dev/null && echo ETC_WRITABLE || echo ETC_READONLY
+            { echo hi > \(d.path)/outside; } 2>/dev/null && echo OUTSIDE_WRITABLE || echo OUTSIDE_READONLY
             echo ok > result.txt && echo WS_WRITABLE
             ls /tmp | wc -l
             """, in: d, network: .none)
