@@ -29,8 +29,11 @@ public struct VLLMEngine: InferenceEngine {
         var env = EnginePython.environment(["VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"],
                                            passing: ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG"])
         if c.gpus == 0 {
-            // CPU serving: float32 for tiny models, a small KV cache, few sequences.
-            args += ["--dtype", "float32", "--max-num-seqs", "16"]
+            // CPU serving: float32 for tiny models, a small KV cache, few sequences, and eager
+            // execution: torch.compile's warm-up was 19 of the 45 s an engine took to start on
+            // 2 cores, and a CPU run starts three engines (agent feedback, final, base). GPU
+            // serving keeps vLLM's defaults, as the original runs it.
+            args += ["--dtype", "float32", "--max-num-seqs", "16", "--enforce-eager"]
             env["VLLM_CPU_KVCACHE_SPACE"] = host["VLLM_CPU_KVCACHE_SPACE"] ?? "1"
             env["VLLM_TARGET_DEVICE"] = "cpu"
         }

@@ -46,7 +46,7 @@ import Glibc
             process.executableURL = h.home.python
             process.arguments = ["-m", "vllm.entrypoints.openai.api_server", "--model", model.path, "--served-model-name", "tiny",
                                  "--host", "127.0.0.1", "--port", String(port), "--api-key", JudgeIntegrationTests.key,
-                                 "--dtype", "float32", "--max-num-seqs", "16"]
+                                 "--dtype", "float32", "--max-num-seqs", "16", "--enforce-eager"]
             var env = ProcessInfo.processInfo.environment
             env["HF_HUB_OFFLINE"] = "1"; env["VLLM_NO_USAGE_STATS"] = "1"; env["VLLM_TARGET_DEVICE"] = "cpu"
             env["VLLM_CPU_KVCACHE_SPACE"] = "1"
