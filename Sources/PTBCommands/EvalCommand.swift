@@ -34,6 +34,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Sampling seed sent with each request.") var seed: Int?
     @Option(help: "Samples per item; with more than one, metrics.json records pass@k over items.") var epochs: Int = 1
     @Option(help: "GPUs for the engine (0 = CPU).") var gpus: Int?
+    @Option(help: "Shard the model over this many of the GPUs (vLLM's tensor parallelism).") var tensorParallel: Int = 1
     @Option(help: "Where samples.jsonl, metrics.json and engine logs go (default ./eval_logs/<time>).") var outputDir: String?
     @Option(help: "Also write {\"accuracy\", \"stderr\"} to this file.") var jsonOutputFile: String?
     @Flag(help: "Use the original's retry ladder (4 + 3 + 2 attempts with reduced max tokens).") var retryLadder = false
@@ -45,6 +46,10 @@ struct Eval: AsyncParsableCommand {
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if let t = temperature, t < 0 { throw ValidationError("--temperature must not be negative.") }
+        if tensorParallel < 1 { throw ValidationError("--tensor-parallel must be at least 1 (got \(tensorParallel)).") }
+        if tensorParallel > 1, let g = gpus, g < tensorParallel {
+            throw ValidationError("--tensor-parallel \(tensorParallel) needs at least \(tensorParallel) GPUs, but --gpus is \(g).")
+        }
     }
 
     func run() async throws {
@@ -57,7 +62,7 @@ struct Eval: AsyncParsableCommand {
                                    servedModel: servedModel, apiKey: apiKey ?? ProcessInfo.processInfo.environment["PTB_ENDPOINT_API_KEY"],
                                    chatTemplate: chatTemplate.map { URL(fileURLWithPath: $0).standardizedFileURL },
                                    limit: limit, maxTokens: maxTokens, maxConnections: maxConnections, temperature: temperature,
-                                   seed: seed, epochs: epochs, gpus: gpus ?? detectedGPUs, outputDir: out.standardizedFileURL,
+                                   seed: seed, epochs: epochs, gpus: GPUPlacement(count: gpus ?? detectedGPUs, tensorParallel: tensorParallel), outputDir: out.standardizedFileURL,
                                    jsonOutputFile: jsonOutputFile.map { URL(fileURLWithPath: $0) }, retryLadder: retryLadder)
             var standalone = e
             if skipGeneration, outputDir == nil { throw ValidationError("--skip-generation needs --output-dir (where the stored samples.jsonl is).") }

@@ -55,6 +55,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp(RunOptions.Key.tmpSizeGB.help)) var tmpSizeGb: Double?
     @Option(help: ArgumentHelp(RunOptions.Key.shmSizeGB.help)) var shmSizeGb: Double?
     @Option(help: ArgumentHelp(RunOptions.Key.evalFeedback.help)) var evalFeedback: EvalFeedback?
+    @Option(help: ArgumentHelp(RunOptions.Key.evalTensorParallel.help)) var evalTensorParallel: Int?
     @Flag(help: "Do not echo the agent's output.") var quiet = false
 
     /// What the flags set, as run options (nil where a flag was not given).
@@ -87,6 +88,7 @@ struct Run: AsyncParsableCommand {
         o.scoringJudge = scoringJudge.settings.nonEmpty
         o.limits = SandboxLimits(workspaceGB: workspaceLimitGb, tmpGB: tmpSizeGb, shmGB: shmSizeGb).nonEmpty
         o.evalFeedback = evalFeedback
+        o.evalTensorParallel = evalTensorParallel
         return o
     }
 

@@ -158,3 +158,21 @@ public enum GPUAcquisition: Sendable {
         }
     }
 }
+
+/// Where an inference engine serves: how many GPUs (0: the CPU), which host devices it sees
+/// (nil: whatever ptb's own `CUDA_VISIBLE_DEVICES` says), and its tensor-parallel size.
+/// An evaluation's engine gets the run's GPUs, never the host's first one: on a node shared by
+/// several runs that one belongs to someone else.
+public struct GPUPlacement: Sendable, Equatable {
+    public var count: Int
+    public var visibleDevices: String?
+    public var tensorParallel: Int
+
+    public init(count: Int, visibleDevices: String? = nil, tensorParallel: Int = 1) {
+        self.count = count
+        self.visibleDevices = visibleDevices
+        self.tensorParallel = tensorParallel
+    }
+
+    public static let cpu = GPUPlacement(count: 0)
+}

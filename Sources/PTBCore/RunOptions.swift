@@ -64,6 +64,7 @@ public struct RunOptions: Sendable, Equatable {
     /// The `*_gb` keys: disk and tmpfs caps of the agent's sandbox.
     public var limits: SandboxLimits?
     public var evalFeedback: EvalFeedback?
+    public var evalTensorParallel: Int?
 
     public init() {}
 
@@ -98,6 +99,7 @@ public struct RunOptions: Sendable, Equatable {
         case tmpSizeGB = "tmp_size_gb"
         case shmSizeGB = "shm_size_gb"
         case evalFeedback = "eval_feedback"
+        case evalTensorParallel = "eval_tensor_parallel"
 
         /// The values a choice takes (ArgumentParser lists them in `--help` itself).
         public var choices: [String]? {
@@ -183,6 +185,7 @@ public struct RunOptions: Sendable, Equatable {
             case .tmpSizeGB: "Size cap of the sandbox's /tmp in GB (default: a quarter of the memory, at most 32)."
             case .shmSizeGB: "Size cap of the sandbox's /dev/shm in GB (default: a quarter of the memory, at most 32)."
             case .evalFeedback: "What evaluate.py's test-split evaluations leave in the workspace: sealed (the score only, default) or original (also the full samples with targets in task/eval_logs/, as the original harness)."
+            case .evalTensorParallel: "GPUs the evaluation engine shards the model over (vLLM's tensor parallelism), at most --gpus (default 1: one of the run's GPUs, as the original's single vLLM server). The final and base evaluations and evaluate.py's all serve on the run's own GPUs."
             }
         }
 
@@ -230,6 +233,7 @@ public struct RunOptions: Sendable, Equatable {
         o.scoringJudge = (scoringJudge ?? ScoringJudge()).overridden(by: other.scoringJudge).nonEmpty
         o.limits = (limits ?? SandboxLimits()).overridden(by: other.limits).nonEmpty
         o.evalFeedback = other.evalFeedback ?? evalFeedback
+        o.evalTensorParallel = other.evalTensorParallel ?? evalTensorParallel
         return o
     }
 
@@ -260,6 +264,13 @@ public struct RunOptions: Sendable, Equatable {
         for (k, v) in [(Key.termGraceSeconds, termGraceSeconds), (.killAfterSeconds, killAfterSeconds), (.monitorIntervalSeconds, monitorIntervalSeconds)] {
             if let v, !(v.isFinite && v >= 0 && v <= 86_400 * 30) {
                 throw PTBError.invalidArgument("\(n(k)) must be between 0 and 2592000 seconds (got \(v)).")
+            }
+        }
+        if let tp = evalTensorParallel {
+            guard tp >= 1 else { throw PTBError.invalidArgument("\(n(.evalTensorParallel)) must be at least 1 (got \(tp)).") }
+            // A run's GPUs default to 0; a sweep sets them per run and checks its `gpus` list itself.
+            if tp > 1, let g = gpus ?? (flags ? 0 : nil), tp > g {
+                throw PTBError.invalidArgument("\(n(.evalTensorParallel)) \(tp) needs at least \(tp) GPUs, but the run has \(g) (\(n(.gpus))); raise \(n(.gpus)) to \(tp) or lower \(n(.evalTensorParallel)).")
             }
         }
         if let h = judgeHours, !(h.isFinite && h > 0) { throw PTBError.invalidArgument("\(n(.judgeHours)) must be positive (got \(h)).") }
@@ -322,6 +333,7 @@ extension RunOptions: Codable {
                                     prices: try str(.judgePrices), cache: try str(.judgeCache)).nonEmpty
         limits = SandboxLimits(workspaceGB: try dbl(.workspaceLimitGB), tmpGB: try dbl(.tmpSizeGB), shmGB: try dbl(.shmSizeGB)).nonEmpty
         evalFeedback = try choice(.evalFeedback, EvalFeedback.self)
+        evalTensorParallel = try int(.evalTensorParallel)
     }
 
     /// Writes the set fields among `keys` (absent ones stay absent, so older readers see the same file).
@@ -362,5 +374,6 @@ extension RunOptions: Codable {
         try put(limits?.tmpGB, .tmpSizeGB)
         try put(limits?.shmGB, .shmSizeGB)
         try put(evalFeedback, .evalFeedback)
+        try put(evalTensorParallel, .evalTensorParallel)
     }
 }

@@ -54,6 +54,8 @@ public struct RunSpec: Codable, Sendable, Equatable {
     public var limits: SandboxLimits?
     /// What evaluate.py's test-split evaluations leave in the workspace (nil = `sealed`).
     public var evalFeedback: EvalFeedback?
+    /// GPUs the evaluation engine shards the model over (nil = 1, the original's).
+    public var evalTensorParallel: Int?
 
     public init(task: String, model: String, agent: String, agentConfig: String? = nil, hours: Double = 10, gpus: Int = 0,
                 gpuName: String = "H100", sandbox: SandboxKind = .bwrap, network: NetworkPolicy = .open, seed: Int = 0,
@@ -118,6 +120,7 @@ public struct RunSpec: Codable, Sendable, Equatable {
         scoringJudge = (scoringJudge ?? ScoringJudge()).overridden(by: o.scoringJudge).nonEmpty
         limits = (limits ?? SandboxLimits()).overridden(by: o.limits).nonEmpty
         if let v = o.evalFeedback { evalFeedback = v }
+        if let v = o.evalTensorParallel { evalTensorParallel = v }
     }
 
     public var budgetSeconds: Double { hours * 3600 }

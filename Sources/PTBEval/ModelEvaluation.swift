@@ -32,12 +32,13 @@ public struct ModelEvaluation: Sendable {
     }
 
     /// One attempt: engine up, evaluate, engine down (also on error and cancellation).
-    public func once(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions, attempt: Int = 1,
+    public func once(modelDir: URL, chatTemplate: URL?, gpus: GPUPlacement, options: EvalOptions, attempt: Int = 1,
                      tokenizer: URL? = nil) async throws -> EvalMetrics {
         let config = EngineConfig(modelDir: modelDir, servedName: "final_model", chatTemplate: chatTemplate,
                                   maxModelLen: task.defaults.maxModelLen, gpuMemoryUtilization: task.defaults.gpuMemoryUtilization,
-                                  gpus: gpus, toolCalling: task.scoring == .toolCalls,
-                                  logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"), tokenizer: tokenizer)
+                                  gpus: gpus.count, toolCalling: task.scoring == .toolCalls,
+                                  logFile: options.outputDir.appendingPathComponent("engine-\(attempt).log"), tokenizer: tokenizer,
+                                  visibleDevices: gpus.visibleDevices, tensorParallel: gpus.tensorParallel)
         let showProgress = options.showProgress
         let name = engine.name
         if showProgress { FileHandle.standardError.write(Data("[engine] starting \(name) for \(modelDir.lastPathComponent)\n".utf8)) }
@@ -61,7 +62,7 @@ public struct ModelEvaluation: Sendable {
     }
 
     /// The ladder. Returns the metrics of the first attempt that produced a valid `metrics.json`.
-    public func withRetries(modelDir: URL, chatTemplate: URL?, gpus: Int, options: EvalOptions, tokenizer: URL? = nil,
+    public func withRetries(modelDir: URL, chatTemplate: URL?, gpus: GPUPlacement, options: EvalOptions, tokenizer: URL? = nil,
                             log: @Sendable (String) -> Void) async throws -> EvalMetrics {
         let d = task.defaults
         let ladder = Array(repeating: options.maxTokens, count: 4)
@@ -104,6 +105,10 @@ public struct ModelEvaluation: Sendable {
                 lastError = error
                 attemptsLog.append(try JSONIO.line(Attempt(number: i + 1, maxTokens: maxTokens, ok: false, error: "\(error)", startedAt: start, endedAt: Date())))
                 log("evaluation attempt \(i + 1)/\(ladder.count) (max tokens \(maxTokens)) failed: \(error)")
+                if case EngineError.unsupported(let why) = error {
+                    log("not retried: the engine cannot serve this configuration")
+                    throw EvalError.notRetried(reason: why, attempts: i + 1)
+                }
                 switch RetryPolicy.decide(failure: "\(error)", ladder: ladder, index: i) {
                 case .next: i += 1
                 case let .skipTo(next, reason):

@@ -15,6 +15,10 @@ public struct EngineConfig: Sendable {
     public var maxModelLen: Int?
     public var gpuMemoryUtilization: Double
     public var gpus: Int
+    /// The host GPUs the engine sees (`CUDA_VISIBLE_DEVICES`); nil keeps ptb's own.
+    public var visibleDevices: String?
+    /// Shards the model over this many GPUs where the engine can (vLLM); 1 is the original's.
+    public var tensorParallel: Int
     public var toolCalling: Bool
     public var apiKey: String
     public var logFile: URL
@@ -22,7 +26,10 @@ public struct EngineConfig: Sendable {
 
     public init(modelDir: URL, servedName: String = "final_model", chatTemplate: URL? = nil, maxModelLen: Int? = nil,
                 gpuMemoryUtilization: Double = 0.8, gpus: Int = 0, toolCalling: Bool = false, apiKey: String = "inspectai",
-                logFile: URL, startupTimeoutSeconds: Double = 900, tokenizer: URL? = nil) {
+                logFile: URL, startupTimeoutSeconds: Double = 900, tokenizer: URL? = nil,
+                visibleDevices: String? = nil, tensorParallel: Int = 1) {
+        self.visibleDevices = visibleDevices
+        self.tensorParallel = tensorParallel
         self.tokenizer = tokenizer
         self.modelDir = modelDir
         self.servedName = servedName
@@ -100,8 +107,11 @@ public enum EngineRegistry {
 public enum EngineError: Error, CustomStringConvertible {
     case exitedEarly(Termination, logTail: String, log: String, rootCause: String? = nil)
     case notHealthy(seconds: Double, log: String)
+    /// The engine cannot serve this configuration at all; the text says what to change.
+    case unsupported(String)
     public var description: String {
         switch self {
+        case let .unsupported(why): why
         case let .exitedEarly(t, tail, log, cause?):
             "the engine exited during startup (\(t)): \(cause)\nsee \(log). Last lines:\n\(tail)"
         case let .exitedEarly(t, tail, log, nil): "the engine exited during startup (\(t)); see \(log). Last lines:\n\(tail)"

@@ -23,6 +23,9 @@ public struct TransformersEngine: InferenceEngine {
 
     public func command(_ c: EngineConfig, port: Int) throws -> Command {
         try EnginePython.check(python)
+        guard c.tensorParallel <= 1 else {
+            throw EngineError.unsupported("the transformers engine serves on one device and has no tensor parallelism (asked for \(c.tensorParallel)); evaluate with tensor parallelism 1, or install vLLM and leave PTB_ENGINE unset.")
+        }
         // The server is written next to the engine log, so every evaluation keeps the code that served it.
         let script = c.logFile.deletingLastPathComponent().appendingPathComponent("transformers_server.py")
         try FileManager.default.createDirectory(at: script.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -35,6 +38,7 @@ public struct TransformersEngine: InferenceEngine {
         if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
         var env = EnginePython.environment(["PYTHONUNBUFFERED": "1"],
                                            passing: ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG", "OMP_NUM_THREADS"])
+        if let v = c.visibleDevices { env["CUDA_VISIBLE_DEVICES"] = v }
         env.merge(extraEnvironment) { _, new in new }
         return Command(python.path, args, environment: env)
     }

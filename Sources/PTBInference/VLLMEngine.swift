@@ -25,6 +25,7 @@ public struct VLLMEngine: InferenceEngine {
         if let t = c.tokenizer { args += ["--tokenizer", t.path] }
         if let n = c.maxModelLen { args += ["--max-model-len", String(n)] }
         if c.toolCalling { args += ["--enable-auto-tool-choice", "--tool-call-parser", "hermes"] }
+        if c.tensorParallel > 1 { args += ["--tensor-parallel-size", String(c.tensorParallel)] }
         let host = ProcessInfo.processInfo.environment
         var env = EnginePython.environment(["VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"],
                                            passing: ["HF_HOME", "CUDA_VISIBLE_DEVICES", "TMPDIR", "LANG"])
@@ -37,6 +38,7 @@ public struct VLLMEngine: InferenceEngine {
             env["VLLM_CPU_KVCACHE_SPACE"] = host["VLLM_CPU_KVCACHE_SPACE"] ?? "1"
             env["VLLM_TARGET_DEVICE"] = "cpu"
         }
+        if let v = c.visibleDevices { env["CUDA_VISIBLE_DEVICES"] = v }
         env.merge(extraEnvironment) { _, new in new }
         return Command(python.path, args, environment: env)
     }

@@ -330,5 +330,8 @@ public struct SweepSpec: Codable, Sendable, Equatable {
         do { _ = try resources.memoryMiB() } catch { throw fail("\(error)") }
         if resultsDir.isEmpty { throw fail("results_dir is required (a shared filesystem path for cluster backends).") }
         do { try options.validate(flags: false) } catch { throw fail("\(error)") }
+        if let tp = options.evalTensorParallel, tp > 1, let g = gpus.first(where: { $0 < tp }) {
+            throw fail("eval_tensor_parallel \(tp) needs at least \(tp) GPUs in every run, but gpus lists \(g); remove the smaller entries or lower eval_tensor_parallel.")
+        }
     }
 }

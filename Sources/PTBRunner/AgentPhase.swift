@@ -107,7 +107,8 @@ enum AgentPhase {
 
         let prompt = try String(contentsOf: p.prompt, encoding: .utf8)
         let template = try EvaluatePhase.writeTemplate(ctx, into: p.dir.appendingPathComponent("broker"))
-        let broker = EvalBroker(harness: ctx.harness, task: ctx.task, runPaths: p, gpus: spec.gpus,
+        let broker = EvalBroker(harness: ctx.harness, task: ctx.task, runPaths: p,
+                                gpus: EvaluationGPUs.forBroker(spec, agentDevices: env["CUDA_VISIBLE_DEVICES"]),
                                 socketPath: brokerDir.appendingPathComponent(AgentView.brokerSocketName), chatTemplate: template,
                                 feedback: spec.evalFeedback ?? .sealed)
         let agentCtx = AgentContext(spec: spec, paths: p, home: ctx.harness.home, baseModelDir: baseDir, environment: env)

@@ -24,7 +24,8 @@ public struct EvalBroker: Sendable {
     public let harness: Harness
     public let task: any EvalTask
     public let runPaths: RunPaths
-    public let gpus: Int
+    /// The run's GPUs (the agent's claim), so evaluate.py's engine never lands on another run's.
+    public let gpus: GPUPlacement
     public let socketPath: URL
     public let chatTemplate: URL?
     /// What a test-split evaluation leaves in the workspace.
@@ -33,7 +34,7 @@ public struct EvalBroker: Sendable {
     var heartbeatSeconds: Double = 5
     private let state = BrokerState()
 
-    public init(harness: Harness, task: any EvalTask, runPaths: RunPaths, gpus: Int, socketPath: URL, chatTemplate: URL?,
+    public init(harness: Harness, task: any EvalTask, runPaths: RunPaths, gpus: GPUPlacement, socketPath: URL, chatTemplate: URL?,
                 feedback: EvalFeedback = .sealed) {
         self.feedback = feedback
         self.harness = harness

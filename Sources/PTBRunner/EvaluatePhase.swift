@@ -13,6 +13,39 @@ struct EvalStatus: Codable, Equatable {
     var reason: String?
 }
 
+/// The GPUs an evaluation of a run serves on: `eval_tensor_parallel` (default 1) of the GPUs the
+/// scheduler gave ptb (`CUDA_VISIBLE_DEVICES`), else of the node's free ones, claimed host-wide
+/// like the agent's for as long as the lease lives. Before this, every engine took ptb's own
+/// environment, so on a node shared by several runs it served on GPU 0 whoever held it.
+enum EvaluationGPUs {
+    struct Short: Error, CustomStringConvertible {
+        let why: String
+        var description: String { why }
+    }
+
+    static func place(_ spec: RunSpec, environment: [String: String], host: HostGPUs = HostGPUs()) throws -> (GPUPlacement, GPULease?) {
+        guard spec.gpus > 0 else { return (.cpu, nil) }
+        let tp = spec.evalTensorParallel ?? 1
+        guard tp <= spec.gpus else {
+            throw Short(why: "eval_tensor_parallel \(tp) is more than the run's \(spec.gpus) GPU(s)")
+        }
+        switch try GPUAcquisition.acquire(requested: tp, visibleDevices: environment["CUDA_VISIBLE_DEVICES"], host: host,
+                                          lockDir: GPULease.lockDirectory(environment: environment)) {
+        case .short(let why): throw Short(why: "the evaluation needs \(tp) GPU(s): \(why)")
+        case let .granted(visible, lease): return (GPUPlacement(count: tp, visibleDevices: visible, tensorParallel: tp), lease)
+        }
+    }
+
+    /// evaluate.py's engine during the agent phase: the first `eval_tensor_parallel` of the GPUs
+    /// the agent was granted (its claim covers them), as the original's agent evaluated on its own GPU.
+    static func forBroker(_ spec: RunSpec, agentDevices: String?) -> GPUPlacement {
+        guard spec.gpus > 0 else { return .cpu }
+        let tp = min(spec.evalTensorParallel ?? 1, spec.gpus)
+        return GPUPlacement(count: tp, visibleDevices: agentDevices.map { $0.split(separator: ",").prefix(tp).joined(separator: ",") },
+                            tensorParallel: tp)
+    }
+}
+
 /// The sealed final evaluation: ptb's own task definition and templates, only the collected
 /// `final_model` from the run directory, outside the agent's sandbox, with the retry ladder.
 public enum EvaluatePhase {
@@ -60,8 +93,16 @@ public enum EvaluatePhase {
             return .failed("cannot set up the evaluation: \(error)")
         }
         let log = ctx.harness.log
+        let placement: GPUPlacement
+        let lease: GPULease?
+        do { (placement, lease) = try EvaluationGPUs.place(m.spec, environment: ctx.harness.environment) } catch {
+            // Infrastructure, not the model: nothing is recorded as the run's score, and resume retries.
+            return .failed("\(error). Nothing was evaluated; run `ptb resume \(p.id)` once the GPUs are free.")
+        }
+        defer { withExtendedLifetime(lease) {} }
+        if let v = placement.visibleDevices { log("[evaluate] serving on GPU \(v) (tensor parallel \(placement.tensorParallel))") }
         do {
-            let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: m.spec.gpus,
+            let metrics = try await eval.withRetries(modelDir: p.finalModel, chatTemplate: template, gpus: placement,
                                                      options: options, tokenizer: tokenizer) { log("[evaluate] \($0)") }
             try JSONIO.write(EvalStatus(state: .scored, reason: nil), to: statusURL)
             return .done(String(format: "final accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
@@ -115,8 +156,10 @@ enum BaselinePhase {
         do {
             let options = try EvaluatePhase.options(m.spec, task: ctx.task, home: ctx.harness.home, env: ctx.harness.environment,
                                                     outputDir: ctx.paths.baseEval)
+            let (placement, lease) = try EvaluationGPUs.place(m.spec, environment: ctx.harness.environment)
+            defer { withExtendedLifetime(lease) {} }
             let metrics = try await eval.once(modelDir: baseDir, chatTemplate: try EvaluatePhase.writeTemplate(ctx, into: ctx.paths.evalRoot),
-                                              gpus: m.spec.gpus, options: options)
+                                              gpus: placement, options: options)
             try cache.put(metrics, task: m.spec.task, model: ModelCatalog.key(m.spec.model, revision: m.spec.modelRevision), limit: m.spec.evalLimit)
             return .done(String(format: "base accuracy %.4f ± %.4f (n=%d)", metrics.accuracy, metrics.stderr, metrics.n))
         } catch is CancellationError {

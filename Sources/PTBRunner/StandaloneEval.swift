@@ -22,7 +22,7 @@ public struct StandaloneEval: Sendable {
     public var temperature: Double?
     public var seed: Int?
     public var epochs: Int
-    public var gpus: Int
+    public var gpus: GPUPlacement
     public var outputDir: URL
     public var jsonOutputFile: URL?
     public var retryLadder: Bool
@@ -36,7 +36,7 @@ public struct StandaloneEval: Sendable {
     public var onProgress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
     public init(taskID: String, modelPath: URL?, endpoint: String?, servedModel: String?, apiKey: String?, chatTemplate: URL?,
-                limit: Int?, maxTokens: Int?, maxConnections: Int?, temperature: Double?, seed: Int?, epochs: Int, gpus: Int,
+                limit: Int?, maxTokens: Int?, maxConnections: Int?, temperature: Double?, seed: Int?, epochs: Int, gpus: GPUPlacement,
                 outputDir: URL, jsonOutputFile: URL?, retryLadder: Bool) {
         self.taskID = taskID
         self.modelPath = modelPath

@@ -98,6 +98,7 @@ import Testing
         tmp_size_gb: 4
         shm_size_gb: 2
         eval_feedback: original
+        eval_tensor_parallel: 1
 
         """
 
@@ -108,6 +109,7 @@ import Testing
         #expect(Set(doc.order[""] ?? []) == Set(RunOptions.Key.allCases.map(\.rawValue)))
         let o = try ConfigKeys.decode(RunOptions.self, text: text, path: "run.yaml", document: doc)
         #expect(o.integrityPolicy == .original && o.execMode == .forkServer && o.sandbox == SandboxKind.none && o.evalFeedback == .original)
+        #expect(o.evalTensorParallel == 1)
         #expect(o.scoringJudge == ScoringJudge(endpoint: "http://judge:8000", model: "grader", workers: 3, budgetUSD: 2, maxTokens: 512,
                                                prices: "prices.json", cache: "cache"))
         #expect(o.limits == SandboxLimits(workspaceGB: 100, tmpGB: 4, shmGB: 2))

@@ -29,7 +29,7 @@ import Testing
         let options = EvalOptions(limit: 2, maxTokens: 8, maxConnections: 1, outputDir: dir, showProgress: false)
         let start = Date()
         await #expect(throws: EvalError.self) {
-            _ = try await eval.withRetries(modelDir: dir, chatTemplate: nil, gpus: 0, options: options) { _ in }
+            _ = try await eval.withRetries(modelDir: dir, chatTemplate: nil, gpus: .cpu, options: options) { _ in }
         }
         // No wall-clock bound here: under CI load the stops take what they take (timings go in
         // benchmarks); what matters is 9 capped rungs and no engine left behind.

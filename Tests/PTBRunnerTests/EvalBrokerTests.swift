@@ -37,7 +37,7 @@ import Glibc
             let env = ProcessInfo.processInfo.environment.merging(engineEnvironment) { $1 }
             let harness = Harness(home: home, runner: ProcessRunner(), ptbExecutable: URL(fileURLWithPath: "/nonexistent/ptb"),
                                   environment: env, echoAgent: false) { _ in }
-            var broker = EvalBroker(harness: harness, task: try TaskRegistry.lookup(taskID), runPaths: paths, gpus: gpus,
+            var broker = EvalBroker(harness: harness, task: try TaskRegistry.lookup(taskID), runPaths: paths, gpus: GPUPlacement(count: gpus),
                                     socketPath: socket, chatTemplate: nil, feedback: feedback)
             if let heartbeatSeconds { broker.heartbeatSeconds = heartbeatSeconds }
             self.broker = Task { try await broker.run() }
