@@ -127,7 +127,9 @@ public struct SweepDriver: Sendable {
             }
             attempts[r.id] = AttemptRecord.read(paths.attemptsFile(r.id))
         }
-        return SweepStatusMerger.merge(manifest: m, scheduler: sched, runManifests: runManifests, attempts: attempts)
+        // The driver's own backend first: it labels its jobs even when no registry lists it.
+        return SweepStatusMerger.merge(manifest: m, scheduler: sched, runManifests: runManifests, attempts: attempts,
+                                       backends: [type(of: backend)] + SweepBackends.all)
     }
 
     /// Resubmits only runs that are neither done nor queued/running. Their jobs find the run
