@@ -77,10 +77,10 @@ struct TestQueueBackend: SweepBackend {
         let plan = try driver.plan(m, runs: m.runs)
         // Uniform resources by default: one file per GPU count, as a job array needs.
         #expect(plan.chunks.map(\.file.name) == ["001.tq", "002.tq"])
-        let submitted = try await driver.submit(m, runs: m.runs, isRetry: false)
+        let submitted = try await driver.submit(m, runs: m.runs, isRetry: false, now: { at("2026-12-07T16:00:00Z") })
         #expect(submitted.submissions.map(\.backend) == [TestQueueBackend.kind, TestQueueBackend.kind])
         #expect(submitted.submissions.map(\.jobID) == ["77", "77"])
-        // sweep.json keeps a backend name no registry lists, and reads back.
+        // sweep.json keeps a backend name no registry lists, and reads back (timestamps at second resolution).
         #expect(try paths.load().submissions == submitted.submissions)
         #expect(try String(contentsOf: paths.manifest, encoding: .utf8).contains("\"backend\" : \"testq\""))
 
