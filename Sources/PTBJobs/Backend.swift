@@ -100,6 +100,11 @@ public protocol SweepBackend: Sendable {
     /// waits too long; nil when there is no queue to look at.
     static var queueCommand: String? { get }
 
+    /// How task.sh names its job from variables the scheduler sets, tried in order:
+    /// `(variable, job)` means `if [ -n "$variable" ]; then JOB="job"`. Empty (the default) when
+    /// the submission file or the pool sets PTB_SWEEP_JOB instead.
+    static var jobFromEnvironment: [(variable: String, job: String)] { get }
+
     /// The exact file that `submit` gives the scheduler for these runs (submission `number`).
     func submissionFile(runs: [SweepRun], number: Int, manifest: SweepManifest, paths: SweepPaths) throws -> SubmissionFile
 
@@ -124,6 +129,8 @@ extension SweepBackend {
     public var kind: BackendKind { Self.kind }
 
     public static var queueCommand: String? { nil }
+
+    public static var jobFromEnvironment: [(variable: String, job: String)] { [] }
 
     /// A job id known before `submit` returns (the local pool runs inside `submit`); nil for
     /// schedulers, whose id comes from the submission itself.

@@ -24,6 +24,11 @@ public struct SlurmBackend: SweepBackend {
 
     public static let queueCommand: String? = "squeue"
 
+    /// sbatch sets these in every array task; a plain job (no array) has only SLURM_JOB_ID.
+    public static var jobFromEnvironment: [(variable: String, job: String)] {
+        [("SLURM_ARRAY_JOB_ID", "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"), ("SLURM_JOB_ID", "$SLURM_JOB_ID")]
+    }
+
     // MARK: submission file
 
     public func submissionFile(runs: [SweepRun], number: Int, manifest m: SweepManifest, paths: SweepPaths) throws -> SubmissionFile {

@@ -37,7 +37,7 @@ public struct SweepDriver: Sendable {
             chunks.append((c, try backend.submissionFile(runs: c.runs, number: number, manifest: m, paths: paths)))
             number += 1
         }
-        return Plan(taskScript: TaskScript.render(manifest: m, paths: paths, ptb: ptb, ptbHome: ptbHome), chunks: chunks)
+        return Plan(taskScript: TaskScript.render(manifest: m, paths: paths, ptb: ptb, ptbHome: ptbHome, backend: type(of: backend)), chunks: chunks)
     }
 
     /// A new sweep's manifest, or the existing one if it was created from the same spec and

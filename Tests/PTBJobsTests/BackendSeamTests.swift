@@ -22,6 +22,7 @@ struct TestQueueBackend: SweepBackend {
     static func jobLabel(jobID: String, index: Int) -> String { "\(jobID):\(index)" }
     static let doctorProbe: SchedulerProbe? = SchedulerProbe(command: ["tq-ping"], what: "TestQueue", fix: "start tq")
     static let queueCommand: String? = "tq-list"
+    static var jobFromEnvironment: [(variable: String, job: String)] { [("TQ_JOB_ID", "tq-$TQ_JOB_ID")] }
 
     func submissionFile(runs: [SweepRun], number: Int, manifest: SweepManifest, paths: SweepPaths) throws -> SubmissionFile {
         SubmissionFile(name: String(format: "%03d.tq", number), text: runs.map { "\($0.gpus) \($0.id)\n" }.joined())
@@ -77,6 +78,9 @@ struct TestQueueBackend: SweepBackend {
         let plan = try driver.plan(m, runs: m.runs)
         // Uniform resources by default: one file per GPU count, as a job array needs.
         #expect(plan.chunks.map(\.file.name) == ["001.tq", "002.tq"])
+        // task.sh names the job from this scheduler's variables, and from no other's.
+        #expect(plan.taskScript.contains("if [ -n \"${TQ_JOB_ID:-}\" ]; then JOB=\"tq-$TQ_JOB_ID\"\nelse JOB=\"${PTB_SWEEP_JOB:-local-$$}\"; fi\n"))
+        #expect(!plan.taskScript.contains("SLURM"))
         let submitted = try await driver.submit(m, runs: m.runs, isRetry: false, now: { at("2026-12-07T16:00:00Z") })
         #expect(submitted.submissions.map(\.backend) == [TestQueueBackend.kind, TestQueueBackend.kind])
         #expect(submitted.submissions.map(\.jobID) == ["77", "77"])
