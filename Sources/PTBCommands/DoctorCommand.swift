@@ -29,7 +29,7 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
     @Option(help: "Sandbox the runs use (default bwrap).") var sandbox: SandboxKind?
     @Option(help: "GPUs a run asks for (default 0: no GPU is a warning, not a failure).") var gpus: Int?
-    @Option(help: "Scheduler to check: slurm, htcondor or local.") var backend: String?
+    @Option(help: "Scheduler to check: \(SweepBackends.names.orList()).") var backend: String?
     @Option(help: "Free space the runs directory needs, in GB (default 50).") var minFreeGb: Double = 50
 
     func run() async throws {
@@ -49,7 +49,8 @@ struct DoctorCommand: AsyncParsableCommand {
             let (harness, trap) = Harness.cli(home: home, quiet: true)
             defer { withExtendedLifetime(trap) {} }
             let ctx = DoctorContext(harness: harness, models: models, datasets: dataset, agents: agents, minFreeGB: minFreeGb,
-                                    runsDir: runs ?? home.runs, sandbox: box ?? .bwrap, gpus: g ?? 0, backend: b)
+                                    runsDir: runs ?? home.runs, sandbox: box ?? .bwrap, gpus: g ?? 0, backend: b,
+                                    backends: SweepBackends.names, schedulerProbes: SweepBackends.doctorProbes)
             let results = await Doctor.run(ctx)
             if json {
                 print(String(decoding: try JSONIO.encode(results), as: UTF8.self))

@@ -39,7 +39,7 @@ struct SweepCommand: AsyncParsableCommand {
                   seeds: [0, 1]                 # default [0]
                   hours: [10]                   # default [10]
                   gpus: [1]                     # default [1]
-                  backend: slurm                # slurm | htcondor | local
+                  backend: slurm                # \(SweepBackends.names.joined(separator: " | "))
                   results_dir: /shared/ptb      # shared filesystem for cluster backends
                   resources: {cpus: 16, memory: 128G, disk: 400G, gpu_type: h100, gpu_request: gres,
                               gpu_name: "NVIDIA H100 80GB HBM3", partition: gpu, account: lab, qos: normal,
@@ -285,7 +285,7 @@ struct SweepCommand: AsyncParsableCommand {
     }
 
     static func driver(spec: SweepSpec, paths: SweepPaths, home: PTBHome, runner: ProcessRunner) async throws -> SweepDriver {
-        let backend = await SweepBackends.make(spec, runner: runner) { Console.err($0) }
+        let backend = try await SweepBackends.make(spec, runner: runner) { Console.err($0) }
         return SweepDriver(backend: backend, paths: paths, ptb: spec.ptb ?? Harness.currentExecutable().path,
                            ptbHome: spec.ptbHome ?? home.root.path)
     }

@@ -75,8 +75,35 @@ public struct ProcessCommandExecutor: CommandExecuting {
 }
 
 /// One scheduler behind `ptb sweep`: render the submission, submit it, read state, cancel.
+///
+/// Everything ptb knows of a scheduler is in its conforming type's file: the name a spec uses,
+/// how a spec makes one, how its jobs are named, how `ptb doctor` reaches it. Listing the type in
+/// `SweepBackends.all` is the one line outside that file.
 public protocol SweepBackend: Sendable {
-    var kind: BackendKind { get }
+    /// The name in a spec's `backend:`, `ptb doctor --backend` and sweep.json.
+    static var kind: BackendKind { get }
+
+    /// The backend a spec asks for. `executor` runs scheduler commands; `runner` starts
+    /// processes directly (the local pool); `log` reaches the user's terminal.
+    static func make(spec: SweepSpec, runner: ProcessRunner, executor: any CommandExecuting,
+                     log: @escaping @Sendable (String) -> Void) async -> Self
+
+    /// What `ptb sweep status` shows for job `index` of a submission whose scheduler id is
+    /// `jobID`: the scheduler's own name for it (`4100_3`, `811.3`), so users can look it up there.
+    static func jobLabel(jobID: String, index: Int) -> String
+
+    /// The command `ptb doctor --backend NAME` runs to tell that the scheduler answers from this
+    /// machine; nil when the backend needs no scheduler (the local pool).
+    static var doctorProbe: SchedulerProbe? { get }
+
+    /// The command that lists this scheduler's queue (`squeue`), named when a preflight job
+    /// waits too long; nil when there is no queue to look at.
+    static var queueCommand: String? { get }
+
+    /// How task.sh names its job from variables the scheduler sets, tried in order:
+    /// `(variable, job)` means `if [ -n "$variable" ]; then JOB="job"`. Empty (the default) when
+    /// the submission file or the pool sets PTB_SWEEP_JOB instead.
+    static var jobFromEnvironment: [(variable: String, job: String)] { get }
 
     /// The exact file that `submit` gives the scheduler for these runs (submission `number`).
     func submissionFile(runs: [SweepRun], number: Int, manifest: SweepManifest, paths: SweepPaths) throws -> SubmissionFile
@@ -99,6 +126,12 @@ public protocol SweepBackend: Sendable {
 }
 
 extension SweepBackend {
+    public var kind: BackendKind { Self.kind }
+
+    public static var queueCommand: String? { nil }
+
+    public static var jobFromEnvironment: [(variable: String, job: String)] { [] }
+
     /// A job id known before `submit` returns (the local pool runs inside `submit`); nil for
     /// schedulers, whose id comes from the submission itself.
     public var provisionalJobID: String? { nil }

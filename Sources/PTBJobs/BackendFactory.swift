@@ -2,26 +2,31 @@ import Foundation
 import PTBCore
 import PTBProcess
 
+/// The scheduler backends `ptb sweep` and `ptb doctor` know.
 public enum SweepBackends {
-    /// The backend a spec names. The local pool's GPUs come from `local_gpus`, else nvidia-smi.
-    public static func make(_ spec: SweepSpec, runner: ProcessRunner, log: @escaping @Sendable (String) -> Void = { _ in }) async -> any SweepBackend {
-        let executor = ProcessCommandExecutor(runner: runner)
-        switch spec.backend {
-        case .slurm: return SlurmBackend(executor: executor)
-        case .htcondor: return HTCondorBackend(executor: executor)
-        case .local:
-            let gpus: [Int]
-            if let g = spec.localGPUs { gpus = g } else { gpus = await detectGPUs(executor: executor) }
-            return LocalBackend(runner: runner, gpus: gpus, maxConcurrent: spec.throttle.maxConcurrent, log: log)
-        }
+    /// Every backend, in the order help and errors list them: the one line a new backend adds
+    /// outside its own file.
+    public static let all: [any SweepBackend.Type] = [SlurmBackend.self, HTCondorBackend.self, LocalBackend.self]
+
+    public static var names: [String] { all.map { $0.kind.rawValue } }
+
+    /// The backend type a name stands for among `backends` (the registry unless a caller adds its own).
+    public static func type(named kind: BackendKind, in backends: [any SweepBackend.Type] = all) -> (any SweepBackend.Type)? {
+        backends.first { $0.kind == kind }
     }
 
-    static func detectGPUs(executor: any CommandExecuting) async -> [Int] {
-        guard let smi = GPUProcesses.nvidiaSMI(),
-              let (t, out) = try? await executor.execute(Command(smi, ["--query-gpu=index", "--format=csv,noheader"],
-                                                                environment: ProcessInfo.processInfo.environment)),
-              t.succeeded else { return [] }
-        return out.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    /// The probes `ptb doctor --backend NAME` runs, by backend name (backends without a scheduler have none).
+    public static var doctorProbes: [String: SchedulerProbe] {
+        Dictionary(uniqueKeysWithValues: all.compactMap { b in b.doctorProbe.map { (b.kind.rawValue, $0) } })
+    }
+
+    /// The backend a spec names, made by its own type (the local pool finds its GPUs there).
+    public static func make(_ spec: SweepSpec, runner: ProcessRunner, in backends: [any SweepBackend.Type] = all,
+                            log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> any SweepBackend {
+        guard let type = type(named: spec.backend, in: backends) else {
+            throw JobsError.unsupported("backend '\(spec.backend)' is not one ptb knows; use \(backends.map { $0.kind.rawValue }.orList()).")
+        }
+        return await type.make(spec: spec, runner: runner, executor: ProcessCommandExecutor(runner: runner), log: log)
     }
 }
 

@@ -7,10 +7,24 @@ import PTBProcess
 /// `queue run from (…)` over the run list instead of one condor_submit per cell.
 /// State from `condor_q -json`, then `condor_history -json` for jobs that left the queue.
 public struct HTCondorBackend: SweepBackend {
-    public let kind = BackendKind.htcondor
+    public static let kind = BackendKind.htcondor
     public let executor: any CommandExecuting
 
     public init(executor: any CommandExecuting) { self.executor = executor }
+
+    public static func make(spec: SweepSpec, runner: ProcessRunner, executor: any CommandExecuting,
+                            log: @escaping @Sendable (String) -> Void) async -> HTCondorBackend {
+        HTCondorBackend(executor: executor)
+    }
+
+    /// `<cluster>.<proc>`, as condor_q, condor_history and condor_rm name a job.
+    public static func jobLabel(jobID: String, index: Int) -> String { "\(jobID).\(index)" }
+
+    public static let doctorProbe: SchedulerProbe? = SchedulerProbe(
+        command: ["condor_status", "-totals"], what: "HTCondor",
+        fix: "install HTCondor's client tools and check the pool with `condor_status`")
+
+    public static let queueCommand: String? = "condor_q"
 
     public func submissionFile(runs: [SweepRun], number: Int, manifest m: SweepManifest, paths: SweepPaths) throws -> SubmissionFile {
         let first = try firstOfUniformChunk(runs, unit: "submit description")
@@ -55,7 +69,7 @@ public struct HTCondorBackend: SweepBackend {
         let cmd = Command("condor_submit", ["-terse", fileURL.path])
         let out = try require(try await executor.execute(cmd), cmd, submit: true)
         guard let cluster = Self.parseSubmitTerse(out) else {
-            throw JobsError.submitFailed(backend: "htcondor", command: cmd.display, output: "no cluster id in the output: \(out)")
+            throw JobsError.submitFailed(backend: Self.kind.rawValue, command: cmd.display, output: "no cluster id in the output: \(out)")
         }
         return cluster
     }
@@ -73,7 +87,7 @@ public struct HTCondorBackend: SweepBackend {
     public func cancel(_ submission: Submission, runs: [String]?, paths: SweepPaths) async throws {
         let targets: [String]
         if let runs {
-            targets = runs.compactMap { r in submission.runs.firstIndex(of: r).map { "\(submission.jobID).\($0)" } }
+            targets = runs.compactMap { r in submission.runs.firstIndex(of: r).map { Self.jobLabel(jobID: submission.jobID, index: $0) } }
             if targets.isEmpty { return }
         } else {
             targets = [submission.jobID]
@@ -96,7 +110,7 @@ public struct HTCondorBackend: SweepBackend {
         var out: [String: SchedulerState] = [:]
         for sub in submissions {
             for (i, run) in sub.runs.enumerated() {
-                if let s = byProc["\(sub.jobID).\(i)"] { out[run] = s }
+                if let s = byProc[Self.jobLabel(jobID: sub.jobID, index: i)] { out[run] = s }
             }
         }
         return out
@@ -143,4 +157,8 @@ public struct HTCondorBackend: SweepBackend {
         default: return .other("JobStatus \(status)")
         }
     }
+}
+
+extension BackendKind {
+    public static let htcondor = BackendKind(rawValue: "htcondor")
 }

@@ -11,7 +11,7 @@ import Glibc
 /// the foreground until every run has ended (ptb is the scheduler, so there is nothing to detach
 /// from); Ctrl-C stops every job's process group and the runs stay resumable with `retry`.
 public struct LocalBackend: SweepBackend {
-    public let kind = BackendKind.local
+    public static let kind = BackendKind.local
     public let runner: ProcessRunner
     /// GPU indices to hand out (from `local_gpus` or nvidia-smi).
     public let gpus: [Int]
@@ -34,6 +34,28 @@ public struct LocalBackend: SweepBackend {
         self.log = log
     }
 
+    /// The pool's GPUs come from `local_gpus`, else from nvidia-smi.
+    public static func make(spec: SweepSpec, runner: ProcessRunner, executor: any CommandExecuting,
+                            log: @escaping @Sendable (String) -> Void) async -> LocalBackend {
+        let gpus: [Int]
+        if let g = spec.localGPUs { gpus = g } else { gpus = await detectGPUs(executor: executor) }
+        return LocalBackend(runner: runner, gpus: gpus, maxConcurrent: spec.throttle.maxConcurrent, log: log)
+    }
+
+    static func detectGPUs(executor: any CommandExecuting) async -> [Int] {
+        guard let smi = GPUProcesses.nvidiaSMI(),
+              let (t, out) = try? await executor.execute(Command(smi, ["--query-gpu=index", "--format=csv,noheader"],
+                                                                environment: ProcessInfo.processInfo.environment)),
+              t.succeeded else { return [] }
+        return out.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    /// `local-<pid>_<index>`, as the pool names each job in PTB_SWEEP_JOB and its log.
+    public static func jobLabel(jobID: String, index: Int) -> String { "\(jobID)_\(index)" }
+
+    /// ptb itself is the scheduler: nothing to reach.
+    public static let doctorProbe: SchedulerProbe? = nil
+
     public var provisionalJobID: String? { poolID }
 
     /// One pool for the whole list: it hands out GPUs per run, so mixed counts share the slots.
@@ -48,7 +70,7 @@ public struct LocalBackend: SweepBackend {
 
     public func submit(fileURL: URL, runs: [SweepRun], manifest: SweepManifest, paths: SweepPaths) async throws -> String {
         if let r = runs.first(where: { $0.gpus > gpus.count }) {
-            throw JobsError.submitFailed(backend: "local", command: "pool",
+            throw JobsError.submitFailed(backend: Self.kind.rawValue, command: "pool",
                                          output: "run \(r.id) needs \(r.gpus) GPU(s) but this machine offers \(gpus.count) (\(gpus)); set local_gpus in the sweep spec or drop those runs")
         }
         try FileManager.default.createDirectory(at: paths.logs, withIntermediateDirectories: true)
@@ -111,9 +133,9 @@ public struct LocalBackend: SweepBackend {
         // Empty for CPU runs: the job must not see GPUs it was not given. Set, it tells the run
         // that its GPUs are chosen and claimed already (by this pool, for as long as the job lives).
         env["CUDA_VISIBLE_DEVICES"] = lease.visibleDevices
-        env["PTB_SWEEP_JOB"] = "\(poolID)_\(index)"
+        env["PTB_SWEEP_JOB"] = Self.jobLabel(jobID: poolID, index: index)
         let cmd = Command("/bin/bash", [paths.taskScript.path, run.id], environment: env)
-        let logURL = paths.logs.appendingPathComponent("\(poolID)_\(index).out")
+        let logURL = paths.logs.appendingPathComponent("\(Self.jobLabel(jobID: poolID, index: index)).out")
         do {
             let child = try await runner.start(cmd, output: .file(logURL))
             log("started \(run.id) (GPUs: \(env["CUDA_VISIBLE_DEVICES"]!.ifEmpty("none")))")
@@ -164,6 +186,10 @@ public struct LocalBackend: SweepBackend {
             kill(-pid, SIGTERM)
         }
     }
+}
+
+extension BackendKind {
+    public static let local = BackendKind(rawValue: "local")
 }
 
 extension String {

@@ -5,10 +5,29 @@ import PTBProcess
 /// Slurm: one `sbatch` job array per chunk; state from `squeue --json`, then `sacct --json`, and
 /// `scontrol show job` when accounting is off (it still knows jobs finished within MinJobAge).
 public struct SlurmBackend: SweepBackend {
-    public let kind = BackendKind.slurm
+    public static let kind = BackendKind.slurm
     public let executor: any CommandExecuting
 
     public init(executor: any CommandExecuting) { self.executor = executor }
+
+    public static func make(spec: SweepSpec, runner: ProcessRunner, executor: any CommandExecuting,
+                            log: @escaping @Sendable (String) -> Void) async -> SlurmBackend {
+        SlurmBackend(executor: executor)
+    }
+
+    /// Array job `<jobid>_<index>`, as squeue, sacct and scancel name it.
+    public static func jobLabel(jobID: String, index: Int) -> String { "\(jobID)_\(index)" }
+
+    public static let doctorProbe: SchedulerProbe? = SchedulerProbe(
+        command: ["sinfo", "-h", "-o", "%P %a %D"], what: "Slurm",
+        fix: "load Slurm's client (`module load slurm`), check slurmctld with `scontrol ping`, or submit from a login node")
+
+    public static let queueCommand: String? = "squeue"
+
+    /// sbatch sets these in every array task; a plain job (no array) has only SLURM_JOB_ID.
+    public static var jobFromEnvironment: [(variable: String, job: String)] {
+        [("SLURM_ARRAY_JOB_ID", "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"), ("SLURM_JOB_ID", "$SLURM_JOB_ID")]
+    }
 
     // MARK: submission file
 
@@ -63,7 +82,7 @@ public struct SlurmBackend: SweepBackend {
         // --parsable prints "<jobid>" or "<jobid>;<cluster>", possibly after warnings.
         guard let line = out.split(separator: "\n").last(where: { Int($0.split(separator: ";").first ?? "") != nil }),
               let id = line.split(separator: ";").first else {
-            throw JobsError.submitFailed(backend: "slurm", command: cmd.display, output: "no job id in the output: \(out)")
+            throw JobsError.submitFailed(backend: Self.kind.rawValue, command: cmd.display, output: "no job id in the output: \(out)")
         }
         return String(id)
     }
@@ -71,7 +90,7 @@ public struct SlurmBackend: SweepBackend {
     public func cancel(_ submission: Submission, runs: [String]?, paths: SweepPaths) async throws {
         let targets: [String]
         if let runs {
-            targets = runs.compactMap { r in submission.runs.firstIndex(of: r).map { "\(submission.jobID)_\($0)" } }
+            targets = runs.compactMap { r in submission.runs.firstIndex(of: r).map { Self.jobLabel(jobID: submission.jobID, index: $0) } }
             if targets.isEmpty { return }
         } else {
             targets = [submission.jobID]
@@ -237,4 +256,8 @@ public struct SlurmBackend: SweepBackend {
         default: return .other(raw.lowercased())
         }
     }
+}
+
+extension BackendKind {
+    public static let slurm = BackendKind(rawValue: "slurm")
 }

@@ -37,7 +37,7 @@ public struct SweepDriver: Sendable {
             chunks.append((c, try backend.submissionFile(runs: c.runs, number: number, manifest: m, paths: paths)))
             number += 1
         }
-        return Plan(taskScript: TaskScript.render(manifest: m, paths: paths, ptb: ptb, ptbHome: ptbHome), chunks: chunks)
+        return Plan(taskScript: TaskScript.render(manifest: m, paths: paths, ptb: ptb, ptbHome: ptbHome, backend: type(of: backend)), chunks: chunks)
     }
 
     /// A new sweep's manifest, or the existing one if it was created from the same spec and
@@ -127,7 +127,9 @@ public struct SweepDriver: Sendable {
             }
             attempts[r.id] = AttemptRecord.read(paths.attemptsFile(r.id))
         }
-        return SweepStatusMerger.merge(manifest: m, scheduler: sched, runManifests: runManifests, attempts: attempts)
+        // The driver's own backend first: it labels its jobs even when no registry lists it.
+        return SweepStatusMerger.merge(manifest: m, scheduler: sched, runManifests: runManifests, attempts: attempts,
+                                       backends: [type(of: backend)] + SweepBackends.all)
     }
 
     /// Resubmits only runs that are neither done nor queued/running. Their jobs find the run

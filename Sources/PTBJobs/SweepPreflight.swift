@@ -117,8 +117,9 @@ public struct SweepPreflight: Sendable {
             let now = last.first.map { "\($0.state.rawValue)\($0.scheduler.map { " (\($0))" } ?? "")" } ?? "unknown"
             if now != said { log("preflight: \(now)"); said = now }
             if ContinuousClock.now >= deadline {
+                let queue = type(of: backend).queueCommand
                 try? await driver.cancel(try paths.load())
-                throw JobsError.unsupported("the preflight job \(sub.jobID) did not finish within \(timeout) (last state: \(now)); it was cancelled. Raise --preflight-timeout, or check the queue (`squeue`/`condor_q`) for why it waits.")
+                throw JobsError.unsupported("the preflight job \(sub.jobID) did not finish within \(timeout) (last state: \(now)); it was cancelled. Raise --preflight-timeout\(queue.map { ", or check the queue (`\($0)`) for why it waits" } ?? "").")
             }
             try await Task.sleep(for: pollInterval)
         }

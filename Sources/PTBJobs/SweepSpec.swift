@@ -2,8 +2,14 @@ import Foundation
 import PTBCore
 import Yams
 
-public enum BackendKind: String, Codable, Sendable, CaseIterable {
-    case slurm, htcondor, local
+/// A scheduler backend's name, as a spec's `backend:` and sweep.json's submissions write it.
+/// Each backend declares its own in its file (`BackendKind.slurm` in SlurmBackend.swift);
+/// `SweepSpec.parse` refuses a name that `SweepBackends.all` does not list. Decoding takes any
+/// name, so a sweep.json stays readable whatever wrote it.
+public struct BackendKind: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
 }
 
 /// How Slurm is asked for GPUs: `--gres=gpu[:type]:N` (works on every Slurm) or `--gpus=[type:]N`
@@ -288,6 +294,10 @@ public struct SweepSpec: Codable, Sendable, Equatable {
                 "throttle": SweepThrottle.CodingKeys.allCases.map(\.rawValue),
             ])
             s = try ConfigKeys.decode(SweepSpec.self, text: text, path: path, document: doc)
+            if SweepBackends.type(named: s.backend) == nil {
+                throw ConfigKeys.Failure(path: path, problems: [ConfigKeys.Problem(line: doc?.line(of: ["backend"]),
+                    message: "'backend': '\(s.backend)' is not a backend ptb knows; use \(SweepBackends.names.orList())")])
+            }
         } catch let f as ConfigKeys.Failure {
             let unknownKey = f.problems.contains { $0.message.contains("unknown key") }
             throw JobsError.spec(path: f.location, reason: f.reason + ". Nothing was planned."

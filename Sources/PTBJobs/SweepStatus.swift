@@ -62,12 +62,14 @@ public struct SweepRunStatus: Sendable, Equatable {
 
 public enum SweepStatusMerger {
     /// Pure merge, so every combination is unit-tested without a scheduler.
+    /// `backends`: where each submission's backend is looked up for its job labels.
     public static func merge(manifest m: SweepManifest, scheduler: [String: SchedulerState],
-                             runManifests: [String: RunManifest], attempts: [String: [AttemptRecord]]) -> [SweepRunStatus] {
+                             runManifests: [String: RunManifest], attempts: [String: [AttemptRecord]],
+                             backends: [any SweepBackend.Type] = SweepBackends.all) -> [SweepRunStatus] {
         m.runs.map { run in
             let sub = m.latestSubmission(of: run.id)
             var st = SweepRunStatus(run: run, state: .notSubmitted, phase: nil, reason: nil,
-                                    job: sub.map { jobLabel($0, run: run.id) }, scheduler: scheduler[run.id],
+                                    job: sub.map { jobLabel($0, run: run.id, backends: backends) }, scheduler: scheduler[run.id],
                                     attempts: (attempts[run.id] ?? []).filter { $0.event == "start" }.count)
             let rm = runManifests[run.id]
             let last = attempts[run.id]?.last
@@ -104,13 +106,11 @@ public enum SweepStatusMerger {
         }
     }
 
-    static func jobLabel(_ sub: Submission, run: String) -> String {
+    /// The scheduler's name for a run's job, as its backend's file forms it; a backend missing
+    /// from `backends` (a sweep.json from another ptb) shows its bare `<job id>_<index>`.
+    static func jobLabel(_ sub: Submission, run: String, backends: [any SweepBackend.Type]) -> String {
         let i = sub.runs.firstIndex(of: run) ?? 0
-        return switch sub.backend {
-        case .slurm: "\(sub.jobID)_\(i)"
-        case .htcondor: "\(sub.jobID).\(i)"
-        case .local: "\(sub.jobID)_\(i)"
-        }
+        return SweepBackends.type(named: sub.backend, in: backends)?.jobLabel(jobID: sub.jobID, index: i) ?? "\(sub.jobID)_\(i)"
     }
 
     /// A failed run.json: the exit class and the failing phase name the reason.

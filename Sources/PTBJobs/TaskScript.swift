@@ -11,8 +11,11 @@ public enum TaskScript {
     /// - Parameters:
     ///   - ptb: absolute path of the ptb executable the jobs run (shared filesystem).
     ///   - ptbHome: PTB_HOME for the jobs; nil keeps the job's environment.
-    public static func render(manifest m: SweepManifest, paths: SweepPaths, ptb: String, ptbHome: String?) -> String {
+    ///   - backend: the backend whose jobs run it (default: the one the spec names).
+    public static func render(manifest m: SweepManifest, paths: SweepPaths, ptb: String, ptbHome: String?,
+                              backend: (any SweepBackend.Type)? = nil) -> String {
         let spec = m.spec
+        let fromEnvironment = (backend ?? SweepBackends.type(named: spec.backend))?.jobFromEnvironment ?? []
         var s = """
             #!/bin/bash
             # ptb sweep '\(m.experiment)': runs one run of the sweep, by id. Written by `ptb sweep`; the scheduler
@@ -30,10 +33,21 @@ public enum TaskScript {
         s += "  *) echo \"task.sh: '$RUN' is not a run of this sweep\" >&2; exit 2 ;;\nesac\n"
         s += """
             export PTB_SWEEP_RUN="$RUN" PTB_SWEEP_DIR="$SWEEP_DIR" PTB_SWEEP_RUN_DIR="$SWEEP_DIR/runs/$RUN"
-            # Which job this is: Slurm array task, HTCondor cluster.proc (set in the submit file), or local.
-            if [ -n "${SLURM_ARRAY_JOB_ID:-}" ]; then JOB="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"
-            elif [ -n "${SLURM_JOB_ID:-}" ]; then JOB="$SLURM_JOB_ID"
-            else JOB="${PTB_SWEEP_JOB:-local-$$}"; fi
+            # Which job this is, as the scheduler names it (its variables, or PTB_SWEEP_JOB set by the submit file or the pool).
+
+            """
+        // Only the sweep's own scheduler's variables: a local pool inside a Slurm allocation
+        // names its jobs itself.
+        let fallback = #"JOB="${PTB_SWEEP_JOB:-local-$$}""#
+        if fromEnvironment.isEmpty {
+            s += fallback + "\n"
+        } else {
+            for (i, v) in fromEnvironment.enumerated() {
+                s += "\(i == 0 ? "if" : "elif") [ -n \"${\(v.variable):-}\" ]; then JOB=\"\(v.job)\"\n"
+            }
+            s += "else \(fallback); fi\n"
+        }
+        s += """
             ATTEMPTS="$SWEEP_DIR/attempts/$RUN.jsonl"
             mkdir -p "$SWEEP_DIR/attempts"
             record() {

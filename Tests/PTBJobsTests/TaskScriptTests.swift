@@ -53,6 +53,31 @@ import Testing
         #expect(AttemptRecord.read(paths.attemptsFile(run1.id)).last?.signal == "TERM")
     }
 
+    /// Each backend's task.sh reads only its own scheduler's variables: Slurm's array task id
+    /// under Slurm, and a local pool started inside a Slurm allocation keeps its own job names
+    /// (its status looks attempts up by them).
+    @Test(arguments: [("slurm", "9_2"), ("local", "local-42_0"), ("htcondor", "local-42_0")])
+    func theJobIsNamedByTheSweepsOwnScheduler(backend: String, job: String) async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var spec = goldenSpec(backend: BackendKind(rawValue: backend))
+        spec.resultsDir = dir.path
+        spec.command = ["true"]
+        let paths = SweepPaths(spec: spec)
+        let m = try SweepManifest(spec: spec, createdAt: Date())
+        let text = TaskScript.render(manifest: m, paths: paths, ptb: "/unused", ptbHome: nil)
+        #expect(text.contains("SLURM_ARRAY_JOB_ID") == (backend == "slurm"))
+        try AtomicFile.write(text, to: paths.taskScript)
+        var env = ProcessInfo.processInfo.environment
+        env["SLURM_JOB_ID"] = "9"
+        env["SLURM_ARRAY_JOB_ID"] = "9"
+        env["SLURM_ARRAY_TASK_ID"] = "2"
+        env["PTB_SWEEP_JOB"] = "local-42_0"
+        let (t, out) = try await ProcessRunner().run(Command("/bin/bash", [paths.taskScript.path, m.runs[0].id], environment: env))
+        #expect(t == .exited(0), "\(out)")
+        #expect(AttemptRecord.read(paths.attemptsFile(m.runs[0].id)).map(\.job) == [job, job])
+    }
+
     @Test func sweepsAreFoundByNameDirectoryOrManifest() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -44,11 +44,18 @@ public struct DoctorContext: Sendable {
     public var sandbox: SandboxKind
     /// GPUs the runs ask for: with > 0, no usable GPU is a failure, not a warning.
     public var gpus: Int
-    /// `slurm`/`htcondor`/`local` when a sweep will be submitted.
+    /// The backend a sweep will be submitted to (`slurm`), when one will.
     public var backend: String?
+    /// Every backend name a sweep can use, in the order advice lists them (PTBJobs'
+    /// `SweepBackends.names`: the doctor sits below the sweep module, so the command passes them).
+    public var backends: [String]
+    /// The reachability probe of each backend that needs a scheduler, by name; a listed backend
+    /// without one needs none (the local pool).
+    public var schedulerProbes: [String: SchedulerProbe]
 
     public init(harness: Harness, models: [String] = [], datasets: [String] = [], agents: [String] = [], minFreeGB: Double = 50,
-                runsDir: URL, sandbox: SandboxKind = .bwrap, gpus: Int = 0, backend: String? = nil) {
+                runsDir: URL, sandbox: SandboxKind = .bwrap, gpus: Int = 0, backend: String? = nil,
+                backends: [String] = [], schedulerProbes: [String: SchedulerProbe] = [:]) {
         self.harness = harness
         self.models = models
         self.datasets = datasets
@@ -58,6 +65,8 @@ public struct DoctorContext: Sendable {
         self.sandbox = sandbox
         self.gpus = gpus
         self.backend = backend
+        self.backends = backends
+        self.schedulerProbes = schedulerProbes
     }
 
     var env: [String: String] { harness.environment }

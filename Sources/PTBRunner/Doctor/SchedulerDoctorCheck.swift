@@ -1,23 +1,24 @@
 import Foundation
+import PTBCore
 import PTBProcess
 
-/// The cluster's scheduler, when a sweep will be submitted to it.
+/// The cluster's scheduler, when a sweep will be submitted to it. What to run comes from the
+/// backend's own file (`SweepBackend.doctorProbe`), through the context.
 struct SchedulerDoctorCheck: DoctorCheck {
     let name = "scheduler"
 
     func run(_ ctx: DoctorContext) async -> [DoctorResult] {
-        switch ctx.backend {
-        case nil, "local"?:
-            return [DoctorResult(name, .skip, ctx.backend == nil ? "no scheduler chosen (--backend slurm|htcondor checks one)" : "local backend: no scheduler needed")]
-        case "slurm"?:
-            return [await probe(ctx, Command("sinfo", ["-h", "-o", "%P %a %D"], environment: ctx.env), what: "Slurm",
-                                fix: "load Slurm's client (`module load slurm`), check slurmctld with `scontrol ping`, or submit from a login node")]
-        case "htcondor"?:
-            return [await probe(ctx, Command("condor_status", ["-totals"], environment: ctx.env), what: "HTCondor",
-                                fix: "install HTCondor's client tools and check the pool with `condor_status`")]
-        case let other?:
-            return [DoctorResult(name, .fail, "unknown backend '\(other)'", fix: "use --backend slurm, htcondor or local")]
+        let probed = ctx.backends.filter { ctx.schedulerProbes[$0] != nil }
+        guard let backend = ctx.backend else {
+            return [DoctorResult(name, .skip, "no scheduler chosen (--backend \(probed.joined(separator: "|")) checks one)")]
         }
+        guard ctx.backends.contains(backend) else {
+            return [DoctorResult(name, .fail, "unknown backend '\(backend)'", fix: "use --backend \(ctx.backends.orList())")]
+        }
+        guard let p = ctx.schedulerProbes[backend], let exe = p.command.first else {
+            return [DoctorResult(name, .skip, "\(backend) backend: no scheduler needed")]
+        }
+        return [await probe(ctx, Command(exe, Array(p.command.dropFirst()), environment: ctx.env), what: p.what, fix: p.fix)]
     }
 
     func probe(_ ctx: DoctorContext, _ c: Command, what: String, fix: String) async -> DoctorResult {
