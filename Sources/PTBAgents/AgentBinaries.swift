@@ -59,14 +59,17 @@ public enum AgentBinaries {
 
     /// "Gemini CLI and OpenCode are npm packages: install them with npm (see README, Running real agents)."
     static func manualInstallHint(_ types: [any CLIScaffoldAdapter.Type]) -> String? {
-        let manual = types.filter { $0.binaryPin == nil }.compactMap { t in t.manualInstall.map { (t, $0.manager) } }
-            .sorted { $0.0.scaffold.rawValue < $1.0.scaffold.rawValue }
-        let managers = manual.map(\.1).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        guard !managers.isEmpty else { return nil }
-        return managers.map { m in
-            let names = manual.filter { $0.1 == m }.map(\.0.displayName)
-            return names.count == 1 ? "\(names[0]) is a package of \(m): install it with \(m)"
-                : "\(ScaffoldRegistry.listed(names)) are \(m) packages: install them with \(m)"
+        var byManager: [(manager: String, names: [String])] = []
+        for t in types.sorted(by: { $0.scaffold.rawValue < $1.scaffold.rawValue }) where t.binaryPin == nil {
+            guard let m = t.manualInstall?.manager else { continue }
+            if let i = byManager.firstIndex(where: { $0.manager == m }) { byManager[i].names.append(t.displayName) } else {
+                byManager.append((m, [t.displayName]))
+            }
+        }
+        guard !byManager.isEmpty else { return nil }
+        return byManager.map { g in
+            g.names.count == 1 ? "\(g.names[0]) is a package of \(g.manager): install it with \(g.manager)"
+                : "\(ScaffoldRegistry.listed(g.names)) are \(g.manager) packages: install them with \(g.manager)"
         }.joined(separator: "; ") + " (see README, Running real agents)."
     }
 

@@ -265,14 +265,14 @@ public struct AgentConfig: Codable, Sendable, Equatable {
             }
             let has = type.options
             if config.baseURL != nil, !has.contains(.baseURL) {
-                throw PTBError.config(path: path, reason: "base_url is supported for \(ScaffoldRegistry.listed(scaffolds.having(.baseURL).map(\.scaffold.rawValue))); for \(kind) set the CLI's own variable with `env:`.")
+                throw PTBError.config(path: path, reason: "base_url is supported for \(ScaffoldRegistry.listed(scaffolds.having(.baseURL).map { $0.scaffold.rawValue })); for \(kind) set the CLI's own variable with `env:`.")
             }
             if config.provider != nil, !has.contains(.provider) {
-                let owners = ScaffoldRegistry.listed(scaffolds.having(.provider).map(\.displayName))
+                let owners = ScaffoldRegistry.listed(scaffolds.having(.provider).map { $0.displayName })
                 throw PTBError.config(path: path, reason: "`provider:` sets \(owners)'s custom provider; scaffold \(kind) has none. Remove it.")
             }
             if config.authMode == .subscription, !has.contains(.subscription) {
-                throw PTBError.config(path: path, reason: "auth: subscription is supported for \(ScaffoldRegistry.listed(scaffolds.having(.subscription).map(\.scaffold.rawValue))) only; use auth: api-key for \(kind).")
+                throw PTBError.config(path: path, reason: "auth: subscription is supported for \(ScaffoldRegistry.listed(scaffolds.having(.subscription).map { $0.scaffold.rawValue })) only; use auth: api-key for \(kind).")
             }
         } else {
             guard !config.command.isEmpty else { throw PTBError.config(path: path, reason: "`command` is empty") }

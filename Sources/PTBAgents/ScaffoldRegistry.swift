@@ -15,7 +15,7 @@ public struct ScaffoldRegistry: Sendable {
 
     public init(_ types: [any CLIScaffoldAdapter.Type]) {
         self.types = types
-        names = types.map(\.scaffold.rawValue).sorted()
+        names = types.map { $0.scaffold.rawValue }.sorted()
         secretVariables = types.reduce(into: []) { $0.formUnion($1.secretVariables) }
     }
 
@@ -43,7 +43,7 @@ public struct ScaffoldRegistry: Sendable {
 
     /// The pinned binaries, by scaffold name.
     public var pins: [AgentBinaryPin] {
-        types.compactMap(\.binaryPin).sorted { $0.installName < $1.installName }
+        types.compactMap { $0.binaryPin }.sorted { $0.installName < $1.installName }
     }
 
     /// `a`, `a and b`, `a, b and c` (`or` for alternatives).

@@ -69,7 +69,7 @@ struct EchoTraceParser: TraceParser {
 
     @Test func everyRegisteredScaffoldRoundTripsNameAdapterParserAndDetection() throws {
         let registry = AgentRegistry.scaffolds
-        let names = registry.types.map(\.scaffold.rawValue)
+        let names = registry.types.map { $0.scaffold.rawValue }
         #expect(Set(names).count == names.count && !names.contains(Scaffold.command.rawValue), "scaffold names are unique and not `command`")
         #expect(registry.names == names.sorted() && Scaffold.valid() == ["command"] + names.sorted())
         for type in registry.types {
