@@ -34,34 +34,43 @@ public struct AgentBinaryPin: Sendable, Equatable, Codable {
     }
 }
 
-/// The pinned, tested CLI binaries. These are the values of `containers/ptb.lock`
-/// (CLAUDE_CODE_WHEEL…, CLAUDE_CODE_BINARY_SHA256, CODEX_…); a test keeps the two equal. A newer CLI is a change here
-/// and in the lock, plus a pass of RealAgentTests.
+/// The pinned, tested CLI binaries: each pinned scaffold's `binaryPin`, in its own file. These are
+/// the values of `containers/ptb.lock` (CLAUDE_CODE_WHEEL…, CLAUDE_CODE_BINARY_SHA256, CODEX_…); a
+/// test keeps the two equal. A newer CLI is a change there and in the lock, plus a pass of
+/// RealAgentTests.
 public enum AgentBinaries {
-    public static let pins: [AgentBinaryPin] = [
-        AgentBinaryPin(scaffold: .claudeCode, package: "claude-agent-sdk", packageVersion: "0.2.184", cliVersion: "2.1.327",
-                       wheel: "claude_agent_sdk-0.2.184-py3-none-manylinux_2_17_x86_64.whl",
-                       sha256: "40509cadce72d62ded6c3ed831bbcffbff1a7fed8a19cfe1670b3a55418ed089",
-                       member: "claude_agent_sdk/_bundled/claude", executable: "bin/claude",
-                       executableSHA256: "343c744baa14bfd38286a7cb90871051f04379956da6c5b803a9e66019a76ac9"),
-        AgentBinaryPin(scaffold: .codex, package: "openai-codex-cli-bin", packageVersion: "0.163.0", cliVersion: "0.163.0",
-                       wheel: "openai_codex_cli_bin-0.163.0-py3-none-manylinux_2_17_x86_64.whl",
-                       sha256: "76db41fb07fdf9ddacbe892b48d21dfde270031ec0f5666b5e558114355f006d",
-                       member: "codex_cli_bin/", executable: "bin/codex",
-                       executableSHA256: "399ff69c431c066e40de318fba45c2b07f45a76b19939d247ee4828fc70c4215"),
-    ]
+    /// By scaffold name.
+    public static var pins: [AgentBinaryPin] { AgentRegistry.scaffolds.pins }
 
     /// The wheels' platform tag: the only one pinned.
     public static let platform = "manylinux_2_17_x86_64"
 
-    public static func pin(_ scaffold: Scaffold) -> AgentBinaryPin? { pins.first { $0.scaffold == scaffold } }
+    public static func pin(_ scaffold: Scaffold) -> AgentBinaryPin? { AgentRegistry.scaffolds.type(of: scaffold)?.binaryPin }
 
-    /// `claude-code`, `codex` (also `claude`), or an error that lists what can be installed.
+    /// A pinned scaffold by name or alias (`claude-code`, `codex`, also `claude`), or an error
+    /// that lists what can be installed and how to install the others.
     public static func pin(named name: String) throws -> AgentBinaryPin {
-        let key = name == "claude" ? Scaffold.claudeCode.rawValue : name
-        if let s = Scaffold(rawValue: key), let p = pin(s) { return p }
-        throw PTBError.unknownChoice(kind: "agent CLI", value: name, valid: pins.map(\.installName),
-                                     hint: "Gemini CLI and OpenCode are npm packages: install them with npm (see README, Running real agents).")
+        let types = AgentRegistry.scaffolds.types
+        if let type = types.first(where: { $0.scaffold.rawValue == name || $0.installAliases.contains(name) }), let p = type.binaryPin {
+            return p
+        }
+        throw PTBError.unknownChoice(kind: "agent CLI", value: name, valid: pins.map(\.installName), hint: manualInstallHint(types))
+    }
+
+    /// "Gemini CLI and OpenCode are npm packages: install them with npm (see README, Running real agents)."
+    static func manualInstallHint(_ types: [any CLIScaffoldAdapter.Type]) -> String? {
+        var byManager: [(manager: String, names: [String])] = []
+        for t in types.sorted(by: { $0.scaffold.rawValue < $1.scaffold.rawValue }) where t.binaryPin == nil {
+            guard let m = t.manualInstall?.manager else { continue }
+            if let i = byManager.firstIndex(where: { $0.manager == m }) { byManager[i].names.append(t.displayName) } else {
+                byManager.append((m, [t.displayName]))
+            }
+        }
+        guard !byManager.isEmpty else { return nil }
+        return byManager.map { g in
+            g.names.count == 1 ? "\(g.names[0]) is a package of \(g.manager): install it with \(g.manager)"
+                : "\(ScaffoldRegistry.listed(g.names)) are \(g.manager) packages: install them with \(g.manager)"
+        }.joined(separator: "; ") + " (see README, Running real agents)."
     }
 
     public static func directory(home: PTBHome, pin: AgentBinaryPin) -> URL {
@@ -70,7 +79,11 @@ public enum AgentBinaries {
 
     /// The install directory of a scaffold's pinned binary when `ptb setup --agents` put it there.
     public static func installed(home: PTBHome, scaffold: Scaffold?) -> (pin: AgentBinaryPin, directory: URL)? {
-        guard let scaffold, let pin = pin(scaffold) else { return nil }
+        installed(home: home, pin: scaffold.flatMap(pin))
+    }
+
+    public static func installed(home: PTBHome, pin: AgentBinaryPin?) -> (pin: AgentBinaryPin, directory: URL)? {
+        guard let pin else { return nil }
         let dir = directory(home: home, pin: pin)
         guard FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent(pin.executable).path) else { return nil }
         return (pin, dir)
@@ -103,21 +116,30 @@ public enum AgentBinaries {
         let found: String
         do { found = try Hashing.sha256(file: exe) } catch { found = "unreadable (\(error))" }
         if found == pin.executableSHA256 { return nil }
-        let version = await versionLine(exe, runner: runner, timeout: versionTimeout).map { "`--version` says '\($0)'" } ?? "`--version` gave no answer"
+        let version = await versionLine(exe, pin: pin, runner: runner, timeout: versionTimeout).map { "`--version` says '\($0)'" } ?? "`--version` gave no answer"
         return "the \(pin.installName) CLI at \(exe.path) is not the pinned one: expected \(pin.cliVersion) "
             + "(SHA-256 \(pin.executableSHA256), from \(pin.package)==\(pin.packageVersion)), found SHA-256 \(found), \(stamp.map { "\($0.size) bytes" } ?? "size unknown"); \(version). "
             + "Reinstall the pinned CLI with `ptb setup --skip-env --skip-models --agents \(pin.installName)`."
     }
 
+    /// HOME and the scaffold's own variables for `--version` (`scratch` is a fresh, empty directory):
+    /// the binary must neither read nor write the user's CLI state.
+    public static func versionEnvironment(pin: AgentBinaryPin, scratch: URL) -> [String: String] {
+        var env = AgentRegistry.scaffolds.type(of: pin.scaffold)?.versionEnvironment(scratch: scratch) ?? [:]
+        env["HOME"] = scratch.path
+        return env
+    }
+
     /// The first line the binary prints for `--version` within `timeout` seconds, with a fresh HOME
     /// so that it reads no user state; nil when it prints nothing, fails to start or hangs. It runs
     /// in its own process group, killed whole afterwards: nothing it started stays behind.
-    static func versionLine(_ exe: URL, runner: ProcessRunner, timeout: Double) async -> String? {
+    static func versionLine(_ exe: URL, pin: AgentBinaryPin, runner: ProcessRunner, timeout: Double) async -> String? {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-agent-version-\(UUID().uuidString.prefix(8))")
         guard (try? FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)) != nil else { return nil }
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("version.out")
-        let env = ["HOME": scratch.path, "CODEX_HOME": scratch.path, "PATH": "/usr/bin:/bin", "DISABLE_AUTOUPDATER": "1"]
+        var env = versionEnvironment(pin: pin, scratch: scratch)
+        env["PATH"] = "/usr/bin:/bin"
         guard let child = try? await runner.start(Command(exe.path, ["--version"], environment: env), output: .file(outURL)) else { return nil }
         await withTaskGroup(of: Bool.self) { g in
             g.addTask { _ = await child.wait(); return true }

@@ -47,14 +47,47 @@ public struct RepromptPolicy: Codable, Sendable, Equatable {
     }
 }
 
-/// The scaffolds an agent definition can name. `command` runs any program; the others are the
-/// CLI coding agents of the original harness, one adapter file each.
-public enum Scaffold: String, Codable, Sendable, CaseIterable {
-    case command
-    case claudeCode = "claude-code"
-    case codex
-    case gemini
-    case opencode
+/// The scaffold an agent definition names: the built-in `command` (runs any program) or one of
+/// the CLI scaffolds of `AgentRegistry.scaffolds`, one file each (`ClaudeCodeAgent.swift`, …).
+/// Stored and compared as its name; a name outside the registry does not make a `Scaffold`.
+public struct Scaffold: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public static let command = Scaffold(declaring: "command")
+
+    /// `command` or a registered CLI scaffold; nil otherwise.
+    public init?(rawValue: String) { self.init(rawValue, in: AgentRegistry.scaffolds) }
+
+    /// `command` or a scaffold of `registry`; nil otherwise.
+    public init?(_ name: String, in registry: ScaffoldRegistry) {
+        guard name == Self.command.rawValue || registry.type(named: name) != nil else { return nil }
+        rawValue = name
+    }
+
+    /// A scaffold file names itself with this (the registry is built from those names, so it
+    /// cannot check them here); `ScaffoldSeamTests` checks that every registered name is unique.
+    public init(declaring name: String) { rawValue = name }
+
+    /// What `ptb trace --scaffold` and the errors list: `command`, then the CLI scaffolds by name.
+    public static func valid(in registry: ScaffoldRegistry = AgentRegistry.scaffolds) -> [String] {
+        [command.rawValue] + registry.names
+    }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let s = Scaffold(rawValue: name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "unknown scaffold '\(name)'. Valid: \(Self.valid().joined(separator: ", "))."))
+        }
+        self = s
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }
 
 /// An agent defined by a config file: the way users add their own agent without Swift code.
@@ -197,7 +230,8 @@ public struct AgentConfig: Codable, Sendable, Equatable {
     }
 
     /// Parses and checks a definition; relative `script`/`credentials` paths resolve against `baseDir`.
-    public static func parse(_ text: String, path: String, baseDir: URL?) throws -> AgentConfig {
+    public static func parse(_ text: String, path: String, baseDir: URL?,
+                             scaffolds: ScaffoldRegistry = AgentRegistry.scaffolds) throws -> AgentConfig {
         // A mistyped key would otherwise be ignored: `comand:` or `reprompt: {max_round: 3}`.
         var config: AgentConfig
         do {
@@ -213,34 +247,35 @@ public struct AgentConfig: Codable, Sendable, Equatable {
         } catch let f as ConfigKeys.Failure {
             throw PTBError.config(path: f.location, reason: "not a valid agent config: \(f.reason). Required keys: name, scaffold, and command (scaffold command) or model (CLI scaffolds).")
         }
-        guard let kind = config.scaffoldKind else {
+        let cli = scaffolds.names.joined(separator: ", ")
+        guard config.scaffold == Scaffold.command.rawValue || scaffolds.type(named: config.scaffold) != nil else {
             // The first sentence is what users of the `command` scaffold have always seen.
-            let cli = Scaffold.allCases.filter { $0 != .command }.map(\.rawValue).joined(separator: ", ")
             throw PTBError.config(path: path, reason: "unknown scaffold '\(config.scaffold)'. Valid scaffolds: command. CLI agent scaffolds (with model:): \(cli).")
         }
-        if let f = config.traceFormat, Scaffold(rawValue: f) == nil || f == Scaffold.command.rawValue {
-            let valid = Scaffold.allCases.filter { $0 != .command }.map(\.rawValue).joined(separator: ", ")
-            throw PTBError.config(path: path, reason: "unknown trace_format '\(f)'. Valid: \(valid).")
+        if let f = config.traceFormat, scaffolds.type(named: f) == nil {
+            throw PTBError.config(path: path, reason: "unknown trace_format '\(f)'. Valid: \(cli).")
         }
-        switch kind {
-        case .command:
-            guard !config.command.isEmpty else { throw PTBError.config(path: path, reason: "`command` is empty") }
-        default:
+        if let type = scaffolds.type(named: config.scaffold) {
+            let kind = type.scaffold.rawValue
             guard let m = config.model, !m.isEmpty else {
-                throw PTBError.config(path: path, reason: "scaffold \(kind.rawValue) needs `model:` (e.g. \(Self.exampleModel(kind))).")
+                throw PTBError.config(path: path, reason: "scaffold \(kind) needs `model:` (e.g. \(type.exampleModel)).")
             }
             if let u = config.baseURL, URL(string: u)?.scheme.map({ $0 == "http" || $0 == "https" }) != true {
                 throw PTBError.config(path: path, reason: "base_url '\(u)' is not an http(s) URL (e.g. http://127.0.0.1:8080 or https://gateway.example/v1).")
             }
-            if config.baseURL != nil, kind == .gemini || kind == .opencode {
-                throw PTBError.config(path: path, reason: "base_url is supported for claude-code and codex; for \(kind.rawValue) set the CLI's own variable with `env:`.")
+            let has = type.options
+            if config.baseURL != nil, !has.contains(.baseURL) {
+                throw PTBError.config(path: path, reason: "base_url is supported for \(ScaffoldRegistry.listed(scaffolds.having(.baseURL).map { $0.scaffold.rawValue })); for \(kind) set the CLI's own variable with `env:`.")
             }
-            if config.provider != nil, kind != .codex {
-                throw PTBError.config(path: path, reason: "`provider:` sets Codex's custom provider; scaffold \(kind.rawValue) has none. Remove it.")
+            if config.provider != nil, !has.contains(.provider) {
+                let owners = ScaffoldRegistry.listed(scaffolds.having(.provider).map { $0.displayName })
+                throw PTBError.config(path: path, reason: "`provider:` sets \(owners)'s custom provider; scaffold \(kind) has none. Remove it.")
             }
-            if config.authMode == .subscription, kind == .gemini || kind == .opencode {
-                throw PTBError.config(path: path, reason: "auth: subscription is supported for claude-code and codex only; use auth: api-key for \(kind.rawValue).")
+            if config.authMode == .subscription, !has.contains(.subscription) {
+                throw PTBError.config(path: path, reason: "auth: subscription is supported for \(ScaffoldRegistry.listed(scaffolds.having(.subscription).map { $0.scaffold.rawValue })) only; use auth: api-key for \(kind).")
             }
+        } else {
+            guard !config.command.isEmpty else { throw PTBError.config(path: path, reason: "`command` is empty") }
         }
         if let baseDir {
             if let s = config.script { config.script = resolve(s, against: baseDir) }
@@ -255,15 +290,5 @@ public struct AgentConfig: Codable, Sendable, Equatable {
             return URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(String(path.dropFirst(2))).path
         }
         return dir.appendingPathComponent(path).standardizedFileURL.path
-    }
-
-    static func exampleModel(_ s: Scaffold) -> String {
-        switch s {
-        case .command: ""
-        case .claudeCode: "claude-opus-4-6"
-        case .codex: "gpt-5.2"
-        case .gemini: "models/gemini-3-pro-preview"
-        case .opencode: "zai/glm-5"
-        }
     }
 }

@@ -27,6 +27,12 @@ public struct AgentListing: Sendable, Codable, Equatable {
 public enum AgentRegistry {
     public static let builtIn = ["reference", "none", "command"]
 
+    /// The CLI scaffolds, one file each; a new scaffold is its file plus its type here. The order
+    /// is detection priority for traces whose scaffold is not declared (OpenCode's `part` key wins
+    /// over Gemini's `tool_use`, Claude's `result` with `subtype` over Gemini's with `stats`), so
+    /// a new scaffold goes last and cannot take over a stream the others already read.
+    public static let scaffolds = ScaffoldRegistry([OpenCodeAgent.self, CodexAgent.self, ClaudeCodeAgent.self, GeminiAgent.self])
+
     /// Names of the config-defined agents in PTB_HOME/agents.
     public static func configured(home: PTBHome) -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: home.agents.path)) ?? []
@@ -73,13 +79,7 @@ public enum AgentRegistry {
 
     /// The adapter of a definition's scaffold (the definition was checked when it was loaded).
     public static func adapter(for config: AgentConfig, environment: [String: String] = ProcessInfo.processInfo.environment) -> any AgentAdapter {
-        switch config.scaffoldKind ?? .command {
-        case .command: CommandAgent(config: config)
-        case .claudeCode: ClaudeCodeAgent(config: config, host: environment)
-        case .codex: CodexAgent(config: config, host: environment)
-        case .gemini: GeminiAgent(config: config, host: environment)
-        case .opencode: OpenCodeAgent(config: config, host: environment)
-        }
+        scaffolds.adapter(for: config, environment: environment)
     }
 
     /// The definition of a named agent, if it has one (not for "reference"/"none"): for trace

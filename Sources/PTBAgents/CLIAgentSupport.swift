@@ -2,9 +2,41 @@ import Foundation
 import PTBCore
 import PTBProcess
 
-/// What the four CLI scaffold adapters share: the environment they start from, the credential
-/// checks, and the re-prompt loop. Each adapter file only states its CLI's flags and keys.
+/// One CLI scaffold, whole in its own file: how to start the CLI (flags, environment, credentials),
+/// how to read its output stream (`Parser`, `detects`), and its static facts (name, example model,
+/// the definition keys it honours, the pinned binary). `AgentRegistry.scaffolds` lists the types;
+/// nothing else in ptb names a scaffold. What the adapters share (the environment they start from,
+/// the credential checks, the re-prompt loop) is in the extension below.
 public protocol CLIScaffoldAdapter: AgentAdapter {
+    /// The stream parser of this CLI's JSON output.
+    associatedtype Parser: TraceParser
+    /// `scaffold:` and `trace_format:` in agent definitions, `ptb trace --scaffold`, and the install
+    /// directory `$PTB_HOME/agents/<name>/` of a pinned binary.
+    static var scaffold: Scaffold { get }
+    /// The CLI's own name in messages ("Codex", "Gemini CLI").
+    static var displayName: String { get }
+    /// Named in the error when a definition has no `model:`.
+    static var exampleModel: String { get }
+    /// The definition keys beyond the common ones that this scaffold honours.
+    static var options: ScaffoldOptions { get }
+    /// The binary `ptb setup --agents` installs from a PyPI wheel; nil = the CLI comes from PATH.
+    static var binaryPin: AgentBinaryPin? { get }
+    /// Other names `ptb setup --agents` accepts for the pinned binary (`claude`).
+    static var installAliases: Set<String> { get }
+    /// How users install a CLI that ptb does not pin (`ptb agents`, `ptb setup --agents`).
+    static var manualInstall: ManualInstall? { get }
+    /// Variables the CLI reads whose values are secrets although their names do not say so
+    /// (`SandboxSupport.isSecretName` covers `*_API_KEY`, `*_TOKEN`, `*_SECRET`).
+    static var secretVariables: Set<String> { get }
+    /// Variables beside HOME for `--version` of the pinned binary, so that it reads no user state
+    /// and changes nothing (`scratch` is an empty directory).
+    static func versionEnvironment(scratch: URL) -> [String: String]
+    /// Whether one JSON line of agent output has this CLI's stream shape; the registry asks the
+    /// scaffolds in its order and the first that says yes parses the whole trace.
+    static func detects(_ object: [String: JSONValue]) -> Bool
+
+    init(config: AgentConfig, host: [String: String])
+
     var config: AgentConfig { get }
     /// ptb's own environment, injected so tests see a fixed one (no API key leaks from the host).
     var host: [String: String] { get }
@@ -23,7 +55,39 @@ public protocol CLIScaffoldAdapter: AgentAdapter {
     func copiedCredentials(_ context: AgentContext) -> [URL]
 }
 
+/// Definition keys that only some scaffolds honour; a definition using one its scaffold lacks is
+/// refused when it is loaded, with the scaffolds that have it.
+public struct ScaffoldOptions: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// `base_url:` (a gateway or self-hosted endpoint).
+    public static let baseURL = ScaffoldOptions(rawValue: 1 << 0)
+    /// `provider:` (extra settings of the CLI's custom provider).
+    public static let provider = ScaffoldOptions(rawValue: 1 << 1)
+    /// `auth: subscription` (a login instead of an API key).
+    public static let subscription = ScaffoldOptions(rawValue: 1 << 2)
+}
+
+/// How to install a CLI that ptb does not pin, e.g. `npm`, `npm install -g @google/gemini-cli`.
+public struct ManualInstall: Sendable, Equatable {
+    public var manager: String
+    public var command: String
+    public init(manager: String, command: String) {
+        self.manager = manager
+        self.command = command
+    }
+}
+
 extension CLIScaffoldAdapter {
+    public static var options: ScaffoldOptions { [] }
+    public static var binaryPin: AgentBinaryPin? { nil }
+    public static var installAliases: Set<String> { [] }
+    public static var manualInstall: ManualInstall? { nil }
+    public static var secretVariables: Set<String> { [] }
+    public static func versionEnvironment(scratch: URL) -> [String: String] { [:] }
+    /// A fresh parser for one trace.
+    public static func makeParser() -> any TraceParser { Parser() }
+
     public var name: String { config.name }
     public var model: String { config.model ?? "" }
 
@@ -72,7 +136,7 @@ extension CLIScaffoldAdapter {
     /// The directory of the scaffold's executable when ptb installed it (`ptb setup --agents`),
     /// as a real path: the sandbox binds paths at their real location only.
     public func installedBinDirectory(home: PTBHome) -> URL? {
-        AgentBinaries.installed(home: home, scaffold: config.scaffoldKind).map {
+        AgentBinaries.installed(home: home, pin: Self.binaryPin).map {
             $0.directory.appendingPathComponent($0.pin.executable).deletingLastPathComponent().resolvingSymlinksInPath()
         }
     }

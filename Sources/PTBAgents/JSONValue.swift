@@ -63,9 +63,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
     public var text: String { string ?? compact }
 }
 
+/// Field access for stream parsers; public so that a scaffold's parser reads lines the same way
+/// wherever it is defined.
 extension Dictionary where Key == String, Value == JSONValue {
-    func str(_ k: String) -> String? { self[k]?.string }
-    func int(_ k: String) -> Int? { self[k]?.int }
-    func obj(_ k: String) -> [String: JSONValue]? { self[k]?.objectValue }
-    var compact: String { JSONValue.object(self).compact }
+    public func str(_ k: String) -> String? { self[k]?.string }
+    public func int(_ k: String) -> Int? { self[k]?.int }
+    public func obj(_ k: String) -> [String: JSONValue]? { self[k]?.objectValue }
+    public var compact: String { JSONValue.object(self).compact }
 }

@@ -4,7 +4,7 @@ import PTBSandbox
 
 /// Replaces secret values in lines of agent output with `[REDACTED:NAME]` before they reach disk.
 /// Secrets are the values of variables whose names look secret-bearing (`*_API_KEY`, `*_TOKEN`,
-/// `*_SECRET`, `CLAUDE_CODE_OAUTH_TOKEN`) and the contents of credential files (a whole file, and
+/// `*_SECRET`, and what a scaffold declares, as `CLAUDE_CODE_OAUTH_TOKEN`) and the contents of credential files (a whole file, and
 /// each string inside it when it is JSON, as Codex's `auth.json`).
 public struct Redactor: Sendable {
     /// (name, value), longest value first, so a secret containing another is replaced whole.
@@ -15,7 +15,7 @@ public struct Redactor: Sendable {
 
     /// One rule for the trace and the container runtimes (which keep these values out of argv).
     public static func isSecretName(_ name: String) -> Bool {
-        SandboxSupport.isSecretName(name) || name == "CLAUDE_CODE_OAUTH_TOKEN"
+        SandboxSupport.isSecretName(name) || AgentRegistry.scaffolds.secretVariables.contains(name)
     }
 
     public init(secrets: [(name: String, value: String)]) {

@@ -64,32 +64,20 @@ public struct TraceConverter {
     public private(set) var scaffold: Scaffold?
     var parser: (any TraceParser)?
     var model: String?
+    let scaffolds: ScaffoldRegistry
 
-    public init(scaffold: Scaffold? = nil, model: String? = nil) {
+    public init(scaffold: Scaffold? = nil, model: String? = nil, scaffolds: ScaffoldRegistry = AgentRegistry.scaffolds) {
         self.scaffold = scaffold
         self.model = model
-        if let scaffold { parser = Self.parser(for: scaffold) }
-    }
-
-    static func parser(for s: Scaffold) -> (any TraceParser)? {
-        switch s {
-        case .claudeCode: ClaudeTraceParser()
-        case .codex: CodexTraceParser()
-        case .gemini: GeminiTraceParser()
-        case .opencode: OpenCodeTraceParser()
-        case .command: nil
-        }
+        self.scaffolds = scaffolds
+        if let scaffold { parser = scaffolds.type(of: scaffold)?.makeParser() }
     }
 
     /// The scaffold whose stream this object belongs to, from its shape.
-    public static func detect(_ o: [String: JSONValue]) -> Scaffold? {
-        let type = o.str("type") ?? ""
-        if o["part"] != nil || ["step_start", "step_finish"].contains(type) { return .opencode }
-        if type.hasPrefix("thread.") || type.hasPrefix("turn.") || type.hasPrefix("item.") { return .codex }
-        if o["type"] == nil, o["msg"] != nil { return .codex }
-        if ["system", "assistant", "user"].contains(type) || (type == "result" && o["subtype"] != nil) { return .claudeCode }
-        if ["init", "message", "tool_use", "tool_result"].contains(type) || (type == "result" && o["stats"] != nil) { return .gemini }
-        return nil
+    public static func detect(_ o: [String: JSONValue]) -> Scaffold? { detect(o, in: AgentRegistry.scaffolds) }
+
+    public static func detect(_ o: [String: JSONValue], in scaffolds: ScaffoldRegistry) -> Scaffold? {
+        scaffolds.detect(o)?.scaffold
     }
 
     /// Events of one `trace.jsonl` line.
@@ -112,9 +100,9 @@ public struct TraceConverter {
         if o.str("type") == "ptb.reprompt" {
             return [TraceEvent(ts: ts, kind: .harness, source: "reprompt", text: "round \(o.int("round") ?? 0), \(o.str("remaining") ?? "?") remaining")]
         }
-        if parser == nil, scaffold == nil, let s = Self.detect(o) {
-            scaffold = s
-            parser = Self.parser(for: s)
+        if parser == nil, scaffold == nil, let type = scaffolds.detect(o) {
+            scaffold = type.scaffold
+            parser = type.makeParser()
         }
         guard var p = parser else { return [.other(o, ts: ts, source: o.str("type"))] }
         let events = p.parse(o, ts: ts)
@@ -130,12 +118,13 @@ public struct TraceConverter {
     }
 
     /// Converts a whole trace file.
-    public static func convert(trace: URL, scaffold: Scaffold? = nil, model: String? = nil) throws -> ([TraceEvent], TraceSummary) {
+    public static func convert(trace: URL, scaffold: Scaffold? = nil, model: String? = nil,
+                               scaffolds: ScaffoldRegistry = AgentRegistry.scaffolds) throws -> ([TraceEvent], TraceSummary) {
         let text: String
         do { text = try String(contentsOf: trace, encoding: .utf8) } catch {
             throw PTBError.io("cannot read \(trace.path): \(error.localizedDescription)")
         }
-        var c = TraceConverter(scaffold: scaffold, model: model)
+        var c = TraceConverter(scaffold: scaffold, model: model, scaffolds: scaffolds)
         var events: [TraceEvent] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) { events += c.convert(traceLine: String(line)) }
         events += c.finish()
@@ -144,8 +133,9 @@ public struct TraceConverter {
 
     /// Writes `events.jsonl` (one unified event per line) and returns the summary.
     @discardableResult
-    public static func writeEvents(trace: URL, to out: URL, scaffold: Scaffold? = nil, model: String? = nil) throws -> TraceSummary {
-        let (events, summary) = try convert(trace: trace, scaffold: scaffold, model: model)
+    public static func writeEvents(trace: URL, to out: URL, scaffold: Scaffold? = nil, model: String? = nil,
+                                   scaffolds: ScaffoldRegistry = AgentRegistry.scaffolds) throws -> TraceSummary {
+        let (events, summary) = try convert(trace: trace, scaffold: scaffold, model: model, scaffolds: scaffolds)
         var data = Data()
         for e in events { data.append(Data((try JSONIO.line(e) + "\n").utf8)) }
         try AtomicFile.write(data, to: out)

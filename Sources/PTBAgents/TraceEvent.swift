@@ -85,9 +85,11 @@ public struct TraceEvent: Codable, Sendable, Equatable {
     }
 }
 
-/// Turns one scaffold's JSON events into unified events. One file per scaffold; stateful because
+/// Turns one scaffold's JSON events into unified events. In its scaffold's file; stateful because
 /// some streams split one thing over several lines (deltas, per-block usage).
 public protocol TraceParser {
+    /// A parser at the start of a trace.
+    init()
     /// Events for one JSON object of the agent's output.
     mutating func parse(_ object: [String: JSONValue], ts: String?) -> [TraceEvent]
     /// Events still held back when the stream ends (a killed agent never sends its result).

@@ -32,15 +32,17 @@ struct AgentsCommand: AsyncParsableCommand {
                 print(r.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
             }
-            print("\nAgent CLIs (ptb setup --agents claude-code,codex installs the pinned versions):")
+            print("\nAgent CLIs (ptb setup --agents \(AgentBinaries.pins.map(\.installName).joined(separator: ",")) installs the pinned versions):")
             for pin in AgentBinaries.pins {
                 let found = AgentBinaries.installedVersions(home: home, scaffold: pin.scaffold)
                 let state = AgentBinaries.installed(home: home, scaffold: pin.scaffold).map { "installed: \($0.directory.appendingPathComponent(pin.executable).path)" }
                     ?? (found.isEmpty ? "not installed (the agent would run `\(pin.executable.split(separator: "/").last ?? "")` from PATH)" : "other versions installed: \(found.joined(separator: ", "))")
                 print("  \(pin.installName.padding(toLength: 12, withPad: " ", startingAt: 0))\(pin.cliVersion.padding(toLength: 10, withPad: " ", startingAt: 0))\(state)")
             }
-            print("  gemini      -         npm only (npm install -g @google/gemini-cli); not tested by ptb")
-            print("  opencode    -         npm only (npm install -g opencode-ai); not tested by ptb")
+            for type in AgentRegistry.scaffolds.types.sorted(by: { $0.scaffold.rawValue < $1.scaffold.rawValue }) where type.binaryPin == nil {
+                guard let m = type.manualInstall else { continue }
+                print("  \(type.scaffold.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))-         \(m.manager) only (\(m.command)); not tested by ptb")
+            }
             for r in rows { if let p = r.problem { Console.err("warning: \(home.agents.path)/\(r.name).yaml: \(p)") } }
             print("\nAdd your own as \(home.agents.path)/NAME.yaml (a definition there overrides a shipped one of the same name).")
         }

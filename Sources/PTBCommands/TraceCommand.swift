@@ -19,7 +19,7 @@ struct TraceCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @Argument(help: "Run id (or run directory).") var runID: String
     @Option(help: "Runs directory (default $PTB_HOME/runs).") var runsDir: String?
-    @Option(help: "Trace format: claude-code, codex, gemini or opencode (default: from the agent, else detected).") var scaffold: String?
+    @Option(help: "Trace format: \(ScaffoldRegistry.listed(AgentRegistry.scaffolds.names, conjunction: "or")) (default: from the agent, else detected).") var scaffold: String?
     @Option(help: "Lines of a tool result shown before the cut.") var maxLines = 20
     @Flag(help: "Also show events of unknown type (raw JSON).") var all = false
     @Flag(help: "Print the token and cost summary as JSON only.") var json = false
@@ -37,7 +37,7 @@ struct TraceCommand: AsyncParsableCommand {
             var kind = def?.scaffoldKind
             if let scaffold {
                 guard let k = Scaffold(rawValue: scaffold) else {
-                    throw PTBError.unknownChoice(kind: "scaffold", value: scaffold, valid: Scaffold.allCases.map(\.rawValue))
+                    throw PTBError.unknownChoice(kind: "scaffold", value: scaffold, valid: Scaffold.valid())
                 }
                 kind = k
             }

@@ -61,15 +61,15 @@ public struct AgentInstaller: Sendable {
             try? fm.removeItem(at: partial)
             throw PTBError.io("unpacking \(wheel.path) failed (\(t)): \(lines.suffix(5).joined(separator: " ")). Delete the wheel and run `ptb setup --agents \(pin.installName)` again.")
         }
-        let got = try await version(partial.appendingPathComponent(pin.executable))
+        let got = try await version(partial.appendingPathComponent(pin.executable), pin: pin)
         guard pin.versionMatches(got) else {
             try? fm.removeItem(at: partial)
-            throw PTBError.io("\(pin.installName) from \(pin.wheel) reports version '\(got)', not \(pin.cliVersion): the pin in ptb is wrong; fix AgentBinaries.pins and containers/ptb.lock together.")
+            throw PTBError.io("\(pin.installName) from \(pin.wheel) reports version '\(got)', not \(pin.cliVersion): the pin in ptb is wrong; fix the scaffold's binaryPin (its file in Sources/PTBAgents) and containers/ptb.lock together.")
         }
         let hash = try Hashing.sha256(file: partial.appendingPathComponent(pin.executable))
         guard hash == pin.executableSHA256 else {
             try? fm.removeItem(at: partial)
-            throw PTBError.io("\(pin.executable) in \(pin.wheel) has SHA-256 \(hash), not the pinned \(pin.executableSHA256): the pin in ptb is wrong; fix AgentBinaries.pins and containers/ptb.lock together.")
+            throw PTBError.io("\(pin.executable) in \(pin.wheel) has SHA-256 \(hash), not the pinned \(pin.executableSHA256): the pin in ptb is wrong; fix the scaffold's binaryPin (its file in Sources/PTBAgents) and containers/ptb.lock together.")
         }
         try? fm.removeItem(at: dir)
         try fm.moveItem(at: partial, to: dir)
@@ -114,14 +114,13 @@ public struct AgentInstaller: Sendable {
         return wheel
     }
 
-    func version(_ exe: URL) async throws -> String {
+    func version(_ exe: URL, pin: AgentBinaryPin) async throws -> String {
         var env = ProcessInfo.processInfo.environment
         // A fresh, empty HOME: `--version` must not read or write the user's CLI state.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-agent-version-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        env["HOME"] = scratch.path
-        env["CODEX_HOME"] = scratch.path
+        env.merge(AgentBinaries.versionEnvironment(pin: pin, scratch: scratch)) { $1 }
         let (t, lines) = try await runner.run(Command(exe.path, ["--version"], environment: env))
         guard t.succeeded else { throw PTBError.io("\(exe.path) --version failed (\(t)): \(lines.suffix(3).joined(separator: " "))") }
         return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
