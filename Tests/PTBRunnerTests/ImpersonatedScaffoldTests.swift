@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTestSupport
 import Testing
 
 /// The whole path of a CLI agent's run without its CLI: a `command` agent that prints a recorded
@@ -88,10 +89,7 @@ import Testing
 
     @Test(arguments: cases)
     func runsEndToEndWithEventsUsageCostAndNoSecretAtRest(_ c: Case) throws {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard TestHome.realHome != nil else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         if c.sandbox == "podman" {
             guard Self.podmanLive else { return }
             try ensurePodmanImage()

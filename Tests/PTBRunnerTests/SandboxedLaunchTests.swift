@@ -4,14 +4,13 @@ import PTBCore
 import PTBProcess
 @testable import PTBRunner
 import PTBSandbox
+import PTBTestSupport
 import Testing
 
 /// The one launcher of the agent phase and the judges, with real bubblewrap: a sandbox that
 /// refuses to start is told apart from an agent that ran and failed; the hard limit stops the
 /// whole process group; every output line is traced, redacted.
 @Suite(.serialized) struct SandboxedLaunchTests {
-    let requireIntegration = ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
-
     func launch(_ dir: URL, command: Command, writable: [URL], hardLimit: Date = Date().addingTimeInterval(60),
                 secret: String = "") throws -> SandboxedLaunch {
         let home = PTBHome(root: dir.appendingPathComponent("home"))
@@ -34,10 +33,7 @@ import Testing
     }
 
     @Test func aViewBubblewrapRefusesIsAStartFailureAndACrashIsNot() async throws {
-        guard bwrapUsable else {
-            #expect(!requireIntegration, "bubblewrap is needed (scripts/test.sh installs it)")
-            return
-        }
+        guard bwrapUsable else { try Integration.skip("bubblewrap is needed (scripts/test.sh installs it)") }
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         // A writable bind whose source does not exist: bwrap exits before running anything.
@@ -60,10 +56,7 @@ import Testing
     }
 
     @Test func theHardLimitStopsTheWholeGroup() async throws {
-        guard bwrapUsable else {
-            #expect(!requireIntegration, "bubblewrap is needed (scripts/test.sh installs it)")
-            return
-        }
+        guard bwrapUsable else { try Integration.skip("bubblewrap is needed (scripts/test.sh installs it)") }
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let started = Date()

@@ -6,8 +6,6 @@ import PTBWeb
 import Glibc
 #endif
 
-let requireIntegration = ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
-
 /// One fixture per test process (the big trace takes a few seconds to write), outside /tmp.
 let fixture: (root: URL, layout: WebFixture.Layout) = {
     let scratch = URL(fileURLWithPath: "/var/tmp")
