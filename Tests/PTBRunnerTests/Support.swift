@@ -6,17 +6,6 @@ import Testing
 import Glibc
 #endif
 
-/// The `ptb` executable built beside this test bundle.
-let ptbBinary: URL = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    // The xctest bundle may be a directory inside the build folder.
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("ptb").path), dir.path != "/" {
-        dir = dir.deletingLastPathComponent()
-    }
-    return dir.appendingPathComponent("ptb")
-}()
-
 /// A scratch PTB_HOME outside /tmp (the sandbox's /tmp is private). With `real: true` it links the
 /// Python environment and the built `tiny` model from PTB_TEST_HOME (made by `ptb setup`).
 struct TestHome {

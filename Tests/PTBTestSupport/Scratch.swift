@@ -16,5 +16,14 @@ public struct Scratch: Sendable {
 
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
+    /// Writes `text` at `rel` inside the scratch directory, making its parents.
+    @discardableResult
+    public func write(_ text: String, _ rel: String) throws -> URL {
+        let file = url.appendingPathComponent(rel)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
     public func cleanup() { try? FileManager.default.removeItem(at: url) }
 }
