@@ -26,7 +26,6 @@ import Testing
     ]
 
     static let env = ProcessInfo.processInfo.environment
-    static let podmanLive = env["PTB_PODMAN_LIVE"] == "1"
     static let podmanImage = env["PTB_PODMAN_TEST_IMAGE"] ?? "localhost/ptb-busybox:1"
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -91,7 +90,7 @@ import Testing
     func runsEndToEndWithEventsUsageCostAndNoSecretAtRest(_ c: Case) throws {
         guard TestHome.realHome != nil else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         if c.sandbox == "podman" {
-            guard Self.podmanLive else { return }
+            try Integration.requireOptIn("PTB_PODMAN_LIVE", "the podman case")
             try ensurePodmanImage()
         }
         let h = try TestHome(real: true)

@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func claudeCodeFromTheImageRunsAWholeRunInPodman() throws {
-        guard Self.env["PTB_PODMAN_LIVE"] == "1" else { return }
+        try Integration.requireOptIn("PTB_PODMAN_LIVE", "a whole run in podman")
         guard TestHome.realHome != nil, let agents = RealAgentHome.root else { try Integration.skip("PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done") }
         let started = Date()
         try buildImage(wheels: agents.appendingPathComponent("cache/wheels"))
