@@ -160,7 +160,7 @@ let scanSamples = [
     }
 
     func scan(_ files: [String: String], jobs: Int = 2) throws -> (ScanReport, String) {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         for (name, text) in files {
             let url = tmp.url.appendingPathComponent(name)
