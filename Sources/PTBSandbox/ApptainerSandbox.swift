@@ -13,7 +13,7 @@ public struct ApptainerSandbox: ContainerRuntime {
         return "apptainer could not start the agent: \(said). Check PTB_APPTAINER_IMAGE and `ptb doctor`."
     }
 
-    public static let kind: SandboxKind = "apptainer"
+    public static let kind = SandboxKind.apptainer
     public static let isolates = true
     public static let runsHostPrograms = false
     public static var doctorFixes: (unusable: String, didNotStart: String) {
@@ -122,4 +122,9 @@ public enum SandboxSupport {
         }
         return nil
     }
+}
+
+extension SandboxKind {
+    /// An Apptainer `.sif` (PTB_APPTAINER_IMAGE).
+    public static let apptainer: SandboxKind = "apptainer"
 }

@@ -79,7 +79,7 @@ public struct ImageBuild: Sendable {
 
     /// The container runtimes as a sentence does: "podman or apptainer".
     public static var runtimeNames: String {
-        let names = Sandboxes.containerRuntimes.map(\.kind.rawValue)
+        let names = Sandboxes.containerRuntimes.map { $0.kind.rawValue }
         return names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
     }
 

@@ -16,7 +16,7 @@ public struct PodmanSandbox: ContainerRuntime {
         return "podman could not start the agent (exit \(exitCode)): \(said). \(fix)"
     }
 
-    public static let kind: SandboxKind = "podman"
+    public static let kind = SandboxKind.podman
     public static let isolates = true
     public static let runsHostPrograms = false
     public static var doctorFixes: (unusable: String, didNotStart: String) {
@@ -132,4 +132,9 @@ public struct PodmanSandbox: ContainerRuntime {
         Command(podmanPath, ["--runtime", runtime, "rm", "--force", "--ignore", "--time", "0", Self.containerName(policy: policy)],
                 environment: clientEnvironment)
     }
+}
+
+extension SandboxKind {
+    /// A container of an agent image (PTB_PODMAN_IMAGE).
+    public static let podman: SandboxKind = "podman"
 }

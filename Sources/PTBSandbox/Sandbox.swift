@@ -145,7 +145,7 @@ public enum Sandboxes {
     }
 
     /// The names `--sandbox` and `sandbox:` take.
-    public static var names: [String] { all.map(\.kind.rawValue) }
+    public static var names: [String] { all.map { $0.kind.rawValue } }
 
     /// The runtime of that name, or an error listing the valid ones.
     public static func type(_ kind: SandboxKind) throws -> any SandboxRuntime.Type {

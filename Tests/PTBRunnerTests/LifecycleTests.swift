@@ -5,6 +5,7 @@ import PTBExecution
 import PTBIntegrity
 import PTBJudge
 import PTBRunner
+import PTBSandbox
 import PTBTasks
 import PTBTestSupport
 import Testing

@@ -15,23 +15,29 @@ import Testing
         #expect(names.first == SandboxKind.bwrap.rawValue, "the default runtime is listed first")
         for name in names {
             let kind = SandboxKind(rawValue: name)
+            // Static members are read outside #expect: its expansion cannot take an existential
+            // metatype apart (the Swift 6.3 compiler crashes on it).
             let type = try Sandboxes.type(kind)
-            #expect(type.kind == kind)
+            let (typeKind, isolates, hostPrograms, fixes) = (type.kind, type.isolates, type.runsHostPrograms, type.doctorFixes)
+            #expect(typeKind == kind)
             let runtime = try Sandboxes.runtime(kind, environment: ["PTB_HOME": "/h/.ptb"])
-            #expect(runtime.kind == kind && runtime.isolates == type.isolates && runtime.runsHostPrograms == type.runsHostPrograms)
+            #expect(runtime.kind == kind && runtime.isolates == isolates && runtime.runsHostPrograms == hostPrograms)
             // run.json keeps the bare name, and reads back the same runtime.
             let stored = try JSONEncoder().encode(kind)
             #expect(String(decoding: stored, as: UTF8.self) == "\"\(name)\"")
-            #expect(try Sandboxes.type(JSONDecoder().decode(SandboxKind.self, from: stored)).kind == kind)
-            #expect(!type.doctorFixes.unusable.isEmpty && !type.doctorFixes.didNotStart.isEmpty)
+            let back = try Sandboxes.type(JSONDecoder().decode(SandboxKind.self, from: stored)).kind
+            #expect(back == kind)
+            #expect(!fixes.unusable.isEmpty && !fixes.didNotStart.isEmpty)
         }
         // Only a runtime without isolation sees the host's paths; the default isolates.
-        #expect(try Sandboxes.type(.bwrap).isolates)
-        #expect(Sandboxes.all.filter { !$0.isolates }.map(\.kind) == [.none])
+        let defaultIsolates = try Sandboxes.type(.bwrap).isolates
+        let plain = Sandboxes.all.filter { !$0.isolates }.map { $0.kind }
+        #expect(defaultIsolates)
+        #expect(plain == [.none])
     }
 
     @Test func anUnknownNameListsTheRegisteredOnes() {
-        #expect { try Sandboxes.type("firejail") } throws: {
+        #expect { _ = try Sandboxes.type("firejail") } throws: {
             "\($0)" == "unknown sandbox 'firejail'. Valid sandboxes: \(Sandboxes.names.joined(separator: ", "))."
         }
     }
@@ -41,15 +47,18 @@ import Testing
         let lock = ContainerLock(text: "BASE_IMAGE=b:1\nSWIFT_IMAGE=s:1\n")
         #expect(!Sandboxes.containerRuntimes.isEmpty)
         for type in Sandboxes.containerRuntimes {
-            #expect(!type.runsHostPrograms, "\(type.kind) runs an image's programs")
+            let (name, hostPrograms) = (type.kind, type.runsHostPrograms)
+            #expect(!hostPrograms, "\(name) runs an image's programs")
             for kind in ImageKind.allCases {
-                let build = try ImageBuild(runtime: type.kind, kind: kind, repo: URL(fileURLWithPath: "/src/ptb"), lock: lock, home: home)
-                #expect(build.target == type.defaultImage(kind, home: home))
+                let build = try ImageBuild(runtime: name, kind: kind, repo: URL(fileURLWithPath: "/src/ptb"), lock: lock, home: home)
+                let image = type.defaultImage(kind, home: home)
+                #expect(build.target == image)
                 #expect(build.command.display.contains(build.target) && build.command.workingDirectory?.path == "/src/ptb")
             }
         }
-        for type in Sandboxes.all where !Sandboxes.containerRuntimes.contains(where: { $0.kind == type.kind }) {
-            #expect(ImageBuild.defaultTarget(runtime: type.kind, kind: .agent, home: home) == nil)
+        let builders = Set(Sandboxes.containerRuntimes.map { $0.kind.rawValue })
+        for name in Sandboxes.names where !builders.contains(name) {
+            #expect(ImageBuild.defaultTarget(runtime: SandboxKind(rawValue: name), kind: .agent, home: home) == nil)
         }
     }
 
@@ -88,6 +97,6 @@ import Testing
         #expect(runtime.kind == "test-marker" && !runtime.isolates && runtime.runsHostPrograms)
         // Unregistered, its name is refused with the registered ones listed: the one line in
         // `Sandboxes.all` is all that stands between this type and `--sandbox test-marker`.
-        #expect(throws: PTBError.self) { try Sandboxes.type(MarkerSandbox.kind) }
+        #expect(throws: PTBError.self) { _ = try Sandboxes.type(MarkerSandbox.kind) }
     }
 }
