@@ -86,10 +86,10 @@ let package = Package(
         .testTarget(name: "PTBCoreTests", dependencies: ["PTBCore", "PTBTestSupport"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBTasksTests", dependencies: ["PTBTasks", "PTBExecution", "PTBCore", "PTBProcess", "PTBTestSupport"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBJobsTests", dependencies: ["PTBJobs"], swiftSettings: settings),
-        .testTarget(name: "PTBAgentsTests", dependencies: ["PTBAgents", "PTBCore"], swiftSettings: settings),
+        .testTarget(name: "PTBAgentsTests", dependencies: ["PTBAgents", "PTBCore", "PTBTestSupport"], swiftSettings: settings),
         .testTarget(name: "PTBResultsTests", dependencies: ["PTBResults", "PTBCore"], swiftSettings: settings),
-        .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore"], exclude: ["Golden"], swiftSettings: settings),
-        .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess"], exclude: ["Golden"], swiftSettings: settings),
+        .testTarget(name: "PTBIntegrityTests", dependencies: ["PTBIntegrity", "PTBTasks", "PTBCore", "PTBTestSupport"], exclude: ["Golden"], swiftSettings: settings),
+        .testTarget(name: "PTBSandboxTests", dependencies: ["PTBSandbox", "PTBProcess", "PTBCore", "PTBTestSupport"], exclude: ["Golden"], swiftSettings: settings),
         .testTarget(name: "PTBWebTests", dependencies: [
             "PTBWeb", "PTBResults", "PTBCore", "PTBStore", "PTBTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "PTBExecutionTests", dependencies: ["PTBExecution", "PTBCore", "PTBTestSupport"], swiftSettings: settings),
         .testTarget(name: "PTBProcessTests", dependencies: ["PTBProcess"], swiftSettings: settings),
         .testTarget(name: "PTBStoreTests", dependencies: ["PTBStore", "PTBCore", "PTBTestSupport"], swiftSettings: settings),
-        .testTarget(name: "PTBCommandsTests", dependencies: ["PTBCommands", "PTBTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .testTarget(name: "PTBCommandsTests", dependencies: ["PTBCommands", "PTBCore", "PTBSandbox", "PTBTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     exclude: ["Golden"], swiftSettings: settings),
     ]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PTBCore
 import PTBRunner
+import PTBSandbox
 import PTBStore
 import PTBTasks
 

@@ -22,7 +22,7 @@ struct ImageCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var homeOptions: HomeOptions
-        @Option(help: "podman or apptainer.") var runtime: SandboxKind
+        @Option(help: ArgumentHelp(ImageBuild.runtimeNames + ".")) var runtime: SandboxKind
         @Option(help: "agent (training libraries + CLI agents) or eval (the evaluation engine only).") var kind: ImageKind = .agent
         @Option(help: "The ptb checkout to build from (default: the current directory).") var repo: String?
         @Option(help: "Base image (default: BASE_IMAGE of containers/ptb.lock).") var baseImage: String?
@@ -43,10 +43,7 @@ struct ImageCommand: AsyncParsableCommand {
                 guard SandboxSupport.findExecutable(cmd.executable) != nil else {
                     throw PTBError.sandbox("\(cmd.executable) is not installed; see README (Containers) or use --dry-run.")
                 }
-                if runtime == .apptainer {
-                    try FileManager.default.createDirectory(at: URL(fileURLWithPath: build.target).deletingLastPathComponent(),
-                                                            withIntermediateDirectories: true)
-                }
+                try build.prepare()
                 Console.err("[image] \(cmd.display)")
                 let child = try await ProcessRunner().start(cmd)
                 for await line in child.lines { print(line) }

@@ -4,6 +4,7 @@ import PTBCore
 import PTBTasks
 import PTBExecution
 import PTBRunner
+import PTBSandbox
 import PTBStore
 
 struct Run: AsyncParsableCommand {
@@ -173,7 +174,17 @@ struct Resume: AsyncParsableCommand {
     }
 }
 
-extension SandboxKind: ExpressibleByArgument {}
+/// The names come from the runtimes' registry, so `--help` and a wrong value's error list them
+/// as ArgumentParser does for an enum.
+extension SandboxKind: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard Sandboxes.names.contains(argument) else { return nil }
+        self.init(rawValue: argument)
+    }
+
+    public static var allValueStrings: [String] { Sandboxes.names }
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+}
 extension NetworkPolicy: ExpressibleByArgument {}
 extension EvalFeedback: ExpressibleByArgument {}
 extension IntegrityPolicy: ExpressibleByArgument {}

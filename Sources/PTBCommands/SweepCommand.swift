@@ -4,6 +4,7 @@ import PTBCore
 import PTBJobs
 import PTBProcess
 import PTBRunner
+import PTBSandbox
 
 /// `ptb sweep`: a matrix of runs on Slurm, HTCondor or the local GPUs.
 ///
@@ -80,6 +81,8 @@ struct SweepCommand: AsyncParsableCommand {
             try await reporting {
                 let home = homeOptions.ptbHome
                 let spec = try SweepSpec.load(URL(fileURLWithPath: spec))
+                // The sweep spec reads any sandbox name; the runtimes' registry refuses a wrong one now.
+                if let s = spec.options.sandbox { _ = try Sandboxes.type(s) }
                 if spec.command == nil {
                     // Refuse unknown tasks/models/agents now, not in hundreds of failed jobs later.
                     var seen: Set<String> = []

@@ -19,7 +19,7 @@ public enum PTBError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unknownChoice(kind, value, valid, hint):
-            let kinds = kind.hasSuffix("y") ? kind.dropLast() + "ies" : kind + "s"
+            let kinds = kind.hasSuffix("y") ? kind.dropLast() + "ies" : kind.hasSuffix("x") || kind.hasSuffix("s") ? kind + "es" : kind + "s"
             var s = "unknown \(kind) '\(value)'. Valid \(kinds): \(valid.joined(separator: ", "))."
             if let hint { s += " \(hint)" }
             return s

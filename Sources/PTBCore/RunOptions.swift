@@ -101,10 +101,10 @@ public struct RunOptions: Sendable, Equatable {
         case evalFeedback = "eval_feedback"
         case evalTensorParallel = "eval_tensor_parallel"
 
-        /// The values a choice takes (ArgumentParser lists them in `--help` itself).
+        /// The values a choice takes (ArgumentParser lists them in `--help` itself). The sandbox
+        /// names are PTBSandbox's registry's (`Sandboxes.names`): Core does not know them.
         public var choices: [String]? {
             switch self {
-            case .sandbox: SandboxKind.allCases.map(\.rawValue)
             case .network: NetworkPolicy.allCases.map(\.rawValue)
             case .integrityPolicy: IntegrityPolicy.allCases.map(\.rawValue)
             case .execMode: ExecMode.allCases.map(\.rawValue)
@@ -194,12 +194,13 @@ public struct RunOptions: Sendable, Equatable {
     /// The keys a sweep spec takes at its top level besides its own (they apply to every run).
     public static var sweepKeys: [Key] { Key.allCases.filter { !$0.isPerRun } }
 
-    /// The README's option table (checked against it by a test, so neither can drift).
-    public static func markdownTable() -> String {
+    /// The README's option table (checked against it by a test, so neither can drift);
+    /// `sandboxes`: the runtimes' names (`Sandboxes.names`).
+    public static func markdownTable(sandboxes: [String]) -> String {
         var lines = ["| Key (run config, sweep) | `ptb run` flag | Sweep | Meaning |", "|---|---|---|---|"]
         for k in Key.allCases {
             let flag = k.flag.split(separator: ",").map { "`\($0.trimmingCharacters(in: .whitespaces))`" }.joined(separator: ", ")
-            let values = k.choices.map { " Values: " + $0.map { "`\($0)`" }.joined(separator: ", ") + "." } ?? ""
+            let values = (k == .sandbox ? sandboxes : k.choices).map { " Values: " + $0.map { "`\($0)`" }.joined(separator: ", ") + "." } ?? ""
             lines.append("| `\(k.rawValue)` | \(flag) | \(k.inSweep) | \(k.help)\(values) |")
         }
         return lines.joined(separator: "\n")
@@ -317,7 +318,9 @@ extension RunOptions: Codable {
         name = try str(.name)
         runsDir = try str(.runsDir)
         gpuName = try str(.gpuName)
-        sandbox = try choice(.sandbox, SandboxKind.self)
+        // Any name: only the runtimes' registry knows the valid ones, and checks them where a
+        // run or sweep is made (`Sandboxes.type`), naming this line for a run config.
+        sandbox = try str(.sandbox).map(SandboxKind.init(rawValue:))
         network = try choice(.network, NetworkPolicy.self)
         evalLimit = try int(.evalLimit)
         evaluateBase = want.contains(.evaluateBase) ? try c.decodeIfPresent(Bool.self, forKey: .evaluateBase) : nil

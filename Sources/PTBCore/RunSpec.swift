@@ -1,9 +1,18 @@
 import Foundation
 
-public enum SandboxKind: String, Codable, Sendable, CaseIterable {
-    case bwrap, none
-    /// A container of an agent image (PTB_PODMAN_IMAGE), or an Apptainer `.sif` (PTB_APPTAINER_IMAGE).
-    case podman, apptainer
+/// The name of an agent sandbox runtime (`--sandbox`, `sandbox:` in run configs and sweeps,
+/// `run.json`). Core only carries the name: which names exist and what each does is the registry
+/// of PTBSandbox (`Sandboxes.all`), so that a new runtime is one file there and one line in it.
+public struct SandboxKind: RawRepresentable, Codable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public var description: String { rawValue }
+
+    /// What a run gets when it names none (each runtime's file declares its own name).
+    public static let bwrap: SandboxKind = "bwrap"
 }
 
 public enum NetworkPolicy: String, Codable, Sendable, CaseIterable {

@@ -50,8 +50,11 @@ enum AgentPhase {
             return .done("budget already spent; exit classified as timeout")
         }
 
-        let sandbox = Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
-        do { try sandbox.check() } catch {
+        let sandbox: any SandboxRuntime
+        do {
+            sandbox = try Sandboxes.runtime(spec.sandbox, containerPath: def?.containerPath)
+            try sandbox.check()
+        } catch {
             m.exit = .launchFailed
             event("launch-failed", "\(error)")
             return .failedToStart("the \(spec.sandbox.rawValue) sandbox is not usable: \(error). `ptb doctor` checks the sandbox runtimes.")
@@ -62,7 +65,7 @@ enum AgentPhase {
         // in 108 bytes), shown read-only at /run/ptb inside the sandbox.
         let brokerDir = try Self.brokerDirectory()
         defer { try? FileManager.default.removeItem(at: brokerDir) }
-        var env = view.environment(paths: p, brokerSocket: AgentView.socketPath(sandbox: spec.sandbox, hostDirectory: brokerDir))
+        var env = view.environment(paths: p, brokerSocket: AgentView.socketPath(isolated: sandbox.isolates, hostDirectory: brokerDir))
         // The run's GPUs, claimed host-wide unless a scheduler already chose them; held until the
         // agent phase returns. Too few ends the run as no-gpu here, with the numbers.
         var gpuLease: GPULease?
@@ -115,7 +118,7 @@ enum AgentPhase {
         let agentCommand = try ctx.agent.command(agentCtx, prompt: prompt)
         redactor = ctx.agent.redactor(environment: agentCommand.environment.merging(hostSecrets) { a, _ in a }, home: ctx.harness.home,
                                       secretNames: def?.declaredSecrets ?? [])
-        if let missing = await Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: spec.sandbox, home: ctx.harness.home,
+        if let missing = await Self.missingCLI(agentCommand, adapter: ctx.agent, sandbox: sandbox, home: ctx.harness.home,
                                                runner: ctx.harness.runner) {
             m.exit = .launchFailed
             event("launch-failed", missing)
@@ -206,12 +209,12 @@ enum AgentPhase {
         return .done("agent exit: \(exit) after \(Int(seconds)) s\(usage)")
     }
 
-    /// For a CLI scaffold run on this host's file system (bwrap, none): the reason its program is
-    /// not there (or is not the pinned binary), before the sandbox would fail with a bare
-    /// "execvp: No such file".
-    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: SandboxKind, home: PTBHome,
+    /// For a CLI scaffold run on this host's programs (`SandboxRuntime.runsHostPrograms`): the
+    /// reason its program is not there (or is not the pinned binary), before the sandbox would
+    /// fail with a bare "execvp: No such file".
+    static func missingCLI(_ command: Command, adapter: any AgentAdapter, sandbox: any SandboxRuntime, home: PTBHome,
                            runner: ProcessRunner) async -> String? {
-        guard let cli = adapter as? any CLIScaffoldAdapter, sandbox == .bwrap || sandbox == .none,
+        guard let cli = adapter as? any CLIScaffoldAdapter, sandbox.runsHostPrograms,
               let program = cli.arguments(prompt: "").first else { return nil }
         // A file replaced at the pinned path would run in its place: refused before it starts.
         if let wrong = await AgentBinaries.mismatch(home: home, scaffold: cli.config.scaffoldKind, runner: runner) { return wrong }

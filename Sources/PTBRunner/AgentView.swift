@@ -102,8 +102,9 @@ struct AgentView {
             tmpSizeBytes: limits.tmpBytes, shmSizeBytes: limits.shmBytes)
     }
 
-    /// The socket path the agent is told: inside a sandbox the fixed mount, without one the host's.
-    static func socketPath(sandbox: SandboxKind, hostDirectory: URL) -> String {
-        sandbox == .none ? hostDirectory.appendingPathComponent(brokerSocketName).path : "\(brokerMount)/\(brokerSocketName)"
+    /// The socket path the agent is told: inside a sandbox the fixed mount, without one
+    /// (`SandboxRuntime.isolates` false: mounts are not shown) the host's.
+    static func socketPath(isolated: Bool, hostDirectory: URL) -> String {
+        isolated ? "\(brokerMount)/\(brokerSocketName)" : hostDirectory.appendingPathComponent(brokerSocketName).path
     }
 }

@@ -97,9 +97,9 @@ enum IntegrityJudge {
         let command = try adapter.command(agentCtx, prompt: prompt)
         let hostSecrets = harness.environment.filter { Redactor.isSecretName($0.key) }
         let redactor = adapter.redactor(environment: command.environment.merging(hostSecrets) { a, _ in a }, home: harness.home)
-        let sandbox = Sandboxes.runtime(spec.sandbox)
+        let sandbox = try Sandboxes.runtime(spec.sandbox)
         // A judge CLI replaced at its pinned path must not judge in its place (as for the agent).
-        if spec.sandbox == .bwrap || spec.sandbox == .none, let cli = adapter as? any CLIScaffoldAdapter,
+        if sandbox.runsHostPrograms, let cli = adapter as? any CLIScaffoldAdapter,
            let wrong = await AgentBinaries.mismatch(home: harness.home, scaffold: cli.config.scaffoldKind, runner: harness.runner) {
             throw PTBError.invalidArgument(wrong)
         }

@@ -4,6 +4,7 @@ import PTBCore
 import PTBExecution
 import PTBIntegrity
 import PTBProcess
+import PTBSandbox
 import PTBTasks
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,7 @@ public struct Lifecycle: Sendable {
         _ = try TaskRegistry.lookup(spec.task)
         _ = try ModelCatalog.load(home: home).lookup(spec.model, revision: spec.modelRevision)
         try AgentRegistry.validate(agent: spec.agent, config: spec.agentConfig, home: home)
+        _ = try Sandboxes.type(spec.sandbox)
         // Finite and at most a year: the budget becomes whole seconds in timer.sh and the deadline.
         guard spec.hours.isFinite, spec.hours > 0, spec.hours <= 8760 else {
             throw PTBError.invalidArgument("--hours must be a positive number of hours, at most 8760 (got \(spec.hours)).")

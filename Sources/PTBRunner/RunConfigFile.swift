@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBSandbox
 
 /// `ptb run --config run.yaml`: the run options (`RunOptions`, one key per flag, with
 /// underscores) as a file. Flags given on the command line win.
@@ -18,6 +19,12 @@ public enum RunConfigFile {
         do {
             let doc = try ConfigKeys.check(text: text, path: path, allowed: keys)
             let options = doc == nil ? RunOptions() : try ConfigKeys.decode(RunOptions.self, text: text, path: path, document: doc)
+            // Core reads any sandbox name; the runtimes' registry knows the valid ones.
+            if let s = options.sandbox {
+                do { _ = try Sandboxes.type(s) } catch {
+                    throw ConfigKeys.Failure(path: path, problems: [.init(line: doc?.lines[RunOptions.Key.sandbox.rawValue], message: "'sandbox': \(error)")])
+                }
+            }
             return base.map { options.resolvingPaths(against: $0) } ?? options
         } catch let f as ConfigKeys.Failure {
             let unknownKey = f.problems.contains { $0.message.contains("unknown key") }

@@ -6,14 +6,42 @@ import PTBProcess
 /// `--containall` (contain + cleanenv + own IPC and PID namespaces, as `new_judge_v2`): nothing of
 /// the host environment leaks in, each declared variable goes in by `--env`, secrets through
 /// `APPTAINERENV_NAME` in apptainer's own environment so their values stay out of the process list.
-public struct ApptainerSandbox: SandboxRuntime {
+public struct ApptainerSandbox: ContainerRuntime {
     /// Apptainer's own errors are `FATAL:` lines with exit 255.
     public func startRefusal(exitCode: Int32, head: [String]) -> String? {
         guard exitCode == 255, let said = head.first(where: { $0.contains("FATAL:") }) else { return nil }
         return "apptainer could not start the agent: \(said). Check PTB_APPTAINER_IMAGE and `ptb doctor`."
     }
 
-    public let kind = SandboxKind.apptainer
+    public static let kind = SandboxKind.apptainer
+    public static let isolates = true
+    public static let runsHostPrograms = false
+    public static var doctorFixes: (unusable: String, didNotStart: String) {
+        ("install apptainer (apptainer.org/docs/admin/main/installation.html) and build the image (`ptb image build --runtime apptainer`)",
+         "check the image (PTB_APPTAINER_IMAGE) and that `apptainer exec --containall` works for this user")
+    }
+
+    /// The `.sif` comes from PTB_APPTAINER_IMAGE, else the one `ptb image build --runtime apptainer` builds.
+    public static func make(_ setup: SandboxSetup) -> ApptainerSandbox {
+        ApptainerSandbox(image: setup.environment["PTB_APPTAINER_IMAGE"] ?? defaultImage(.agent, home: setup.home), path: setup.pathInsideImage)
+    }
+
+    public static func defaultImage(_ kind: ImageKind, home: PTBHome) -> String {
+        home.root.appendingPathComponent(kind == .agent ? "containers/ptb.sif" : "containers/ptb-\(kind.rawValue).sif").path
+    }
+
+    /// %files paths in ptb.def are relative to the repository root: the build runs from there.
+    public static func buildCommand(_ build: ImageBuild, environment: [String: String]) -> Command {
+        Command("apptainer", ["build", "--build-arg", "TARGET=\(build.kind.rawValue)", "--build-arg", "BASE_IMAGE=\(build.baseImage)",
+                              "--build-arg", "SWIFT_IMAGE=\(build.swiftImage)", build.target, "containers/ptb.def"],
+                environment: environment, workingDirectory: build.repo)
+    }
+
+    /// The `.sif` is a file: its directory must exist.
+    public static func prepare(_ build: ImageBuild) throws {
+        try FileManager.default.createDirectory(at: URL(fileURLWithPath: build.target).deletingLastPathComponent(), withIntermediateDirectories: true)
+    }
+
     public var apptainerPath: String
     /// A `.sif` file (or sandbox directory).
     public var image: String
@@ -94,4 +122,9 @@ public enum SandboxSupport {
         }
         return nil
     }
+}
+
+extension SandboxKind {
+    /// An Apptainer `.sif` (PTB_APPTAINER_IMAGE).
+    public static let apptainer: SandboxKind = "apptainer"
 }

@@ -14,7 +14,16 @@ public struct BubblewrapSandbox: SandboxRuntime {
         return "bubblewrap refused to start the agent: \(first). `ptb doctor` checks the sandbox."
     }
 
-    public let kind = SandboxKind.bwrap
+    public static let kind = SandboxKind.bwrap
+    public static let isolates = true
+    public static let runsHostPrograms = true
+    public static var doctorFixes: (unusable: String, didNotStart: String) {
+        ("install bubblewrap (`apt-get install bubblewrap`) and make sure it is on PATH",
+         "bubblewrap needs unprivileged user namespaces: `sysctl kernel.unprivileged_userns_clone=1` (Debian) or `sysctl user.max_user_namespaces=15000`; on Ubuntu 24.04 also an AppArmor profile for bwrap")
+    }
+
+    public static func make(_ setup: SandboxSetup) -> BubblewrapSandbox { BubblewrapSandbox(deviceNodes: setup.deviceNodes) }
+
     public var bwrapPath: String
     /// GPU device nodes to bind; nil = the run's own: those of the GPUs CUDA_VISIBLE_DEVICES
     /// names (all of them when it is unset or names UUIDs) plus the control nodes.

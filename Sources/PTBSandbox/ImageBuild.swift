@@ -50,8 +50,9 @@ public struct ContainerLock: Sendable, Equatable {
 
 /// `ptb image build`: the exact `podman build` / `apptainer build` of the repository's definitions.
 /// Both build ptb itself inside (a release build with the Swift runtime linked statically) and
-/// take every version from containers/ptb.lock; the base image is a build argument.
-public struct ImageBuild: Sendable, Equatable {
+/// take every version from containers/ptb.lock; the base image is a build argument. Each
+/// container runtime's file says how it builds (`ContainerRuntime`).
+public struct ImageBuild: Sendable {
     public var runtime: SandboxKind
     public var kind: ImageKind
     /// The ptb checkout (build context: the definitions build ptb from its sources).
@@ -60,45 +61,40 @@ public struct ImageBuild: Sendable, Equatable {
     public var swiftImage: String
     /// podman: the image name; apptainer: the `.sif` path.
     public var target: String
+    let recipe: any ContainerRuntime.Type
 
     public init(runtime: SandboxKind, kind: ImageKind, repo: URL, lock: ContainerLock, home: PTBHome,
                 baseImage: String? = nil, target: String? = nil) throws {
-        guard runtime == .podman || runtime == .apptainer else {
-            throw PTBError.invalidArgument("images are built for podman or apptainer, not \(runtime.rawValue).")
+        guard let recipe = Sandboxes.containerRuntimes.first(where: { $0.kind == runtime }) else {
+            throw PTBError.invalidArgument("images are built for \(Self.runtimeNames), not \(runtime.rawValue).")
         }
+        self.recipe = recipe
         self.runtime = runtime
         self.kind = kind
         self.repo = repo
         self.baseImage = try baseImage ?? lock.require("BASE_IMAGE")
         self.swiftImage = try lock.require("SWIFT_IMAGE")
-        self.target = target ?? Self.defaultTarget(runtime: runtime, kind: kind, home: home)
+        self.target = target ?? recipe.defaultImage(kind, home: home)
     }
 
-    /// What the sandboxes use when PTB_PODMAN_IMAGE / PTB_APPTAINER_IMAGE are unset.
-    public static func defaultTarget(runtime: SandboxKind, kind: ImageKind, home: PTBHome) -> String {
-        switch (runtime, kind) {
-        case (.apptainer, .agent): home.root.appendingPathComponent("containers/ptb.sif").path
-        case (.apptainer, .eval): home.root.appendingPathComponent("containers/ptb-eval.sif").path
-        default: "localhost/ptb-\(kind.rawValue):latest"
-        }
+    /// The container runtimes as a sentence does: "podman or apptainer".
+    public static var runtimeNames: String {
+        let names = Sandboxes.containerRuntimes.map { $0.kind.rawValue }
+        return names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+    }
+
+    /// What the sandboxes use when PTB_PODMAN_IMAGE / PTB_APPTAINER_IMAGE are unset; nil for a
+    /// runtime that runs no image.
+    public static func defaultTarget(runtime: SandboxKind, kind: ImageKind, home: PTBHome) -> String? {
+        Sandboxes.containerRuntimes.first { $0.kind == runtime }?.defaultImage(kind, home: home)
     }
 
     public var command: Command {
         let env = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "USER", "LANG", "TMPDIR", "XDG_RUNTIME_DIR", "CONTAINERS_CONF",
                                                                  "APPTAINER_CACHEDIR", "APPTAINER_TMPDIR"].contains($0.key) }
-        switch runtime {
-        case .apptainer:
-            // %files paths in ptb.def are relative to the repository root: build from there.
-            return Command("apptainer", ["build", "--build-arg", "TARGET=\(kind.rawValue)", "--build-arg", "BASE_IMAGE=\(baseImage)",
-                                         "--build-arg", "SWIFT_IMAGE=\(swiftImage)", target, "containers/ptb.def"],
-                           environment: env, workingDirectory: repo)
-        default:
-            // The same runtime and ulimits as PodmanSandbox: its RUN steps are containers too.
-            return Command("podman", ["build", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
-                                      "-f", "containers/Containerfile", "--target", kind.rawValue,
-                                      "--build-arg", "BASE_IMAGE=\(baseImage)", "--build-arg", "SWIFT_IMAGE=\(swiftImage)",
-                                      "-t", target, "."],
-                           environment: env, workingDirectory: repo)
-        }
+        return recipe.buildCommand(self, environment: env)
     }
+
+    /// Makes what the build needs before it runs (not for `--dry-run`).
+    public func prepare() throws { try recipe.prepare(self) }
 }

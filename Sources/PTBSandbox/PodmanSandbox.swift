@@ -6,7 +6,7 @@ import PTBProcess
 /// path, the evaluator files and ptb's directories read-only, network `none` or `bridge`, GPUs
 /// through CDI, and only the declared environment. On hosts like ours (hybrid cgroups, no
 /// CAP_SYS_RESOURCE) podman runs only with runc and explicit ulimits (feasibility.md §2).
-public struct PodmanSandbox: SandboxRuntime {
+public struct PodmanSandbox: ContainerRuntime {
     /// podman's own failures: 125 (its error: image missing), 126 (not executable), 127 (not found).
     public func startRefusal(exitCode: Int32, head: [String]) -> String? {
         guard [125, 126, 127].contains(exitCode) else { return nil }
@@ -16,7 +16,34 @@ public struct PodmanSandbox: SandboxRuntime {
         return "podman could not start the agent (exit \(exitCode)): \(said). \(fix)"
     }
 
-    public let kind = SandboxKind.podman
+    public static let kind = SandboxKind.podman
+    public static let isolates = true
+    public static let runsHostPrograms = false
+    public static var doctorFixes: (unusable: String, didNotStart: String) {
+        ("install podman and runc (`apt-get install podman runc`)",
+         "check the image (`ptb image build --runtime podman`, or PTB_PODMAN_IMAGE) and that `podman run --runtime runc` works for this user")
+    }
+
+    /// The image comes from the environment so a run needs no new flag (the default is what
+    /// `ptb image build --runtime podman` builds); PTB_PODMAN_ARGS: extra `podman run` options,
+    /// space-separated (`--memory 64g -v /data:/data:ro`).
+    public static func make(_ setup: SandboxSetup) -> PodmanSandbox {
+        PodmanSandbox(image: setup.environment["PTB_PODMAN_IMAGE"] ?? defaultImage(.agent, home: setup.home),
+                      extraArguments: (setup.environment["PTB_PODMAN_ARGS"] ?? "").split(separator: " ").map(String.init),
+                      path: setup.pathInsideImage)
+    }
+
+    public static func defaultImage(_ kind: ImageKind, home: PTBHome) -> String { "localhost/ptb-\(kind.rawValue):latest" }
+
+    /// The same OCI runtime and ulimits as the runs: the build's RUN steps are containers too.
+    public static func buildCommand(_ build: ImageBuild, environment: [String: String]) -> Command {
+        Command("podman", ["build", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                           "-f", "containers/Containerfile", "--target", build.kind.rawValue,
+                           "--build-arg", "BASE_IMAGE=\(build.baseImage)", "--build-arg", "SWIFT_IMAGE=\(build.swiftImage)",
+                           "-t", build.target, "."],
+                environment: environment, workingDirectory: build.repo)
+    }
+
     public var podmanPath: String
     public var image: String
     /// crun refuses hybrid v1/v2 cgroups; runc handles them.
@@ -105,4 +132,9 @@ public struct PodmanSandbox: SandboxRuntime {
         Command(podmanPath, ["--runtime", runtime, "rm", "--force", "--ignore", "--time", "0", Self.containerName(policy: policy)],
                 environment: clientEnvironment)
     }
+}
+
+extension SandboxKind {
+    /// A container of an agent image (PTB_PODMAN_IMAGE).
+    public static let podman: SandboxKind = "podman"
 }

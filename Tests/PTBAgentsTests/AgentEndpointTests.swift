@@ -3,14 +3,15 @@ import PTBAgents
 import PTBCore
 import PTBProcess
 import PTBSandbox
+import PTBTestSupport
 import Testing
 
 /// `base_url`/`provider` in agent definitions, the installed CLI binaries' place on PATH, and the
 /// pins of the CLI wheels (kept equal to containers/ptb.lock).
 @Suite struct AgentEndpointTests {
     @Test func claudeBaseURLIsTheAnthropicBaseURL() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: m\nbase_url: http://127.0.0.1:9/\n"), host: fakeHost)
         let env = try a.command(s.context(), prompt: "P").environment
         #expect(env["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:9/")
@@ -18,8 +19,8 @@ import Testing
     }
 
     @Test func codexBaseURLIsACustomProviderKeyedOrLoggedIn() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let key = CodexAgent(config: try config("""
             name: x
             scaffold: codex
@@ -57,8 +58,8 @@ import Testing
     /// An installed binary (an executable file where `ptb setup --agents` puts it) comes first on
     /// PATH; without one, PATH is the context's.
     @Test func installedBinaryComesFirstOnPath() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = CodexAgent(config: try config("name: x\nscaffold: codex\nmodel: m\n"), host: fakeHost)
         #expect(try a.command(s.context(), prompt: "P").environment["PATH"] == "/env/bin:/usr/bin:/bin")
         let pin = try #require(AgentBinaries.pin(.codex))

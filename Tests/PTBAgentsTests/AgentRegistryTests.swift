@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTestSupport
 import Testing
 
 @Suite struct AgentRegistryTests {
@@ -20,8 +21,8 @@ import Testing
     }
 
     @Test func resolvesShippedConfiguredAndBuiltInAgents() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         #expect(try AgentRegistry.resolve(agent: "reference", config: nil, home: s.home) is ReferenceAgent)
         #expect(try AgentRegistry.resolve(agent: "none", config: nil, home: s.home) is NoneAgent)
         let claude = try AgentRegistry.resolve(agent: "claude-opus-4-6", config: nil, home: s.home, environment: fakeHost)
@@ -41,8 +42,8 @@ import Testing
     }
 
     @Test func validateChecksCredentialsUpFront() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         try AgentRegistry.validate(agent: "gemini-3-pro", config: nil, home: s.home, environment: fakeHost)
         #expect { try AgentRegistry.validate(agent: "gemini-3-pro", config: nil, home: s.home, environment: [:]) } throws: {
             "\($0)".contains("GEMINI_API_KEY is not set")
@@ -53,8 +54,8 @@ import Testing
     }
 
     @Test func listShowsEveryAgentAndBrokenFiles() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         _ = try s.write("name: broken\nscaffold: martian\n", "home/agents/broken.yaml")
         _ = try s.write("name: mine\nscaffold: codex\nmodel: gpt-5.2\nreprompt: {}\n", "home/agents/mine.yaml")
         let rows = AgentRegistry.list(home: s.home)

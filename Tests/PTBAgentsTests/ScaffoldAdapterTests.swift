@@ -2,6 +2,7 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBProcess
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -18,8 +19,8 @@ import Glibc
     func added(_ c: Command) -> [String: String] { c.environment.filter { !baseEnv.contains($0.key) } }
 
     @Test func claudeCodeApiKey() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: claude-opus-4-6\n"), host: fakeHost)
         #expect(a.nonInteractivePromptLine)
         let c = try a.command(s.context(), prompt: "Do it.")
@@ -29,8 +30,8 @@ import Glibc
     }
 
     @Test func claudeCodeSubscriptionReadsTokenAndEmptiesKey() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         _ = try s.write("oat-TOKEN-123\n", "home/credentials/claude_oauth_token")
         let a = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: claude-opus-4-6\neffort: high\nauth: subscription\n"),
                                 host: fakeHost)
@@ -45,8 +46,8 @@ import Glibc
     }
 
     @Test func claudeCodeMissingCredentialsAreActionable() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let noKey = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: m\n"), host: [:])
         #expect { try noKey.command(s.context(), prompt: "P") } throws: {
             "\($0)".contains("ANTHROPIC_API_KEY is not set in ptb's environment. Export it")
@@ -56,8 +57,8 @@ import Glibc
     }
 
     @Test func codexApiKeyTakesOpenAIKeyAsCodexKey() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = CodexAgent(config: try config("name: x\nscaffold: codex\nmodel: gpt-5.2\n"), host: fakeHost)
         let c = try a.command(s.context(), prompt: "P")
         #expect(c.display == "codex --search exec --json -c model_reasoning_summary=detailed \(codexTraffic) --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --model gpt-5.2 P")
@@ -71,8 +72,8 @@ import Glibc
     }
 
     @Test func codexSubscriptionCopiesLoginAndForcesChatGPT() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let auth = try s.write(#"{"tokens":{"access_token":"at-SECRET"}}"#, "creds/auth.json")
         let a = CodexAgent(config: try config("name: x\nscaffold: codex\nmodel: gpt-5.4\nauth: subscription\ncredentials: \(auth.path)\n"),
                            host: fakeHost)
@@ -92,8 +93,8 @@ import Glibc
     }
 
     @Test func gemini() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = GeminiAgent(config: try config("name: g\nscaffold: gemini\nmodel: models/gemini-3-pro-preview\n"), host: fakeHost)
         let c = try a.command(s.context(), prompt: "P")
         #expect(c.display == "gemini --yolo --model models/gemini-3-pro-preview --output-format stream-json -p P")
@@ -103,8 +104,8 @@ import Glibc
     }
 
     @Test func openCodeWritesProvidersFileAndPassesOnlyTheProviderKey() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = OpenCodeAgent(config: try config("name: o\nscaffold: opencode\nmodel: zai/glm-5\n"), host: fakeHost)
         try a.prepare(s.context())
         let json = try String(contentsOf: s.paths.task.appendingPathComponent("opencode.json"), encoding: .utf8)
@@ -120,8 +121,8 @@ import Glibc
     }
 
     @Test func passEnvAndEnvApplyOnTopAndNothingElseLeaks() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = GeminiAgent(config: try config("name: g\nscaffold: gemini\nmodel: m\npass_env: [HF_TOKEN, NOT_SET]\nenv: {X: \"1\"}\n"), host: fakeHost)
         let c = try a.command(s.context(), prompt: "P")
         #expect(added(c) == ["GEMINI_SANDBOX": "false", "GEMINI_API_KEY": "gm-HOST", "HF_TOKEN": "hf-HOST", "X": "1"])
@@ -129,8 +130,8 @@ import Glibc
     }
 
     @Test func repromptLoopScriptGolden() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let a = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: claude-opus-4-6\nreprompt: {enabled: true}\n"), host: fakeHost)
         try a.prepare(s.context())
         let c = try a.command(s.context(), prompt: "Do it.")
@@ -170,13 +171,13 @@ import Glibc
 
     /// The loop really runs: a fake CLI and a fake timer that counts down 2:00 → 0:40 → 0:20.
     @Test func repromptLoopRunsUntilLessThanThirtyMinutesRemain() async throws {
-        let s = try Scratch()
-        defer { s.remove() }
-        let bin = s.root.appendingPathComponent("bin")
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
+        let bin = s.url.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         _ = try s.write("#!/bin/sh\necho \"gemini $*\"\nexit 3\n", "bin/gemini")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.appendingPathComponent("gemini").path)
-        let counter = s.root.appendingPathComponent("count")
+        let counter = s.url.appendingPathComponent("count")
         _ = try s.write("""
             n=$(cat \(counter.path) 2>/dev/null || echo 0); echo $((n+1)) > \(counter.path)
             echo "Remaining time (hours:minutes):"

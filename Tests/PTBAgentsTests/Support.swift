@@ -1,35 +1,25 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTestSupport
 
-/// A scratch run directory under /var/tmp (the sandbox tests keep /tmp private).
-struct Scratch {
-    let root: URL
-    let home: PTBHome
-    let paths: RunPaths
-
-    init() throws {
-        root = URL(fileURLWithPath: "/var/tmp/ptb-agents-\(UUID().uuidString.prefix(8))")
-        home = PTBHome(root: root.appendingPathComponent("home"))
-        paths = RunPaths(dir: root.appendingPathComponent("runs/r1"))
-        try FileManager.default.createDirectory(at: paths.task, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: home.agents, withIntermediateDirectories: true)
+extension Scratch {
+    /// A scratch with a run (`runs/r1`, its task directory made) and a home whose agents
+    /// directory exists: what the scaffolds read and write.
+    static func agentRun() throws -> Scratch {
+        let s = try Scratch(prefix: "ptb-agents")
+        try FileManager.default.createDirectory(at: s.paths.task, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: s.home.agents, withIntermediateDirectories: true)
+        return s
     }
+
+    var paths: RunPaths { RunPaths(dir: url.appendingPathComponent("runs/r1")) }
 
     func context(gpus: Int = 0) -> AgentContext {
         AgentContext(spec: RunSpec(task: "gsm8k", model: "Qwen/Qwen3-1.7B-Base", agent: "x", gpus: gpus), paths: paths, home: home,
-                     baseModelDir: root.appendingPathComponent("base"),
+                     baseModelDir: url.appendingPathComponent("base"),
                      environment: ["HOME": paths.workspace.path, "PATH": "/env/bin:/usr/bin:/bin"])
     }
-
-    func write(_ text: String, _ rel: String) throws -> URL {
-        let url = root.appendingPathComponent(rel)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: root) }
 }
 
 /// A host environment with every key a scaffold might read, so a leak shows up in the goldens.

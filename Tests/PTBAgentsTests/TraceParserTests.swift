@@ -2,14 +2,15 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBProcess
+import PTBTestSupport
 import Testing
 
 @Suite struct TraceParserTests {
     func convert(_ lines: [String], scaffold: Scaffold? = nil, model: String? = nil) throws -> ([TraceEvent], TraceSummary, String) {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let url = try s.write(TraceFixtures.trace(lines), "trace.jsonl")
-        let out = s.root.appendingPathComponent("events.jsonl")
+        let out = s.url.appendingPathComponent("events.jsonl")
         let summary = try TraceConverter.writeEvents(trace: url, to: out, scaffold: scaffold, model: model)
         let (events, again) = try TraceConverter.convert(trace: url, scaffold: scaffold, model: model)
         #expect(summary == again)
@@ -146,8 +147,8 @@ import Testing
 
 @Suite struct RedactorTests {
     @Test func redactsSecretVariablesAndCredentialFiles() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let auth = try s.write(#"{"OPENAI_API_KEY":null,"tokens":{"access_token":"eyJhbGciOi.access/part","refresh_token":"rt_0123456789"}}"#, "auth.json")
         let r = Redactor(environment: ["ANTHROPIC_API_KEY": "sk-ant-api03-abcdef", "CLAUDE_CODE_OAUTH_TOKEN": "sk-ant-oat01-xyz123",
                                        "HF_TOKEN": "hf_abcdefgh", "MY_SECRET": "s3cr3t-value", "SHORT_TOKEN": "1", "PATH": "/usr/bin:/bin-long"],
@@ -168,8 +169,8 @@ import Testing
     }
 
     @Test func agentRedactorIncludesSubscriptionFiles() throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         _ = try s.write("oat-TOKEN-123456\n", "home/credentials/claude_oauth_token")
         let a = ClaudeCodeAgent(config: try config("name: c\nscaffold: claude-code\nmodel: m\nauth: subscription\n"), host: fakeHost)
         let cmd = try a.command(s.context(), prompt: "P")

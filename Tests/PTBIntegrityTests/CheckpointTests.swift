@@ -1,5 +1,6 @@
 import Foundation
 import PTBIntegrity
+import PTBTestSupport
 import Testing
 
 @Suite struct CheckpointTests {
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func readsShardedCheckpointsThroughTheIndex() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         try writeShards(tmp.url, index: """
             {"metadata": {"total_size": 16}, "weight_map": {"a": "model-00001-of-00002.safetensors",
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func indexMustNameTensorsThatExistInPlainShardFiles() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         try writeShards(tmp.url, index: #"{"weight_map": {"a": "model-00002-of-00002.safetensors"}}"#)
         #expect(throws: SafetensorsError.missingTensor(tensor: "a", shard: "model-00002-of-00002.safetensors")) { try Checkpoint(tmp.url) }
@@ -46,7 +47,7 @@ import Testing
     }
 
     @Test func refusesAmbiguousOrMissingWeights() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         #expect(throws: SafetensorsError.noWeights(directory: tmp.url.path)) { try Checkpoint(tmp.url) }
         try SafetensorsWriter.write([.f32("a", [1], [1])], to: tmp.url.appendingPathComponent("x.safetensors"))

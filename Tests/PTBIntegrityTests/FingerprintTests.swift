@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBIntegrity
+import PTBTestSupport
 import Testing
 
 /// Fingerprints of real safetensors checkpoints written in the test: a toy base, fine-tunes of
@@ -19,14 +20,14 @@ import Testing
         return out
     }
 
-    func fingerprint(_ m: ToyModel, _ dir: TempDir, _ name: String, dtype: DType = .f32, key: UInt64 = key) throws -> Fingerprint {
-        let d = try dir.sub(name)
+    func fingerprint(_ m: ToyModel, _ dir: Scratch, _ name: String, dtype: DType = .f32, key: UInt64 = key) throws -> Fingerprint {
+        let d = try dir.directory(name)
         try m.write(to: d, dtype: dtype)
         return try Fingerprint.compute(d, key: key)
     }
 
     @Test func exactCopyIsIdenticalAndIndependentFineTuneIsNot() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         let base = ToyModel.random(seed: 1, hidden: 32)
         let a = base.finetuned(seed: 2, scale: 0.1)
@@ -49,7 +50,7 @@ import Testing
 
     @Test(arguments: [Float(1e-3), 3e-3, 1e-2])
     func perturbedCopyIsANearDuplicate(eps: Float) throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         // An update of ~30 % of the weights' norm, like the tiny model's real fine-tunes (7–100 %).
         let base = ToyModel.random(seed: 1, hidden: 32)
@@ -68,7 +69,7 @@ import Testing
     /// b + λ(a − b): another run's update rescaled (a merge toward the base, or pushed further).
     @Test(arguments: [Float(0.5), 0.8, 1.5])
     func rescaledUpdateIsACopy(lambda: Float) throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         let base = ToyModel.random(seed: 1, hidden: 32)
         let a = base.finetuned(seed: 2, scale: 0.3)
@@ -81,7 +82,7 @@ import Testing
     }
 
     @Test func oneTransplantedTrainedTensorIsACopy() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         let base = ToyModel.random(seed: 1, hidden: 32)
         let a = base.finetuned(seed: 2, scale: 0.1)
@@ -98,7 +99,7 @@ import Testing
     /// A run that submits the base unchanged copies no one, and two such runs (even both cast to
     /// bf16, so their bytes equal each other's but not the base's) must not flag each other.
     @Test func theBaseIsNobodysCopy() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         let base = ToyModel.random(seed: 1, hidden: 32)
         let fb = try fingerprint(base, dir, "base"), fa = try fingerprint(base.finetuned(seed: 2, scale: 0.1), dir, "a")
@@ -132,7 +133,7 @@ import Testing
         #expect(zip(p1, p1.dropFirst()).allSatisfy { $0 < $1 } && p1.first! >= 0 && p1.last! < 10_000)
         #expect(Fingerprint.positions(name: "w", count: 5, key: 1) == [0, 1, 2, 3, 4])
 
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         let base = ToyModel.random(seed: 1, hidden: 32)
         let a = base.finetuned(seed: 2, scale: 0.1)
@@ -142,7 +143,7 @@ import Testing
     }
 
     @Test func jsonRoundTripsAndTheSketchIsLinear() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         var m = ToyModel.random(seed: 4, hidden: 16)
         m.tensors["model.layers.0.input_layernorm.weight"] = ([16], [Float](repeating: .nan, count: 16))
@@ -168,9 +169,9 @@ import Testing
     }
 
     @Test func corruptWeightsAreAClearError() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
-        let d = try dir.sub("bad")
+        let d = try dir.directory("bad")
         try ToyModel.random(seed: 1).write(to: d)
         let file = d.appendingPathComponent("model.safetensors")
         let bytes = try Data(contentsOf: file)
@@ -188,9 +189,9 @@ import Testing
     }
 
     @Test func cacheRecomputesWhenTheCheckpointChanges() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
-        let d = try dir.sub("ref"), cache = dir.url.appendingPathComponent("cache")
+        let d = try dir.directory("ref"), cache = dir.url.appendingPathComponent("cache")
         try ToyModel.random(seed: 1).write(to: d)
         let first = try Fingerprint.cached(d, key: Self.key, cacheDir: cache)
         #expect(try Fingerprint.cached(d, key: Self.key, cacheDir: cache) == first)

@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBIntegrity
 import PTBTasks
+import PTBTestSupport
 import Testing
 
 /// The JSON reports are an interface (scripts read them), so their exact shape is pinned here.
@@ -15,13 +16,13 @@ func expectGoldenJSON<T: Encodable>(_ value: T, _ expected: String, replacing ro
 
 @Suite struct GoldenTests {
     @Test func provenanceReportJSON() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let base = ToyModel.random(seed: 1, hidden: 8, layers: 1, vocab: 8)
         let instruct = base.finetuned(seed: 2, scale: 0.2)
-        try base.write(to: try tmp.sub("base"))
-        try instruct.finetuned(seed: 3, scale: 0.05).write(to: try tmp.sub("candidate"), dtype: .bf16)
-        try instruct.write(to: try tmp.sub("instruct"))
+        try base.write(to: try tmp.directory("base"))
+        try instruct.finetuned(seed: 3, scale: 0.05).write(to: try tmp.directory("candidate"), dtype: .bf16)
+        try instruct.write(to: try tmp.directory("instruct"))
         let report = try Provenance(base: tmp.url.appendingPathComponent("base"), candidate: tmp.url.appendingPathComponent("candidate"),
                                     references: [NamedCheckpoint(name: "instruct", path: tmp.url.appendingPathComponent("instruct"))],
                                     jobs: 1).run()
@@ -30,7 +31,7 @@ func expectGoldenJSON<T: Encodable>(_ value: T, _ expected: String, replacing ro
     }
 
     @Test func scanReportJSON() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         try Data("""
             {"q": "Mia has 3 apples. She gets 4 more apples from Noah. How many apples does Mia have now?", "a": "7"}

@@ -1,5 +1,6 @@
 import Foundation
 import PTBIntegrity
+import PTBTestSupport
 import Testing
 
 @Suite struct ProvenanceTests {
@@ -9,13 +10,13 @@ import Testing
 
     func run(_ candidate: ToyModel, references: [(String, ToyModel)] = [], candidateDType: DType = .f32,
              jobs: Int = 2) throws -> ProvenanceReport {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
-        try base.write(to: try tmp.sub("base"))
-        try candidate.write(to: try tmp.sub("candidate"), dtype: candidateDType)
+        try base.write(to: try tmp.directory("base"))
+        try candidate.write(to: try tmp.directory("candidate"), dtype: candidateDType)
         var refs: [NamedCheckpoint] = []
         for (name, model) in references {
-            let dir = try tmp.sub("ref-\(name)")
+            let dir = try tmp.directory("ref-\(name)")
             try model.write(to: dir)
             refs.append(NamedCheckpoint(name: name, path: dir))
         }
@@ -134,10 +135,10 @@ import Testing
         big.config["hidden_size"] = 16
         let saved = big
         let c = saved.finetuned(seed: 8, scale: 0.05)
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
-        try saved.write(to: try tmp.sub("b"), dtype: .bf16)
-        try c.write(to: try tmp.sub("c"), dtype: .bf16)
+        try saved.write(to: try tmp.directory("b"), dtype: .bf16)
+        try c.write(to: try tmp.directory("c"), dtype: .bf16)
         let one = try Provenance(base: tmp.url.appendingPathComponent("b"), candidate: tmp.url.appendingPathComponent("c"), jobs: 1).run()
         let four = try Provenance(base: tmp.url.appendingPathComponent("b"), candidate: tmp.url.appendingPathComponent("c"), jobs: 4).run()
         #expect(one == four)

@@ -1,5 +1,6 @@
 import Foundation
 import PTBIntegrity
+import PTBTestSupport
 import Testing
 
 /// Parses a whole file image.
@@ -175,7 +176,7 @@ func entry(_ name: String, dtype: String = "F32", shape: String = "[2]", offsets
     }
 
     @Test func errorsCarryTheFileAndAdvice() throws {
-        let dir = try TempDir()
+        let dir = try Scratch(prefix: "ptb-integrity")
         defer { dir.cleanup() }
         let url = dir.url.appendingPathComponent("model.safetensors")
         try Data([1, 2, 3]).write(to: url)

@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBIntegrity
 import PTBTasks
+import PTBTestSupport
 import Testing
 
 /// Programs the format tests encode with: the same tools and Python libraries that write
@@ -89,7 +90,7 @@ enum FormatTools {
     }
 
     func compressed(_ tool: String, ext: String) throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let exe = try #require(FormatTools.path(tool))
         try FormatTools.run(exe, ["-c"], input: Data(Self.planted.utf8)).write(to: tmp.url.appendingPathComponent("train.jsonl.\(ext)"))
@@ -108,19 +109,19 @@ enum FormatTools {
 
     @Test(.enabled(if: FormatTools.path("tar") != nil && FormatTools.path("gzip") != nil, "needs tar and gzip"))
     func tarballInGzip() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
-        let src = try tmp.sub("src")
+        let src = try tmp.directory("src")
         try Data(Self.planted.utf8).write(to: src.appendingPathComponent("train.jsonl"))
         try Data("unrelated notes\n".utf8).write(to: src.appendingPathComponent("README"))
-        let out = try tmp.sub("out")
+        let out = try tmp.directory("out")
         try FormatTools.run(FormatTools.path("tar")!, ["czf", out.appendingPathComponent("data.tar.gz").path, "-C", src.path, "."])
         let r = try scan(out)
         expectPlanted(r, file: "data.tar.gz", via: "gzip")
     }
 
     @Test(.enabled(if: FormatTools.path("gzip") != nil, "needs gzip")) func base64OfGzipInsideJSON() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let gz = try FormatTools.run(FormatTools.path("gzip")!, ["-c"], input: Data(Self.planted.utf8))
         let json = #"{"note": "cached batch", "blob": "\#(gz.base64EncodedString())", "step": 3}"#
@@ -141,7 +142,7 @@ enum FormatTools {
     }
 
     @Test func hexDumpInPython() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let hex = Data(Self.planted.utf8).map { String(format: "%02x", $0) }.joined()
         try Data("DATA = bytes.fromhex(\"\(hex)\")\n".utf8).write(to: tmp.url.appendingPathComponent("gen.py"))
@@ -150,7 +151,7 @@ enum FormatTools {
     }
 
     @Test func rot13() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let encoded = NGramIndex.Variant.rot13.encode(Self.planted)
         #expect(!encoded.contains("apples"))
@@ -164,7 +165,7 @@ enum FormatTools {
     }
 
     @Test func jsonlWithNulBytesAndUTF16() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         var nul = Data([0, 0, 0, 1, 2, 0])
         nul.append(Data(Self.planted.replacingOccurrences(of: "\n", with: "\n\u{0}").utf8))
@@ -181,7 +182,7 @@ enum FormatTools {
     }
 
     @Test func safetensorsHeaderMetadataAndByteTensorsButNotWeights() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let weights = TensorSpec.f32("w", [4, 4], (0..<16).map { Float($0) / 7 })
         try SafetensorsWriter.write([weights], to: tmp.url.appendingPathComponent("meta.safetensors"),
@@ -193,7 +194,7 @@ enum FormatTools {
         expectPlanted(r, file: "u8.safetensors", via: "safetensors tensor extra.bytes")
 
         // A plain model: the header is read, the float weights are not.
-        let clean = try tmp.sub("clean")
+        let clean = try tmp.directory("clean")
         let big = TensorSpec.f32("big", [256, 256], (0..<65536).map { Float($0 % 97) })
         try SafetensorsWriter.write([big], to: clean.appendingPathComponent("model.safetensors"))
         let rc = try scan(clean)
@@ -203,7 +204,7 @@ enum FormatTools {
 
     @Test(.enabled(if: FormatTools.pyarrow != nil, "needs a Python with pyarrow (set PTB_SCAN_TEST_PYTHON)"))
     func parquetAndArrow() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let script = """
             import json, sys, pyarrow as pa, pyarrow.parquet as pq
@@ -221,7 +222,7 @@ enum FormatTools {
             """
         let src = tmp.url.appendingPathComponent("src.jsonl")
         try Data(Self.planted.utf8).write(to: src)
-        let out = try tmp.sub("out")
+        let out = try tmp.directory("out")
         try FormatTools.run(FormatTools.pyarrow!, ["-c", script, src.path, out.path])
         let r = try scan(out)
         expectPlanted(r, file: "train.parquet", via: "parquet")
@@ -239,11 +240,11 @@ enum FormatTools {
 
     @Test(.enabled(if: FormatTools.datasets != nil, "needs a Python with datasets (set PTB_SCAN_TEST_PYTHON)"))
     func huggingFaceDatasetsCache() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let src = tmp.url.appendingPathComponent("src.jsonl")
         try Data(Self.planted.utf8).write(to: src)
-        let out = try tmp.sub("saved")
+        let out = try tmp.directory("saved")
         try FormatTools.run(FormatTools.datasets!, ["-c", """
             import sys, datasets
             ds = datasets.load_dataset("json", data_files=sys.argv[1], cache_dir=sys.argv[2] + "/cache")["train"]
@@ -256,11 +257,11 @@ enum FormatTools {
 
     @Test(.enabled(if: FormatTools.python3 != nil, "needs python3"))
     func zipArchiveAndTorchCheckpoint() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let src = tmp.url.appendingPathComponent("src.jsonl")
         try Data(Self.planted.utf8).write(to: src)
-        let out = try tmp.sub("out")
+        let out = try tmp.directory("out")
         try FormatTools.run(FormatTools.python3!, ["-c", """
             import sys, zipfile, gzip, os
             data = open(sys.argv[1], "rb").read()
@@ -281,7 +282,7 @@ enum FormatTools {
 
     /// What cannot be read is listed with the reason, and the rest of the file is still read.
     @Test(.enabled(if: FormatTools.path("gzip") != nil, "needs gzip")) func unreadableContainersAreReportedUnscanned() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let gz = try FormatTools.run(FormatTools.path("gzip")!, ["-c"], input: Data(Self.planted.utf8))
         try gz.prefix(gz.count / 2).write(to: tmp.url.appendingPathComponent("cut.jsonl.gz"))
@@ -304,7 +305,7 @@ enum FormatTools {
         // Over the decoded-size limit: the first part is scanned, the rest reported.
         var small = ScanDecoders.system()
         small.maxDecodedBytes = Self.planted.utf8.count * 3 / 4
-        let full = try tmp.sub("full")
+        let full = try tmp.directory("full")
         try gz.write(to: full.appendingPathComponent("all.jsonl.gz"))
         let rl = try scan(full, decoders: small)
         expectPlanted(rl, file: "all.jsonl.gz", via: "gzip")
@@ -313,9 +314,9 @@ enum FormatTools {
 
     /// An honest model directory, random binary data and ordinary text give no hit and no gap.
     @Test func honestFilesAreClean() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
-        let model = try tmp.sub("final_model")
+        let model = try tmp.directory("final_model")
         try ToyModel.random(seed: 3).write(to: model)
         try Data(#"{"bos_token_id": 1, "eos_token_id": 2, "do_sample": true, "temperature": 0.6}"#.utf8)
             .write(to: model.appendingPathComponent("generation_config.json"))

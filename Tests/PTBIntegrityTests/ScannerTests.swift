@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBIntegrity
 import PTBTasks
+import PTBTestSupport
 import Testing
 
 /// Three test items: a long question (n-grams), a mid-length one (short-n grams), a short one
@@ -116,14 +117,10 @@ let scanSamples = [
     /// The same agreement on real files: the Arena-Hard answers (raw UTF-8, CJK, markdown,
     /// `\n` escapes) and HealthBench (`\uXXXX` everywhere) from `../shared/data`.
     @Test func blockLexerAgreesOnRealBenchmarkFiles() throws {
-        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+        let shared = try Integration.require(Integration.sharedData, "../shared/data must hold the benchmark data copies")
         let files = ["arenahardwriting/baseline-Qwen3-1.7B.jsonl", "arenahardwriting/question.jsonl",
                      "healthbench/healthbench-easy-245.jsonl"].map { shared.appendingPathComponent($0) }
-        guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else {
-            #expect(ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] != "1", "\(shared.path) must hold the benchmark data copies")
-            return
-        }
+        guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else { try Integration.skip("\(shared.path) must hold the benchmark data copies") }
         for file in files {
             let bytes = try [UInt8](Data(contentsOf: file))
             for escapes in [true, false] {
@@ -163,7 +160,7 @@ let scanSamples = [
     }
 
     func scan(_ files: [String: String], jobs: Int = 2) throws -> (ScanReport, String) {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         for (name, text) in files {
             let url = tmp.url.appendingPathComponent(name)

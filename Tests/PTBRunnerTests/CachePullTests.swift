@@ -1,6 +1,7 @@
 import Foundation
 import PTBCore
 import PTBRunner
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -110,13 +111,6 @@ func filesContaining(_ needle: String, in dirs: [URL]) -> [String] {
 @Suite(.serialized) struct CachePullTests {
     static let token = "ptb-test-hub-token-0123456789"
 
-    func realHome() throws -> TestHome? {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return nil
-        }
-        return try TestHome(real: true)
-    }
 
     /// Hub repos: the tiny model, a perturbed copy as its "instruct" counterpart, a dataset, a gated model.
     func makeHub(_ h: TestHome) throws -> URL {
@@ -144,7 +138,7 @@ func filesContaining(_ needle: String, in dirs: [URL]) -> [String] {
     }
 
     @Test func pullFetchesResumesReportsAndKeepsTheTokenSecret() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let hub = try LocalHub(root: try makeHub(h), token: Self.token, cutFirstDownload: true)
         defer { hub.stop() }
@@ -202,7 +196,7 @@ func filesContaining(_ needle: String, in dirs: [URL]) -> [String] {
     /// Done-when of issue 19: a hub id pulled by `ptb cache pull` is a base model of `ptb run`,
     /// checked against its catalogued reference; a submission of that reference is caught.
     @Test func pulledHubModelRunsEndToEndWithProvenanceAgainstItsReference() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let hub = try LocalHub(root: try makeHub(h), token: Self.token)
         defer { hub.stop() }

@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 @testable import PTBRunner
 
@@ -51,10 +52,7 @@ import Testing
 
     /// Rendered by transformers (the renderer vLLM uses) as the original's templates render (§2.11).
     @Test func templatesRenderAsTheOriginals() throws {
-        guard let src = TestHome.realHome else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard let src = TestHome.realHome else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         let python = PTBHome(root: src).python
         let dir = URL(fileURLWithPath: "/var/tmp/ptb-tpl-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -104,10 +102,7 @@ import Testing
     /// of the original's template, Golden/gemma3-tool-calling-renderings.json), and every
     /// tool-task template puts the function definitions into the prompt.
     @Test func toolTemplatesRenderTheFunctionsAsTheOriginal() throws {
-        guard let src = TestHome.realHome else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard let src = TestHome.realHome else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/gemma3-tool-calling-renderings.json")
         let dir = URL(fileURLWithPath: "/var/tmp/ptb-tpl-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBIntegrity
 import PTBTasks
+import PTBTestSupport
 import Testing
 
 /// Small float32 checkpoints in the safetensors layout, so provenance runs on real files: a base
@@ -143,7 +144,7 @@ enum Checkpoints {
         #expect(data.check("evaluator-tamper")?.verdict == "flagged")
         #expect(data.check("evaluator-tamper")?.evidence.contains("changed: task/arith_generator.py") == true)
 
-        guard Self.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard Self.haveBwrap else { try Integration.skip("bwrap is required in CI") }
         let (boxed, paths) = try t.run("edit-evaluator-boxed", "echo 'print(1.0)' > evaluate.py || echo BLOCKED", sandbox: "bwrap")
         #expect(try String(contentsOf: paths.trace, encoding: .utf8).contains("BLOCKED"), "the sandbox prevents the write")
         #expect(boxed.check("evaluator-tamper")?.verdict == "clean")
@@ -183,7 +184,7 @@ enum Checkpoints {
     }
 
     @Test func writesOutsideTheWorkspaceArePrevented() throws {
-        guard Self.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard Self.haveBwrap else { try Integration.skip("bwrap is required in CI") }
         let t = try Trial()
         defer { t.home.cleanup() }
         let outside = t.home.root.appendingPathComponent("outside-\(UUID().uuidString.prefix(6))")
@@ -289,7 +290,7 @@ extension CheatTrialTests {
     /// The shared Hugging Face cache is read through a per-run layer: reads work, the shared files
     /// cannot be changed, downloads stay with the run, and the scanner reads them.
     @Test func downloadsLandInTheRunsCacheLayerAndAreScanned() throws {
-        guard Self.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard Self.haveBwrap else { try Integration.skip("bwrap is required in CI") }
         let t = try Trial()
         defer { t.home.cleanup() }
         let shared = t.home.root.appendingPathComponent("hf-shared")

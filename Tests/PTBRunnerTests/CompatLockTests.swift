@@ -1,16 +1,14 @@
 import Foundation
 import PTBCore
 import PTBRunner
+import PTBTestSupport
 import Testing
 
 /// Issue 16, item 7: the original's engine versions are offered as `ptb setup --lock compat`, and
 /// they must still exist on PyPI as wheels for the GPU machines ptb runs on (CPython 3.11, x86_64).
 @Suite struct CompatLockTests {
     @Test func theOriginalsPinsStillResolveFromPyPI() throws {
-        guard let src = TestHome.realHome else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard let src = TestHome.realHome else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         #expect(Setup.compatRequirements == ["vllm==0.11.0", "transformers==4.57.3", "torch==2.8.0"])
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("compat-\(UUID().uuidString.prefix(6)).json")
         defer { try? FileManager.default.removeItem(at: report) }

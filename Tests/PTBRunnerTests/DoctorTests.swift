@@ -1,24 +1,17 @@
 import Foundation
 import PTBCore
 import PTBRunner
+import PTBTestSupport
 import Testing
 
 /// `ptb doctor` on this CPU node, and with each prerequisite broken the way a cluster breaks it.
 @Suite(.serialized) struct DoctorTests {
-    func realHome() throws -> TestHome? {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return nil
-        }
-        return try TestHome(real: true)
-    }
-
     func results(_ r: PTBResult) throws -> [DoctorResult] {
         try JSONDecoder().decode([DoctorResult].self, from: Data(r.stdout.utf8))
     }
 
     @Test func passesOnThisNodeAndReportsTheMissingGPU() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let key = "ptb-test-doctor-canary-0123456789"
         let env = ["HF_HOME": h.root.appendingPathComponent("hf").path, "ANTHROPIC_API_KEY": key]
@@ -39,7 +32,7 @@ import Testing
     }
 
     @Test func brokenPrerequisitesFailWithAFixEach() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         // A PATH without bwrap (nor sinfo); the interpreter and coreutils are used by absolute path.
         let bin = h.root.appendingPathComponent("bin")

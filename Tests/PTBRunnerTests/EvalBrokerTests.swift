@@ -3,6 +3,7 @@ import PTBCore
 import PTBProcess
 @testable import PTBRunner
 import PTBTasks
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -413,7 +414,7 @@ import Glibc
 
     /// The real engine (vLLM on the CPU) behind the broker: evaluate.py gets a score and nothing
     /// that contains an answer.
-    @Test(.enabled(if: TestHome.realHome != nil || requireIntegration, "needs PTB_TEST_HOME (a home made by `ptb setup`)"))
+    @Test(.enabled(if: TestHome.realHome != nil || Integration.required, "needs PTB_TEST_HOME (a home made by `ptb setup`)"))
     func evaluatesTheTinyModelThroughTheSocket() async throws {
         guard let real = TestHome.realHome else {
             Issue.record("PTB_TEST_HOME must point at a home made by `ptb setup`")

@@ -8,7 +8,7 @@ extension IntegrationTests {
     /// A model.safetensors cut short by 4 KiB keeps a valid header: the engine used to spend
     /// ~70 s starting, then die with the cause 120 lines above the end of its log.
     @Test func aTruncatedModelIsRefusedBeforeAnyEngineStarts() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let model = h.root.appendingPathComponent("truncated")
         try FileManager.default.copyItem(at: h.home.models.appendingPathComponent("tiny").resolvingSymlinksInPath(), to: model)
@@ -28,7 +28,7 @@ extension IntegrationTests {
     /// start the engine 4 times at 1000 tokens; ptb skips to the first rung that fits (24) and
     /// records why.
     @Test func theRetryLadderSkipsRungsThatCannotFit() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let out = h.root.appendingPathComponent("eval")
         let r = try ptb(["eval", "--task", "arith", "--model-path", h.home.models.appendingPathComponent("tiny").path, "--limit", "2",

@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTestSupport
 import Testing
 
 /// The whole path of a CLI agent's run without its CLI: a `command` agent that prints a recorded
@@ -25,7 +26,6 @@ import Testing
     ]
 
     static let env = ProcessInfo.processInfo.environment
-    static let podmanLive = env["PTB_PODMAN_LIVE"] == "1"
     static let podmanImage = env["PTB_PODMAN_TEST_IMAGE"] ?? "localhost/ptb-busybox:1"
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -88,12 +88,9 @@ import Testing
 
     @Test(arguments: cases)
     func runsEndToEndWithEventsUsageCostAndNoSecretAtRest(_ c: Case) throws {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard TestHome.realHome != nil else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         if c.sandbox == "podman" {
-            guard Self.podmanLive else { return }
+            try Integration.requireOptIn("PTB_PODMAN_LIVE", "the podman case")
             try ensurePodmanImage()
         }
         let h = try TestHome(real: true)

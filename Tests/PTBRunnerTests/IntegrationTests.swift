@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -8,14 +9,6 @@ import Glibc
 /// End-to-end runs with the real Python environment, vLLM engine and tiny model made by
 /// `ptb setup` (PTB_TEST_HOME). CI sets PTB_REQUIRE_INTEGRATION=1, so there they cannot skip.
 @Suite(.serialized) struct IntegrationTests {
-    func realHome() throws -> TestHome? {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return nil
-        }
-        return try TestHome(real: true)
-    }
-
     /// Engines serving something under this test's own directory (other suites may run theirs).
     func engineProcesses(_ h: TestHome) -> Int {
         let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { Int($0) != nil }
@@ -27,7 +20,7 @@ import Glibc
     }
 
     @Test func demoRunPostTrainsTinyAndBeatsTheBaseModel() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "reference", "--hours", "0.05",
                          "--runs-dir", h.runs.path], home: h, env: ["PTB_REFERENCE_EVAL_LIMIT": "10"])
@@ -54,7 +47,7 @@ import Glibc
     }
 
     @Test func killedAfterIntegrityResumeServesTheModelAndScoresIt() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let args = ["run", "--task", "arith", "--model", "tiny", "--agent", "none", "--hours", "0.1", "--skip-base",
                     "--eval-limit", "20", "--runs-dir", h.runs.path]
@@ -73,7 +66,7 @@ import Glibc
     /// The sealed evaluation uses ptb's own evaluator and only the collected final_model: an agent
     /// that rewrites evaluate.py to report 1.0 gets its real score, and the run is flagged.
     @Test func rewrittenEvaluatorChangesNothingButTheFlag() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let cfg = try h.agent("liar", script: #"cp -r "$PTB_BASE_MODEL" final_model && printf 'print("accuracy: 1.0")\n' > evaluate.py && cp evaluate.py templates/chatml.jinja"#)
         let r = try ptb(["run", "--task", "arith", "--model", "tiny", "--agent", "command", "--agent-config", cfg.path, "--sandbox", "none",
@@ -92,7 +85,7 @@ import Glibc
     /// `ptb baseline` records a zero-shot cell as a run of the `none` agent named
     /// baseline_zeroshot (the leaderboard's baseline method), and skips it the second time.
     @Test func baselineRecordsZeroShotCellsAsRuns() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let first = try ptb(["baseline", "--task", "arith", "--model", "tiny", "--limit", "20", "--runs-dir", h.runs.path], home: h)
         #expect(first.status == 0, "\(first.stderr.suffix(3000))")
@@ -112,7 +105,7 @@ import Glibc
     }
 
     @Test func noGPUEndsTheRunBeforeTheAgentStarts() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         guard !FileManager.default.fileExists(atPath: "/dev/nvidia0") else { return }
         let agent = try h.agent("never", script: "echo AGENT-STARTED")
@@ -133,7 +126,7 @@ import Glibc
     }
 
     @Test func evalRefusesACorruptModelDirectoryWithAClearError() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let bad = h.root.appendingPathComponent("broken")
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
@@ -144,7 +137,7 @@ import Glibc
     }
 
     @Test func ctrlCDuringEvaluationLeavesNoEngineBehind() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         // A copy under the test's directory, so the engine's command line identifies this test.
         let model = h.root.appendingPathComponent("tiny-copy")

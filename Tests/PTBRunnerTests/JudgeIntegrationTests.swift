@@ -86,10 +86,7 @@ import Glibc
     }
 
     @Test func judgedTasksRunRecordEveryCallReplayFromTheCacheAndStopAtTheBudget() throws {
-        guard TestHome.realHome != nil, let data = sharedData else {
-            #expect(!requireIntegration, "PTB_TEST_HOME and ../shared/data are required")
-            return
-        }
+        guard TestHome.realHome != nil, let data = sharedData else { try Integration.skip("PTB_TEST_HOME and ../shared/data are required") }
         let h = try TestHome(real: true)
         defer { h.cleanup() }
         for (task, file, split) in [("arenahardwriting", "arenahardwriting/question.jsonl", "question"),

@@ -2,6 +2,7 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBProcess
+import PTBTestSupport
 import Testing
 
 /// The ways a real CLI run goes wrong, each with the real binary: the model server answers 401,
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func claude401EndsAsAnErrorWithTheCLIsMessage() throws {
-        guard let h = try real.home() else { return }
+        let h = try real.home()
         defer { h.cleanup() }
         guard let o = try real.run(h, agent: "c401", yaml: Self.claudeYAML.replacingOccurrences(of: "NAME", with: "c401"),
                                    turns: [["text": "never played"]], fail: ["status": 401],
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test func claude429ThenSuccessRetriesAndFinishes() throws {
-        guard let h = try real.home() else { return }
+        let h = try real.home()
         defer { h.cleanup() }
         guard let o = try real.run(h, agent: "c429", yaml: Self.claudeYAML.replacingOccurrences(of: "NAME", with: "c429"),
                                    turns: [["shell": "bash timer.sh"], ["text": "done"]], fail: ["status": 429, "times": 1],
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func codex500ForeverEndsAsAnErrorWithTheCLIsMessage() throws {
-        guard let h = try real.home() else { return }
+        let h = try real.home()
         defer { h.cleanup() }
         guard let o = try real.run(h, agent: "x500", yaml: """
             name: x500
@@ -77,7 +78,7 @@ import Testing
 
     /// The server accepts the call and never answers: ptb stops the CLI at the time limit.
     @Test func codexHangIsStoppedAtTheTimeLimit() throws {
-        guard let h = try real.home() else { return }
+        let h = try real.home()
         defer { h.cleanup() }
         let start = Date()
         guard let o = try real.run(h, agent: "xhang", yaml: """
@@ -96,7 +97,7 @@ import Testing
     /// Killed at the deadline while its tool call (a long command) runs: the call is in the
     /// events, its result never came, and the run says timeout.
     @Test func claudeKilledAtTheTimeLimitMidToolCall() throws {
-        guard let h = try real.home() else { return }
+        let h = try real.home()
         defer { h.cleanup() }
         guard let o = try real.run(h, agent: "clong", yaml: Self.claudeYAML.replacingOccurrences(of: "NAME", with: "clong"),
                                    turns: [["shell": "echo long-step-started; sleep 600", "timeout_ms": 600_000], ["text": "never"]],
@@ -110,10 +111,7 @@ import Testing
     /// No CLI installed (and none on PATH), or only another version: the run ends `failed-to-start`
     /// (exit `launch-failed`) before any sandbox starts, with the command that installs the pinned version.
     @Test func missingOrWrongVersionBinaryIsALaunchFailure() throws {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard TestHome.realHome != nil else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         for wrong in [false, true] {
             let h = try TestHome(real: true)
             defer { h.cleanup() }
@@ -146,10 +144,7 @@ import Testing
     /// and the command that reinstalls the pinned CLI.
     @Test(arguments: [("claude-code", "2.1.327 (Claude Code)"), ("codex", "codex-cli 0.150.0")])
     func aBinaryReplacedAtThePinnedPathIsRefusedBeforeItStarts(_ scaffold: String, _ says: String) throws {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard TestHome.realHome != nil else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         let pin = try AgentBinaries.pin(named: scaffold)
         let h = try TestHome(real: true)
         defer { h.cleanup() }
@@ -191,16 +186,10 @@ import Testing
     /// with the pinned binary (no --force needed) and records it, so the next check is a stat.
     /// The home is in RAM when there is room (the 370 MB unpack is this test's cost).
     @Test func theSetupCommandPutsThePinnedBinaryBack() async throws {
-        guard TestHome.realHome != nil, let agents = RealAgentHome.root else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done")
-            return
-        }
+        guard TestHome.realHome != nil, let agents = RealAgentHome.root else { try Integration.skip("PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done") }
         let pin = try AgentBinaries.pin(named: "codex")
         let wheel = agents.appendingPathComponent("cache/wheels").appendingPathComponent(pin.wheel)
-        guard FileManager.default.fileExists(atPath: wheel.path) else {
-            #expect(!requireIntegration, "the Codex wheel is not cached in \(wheel.path)")
-            return
-        }
+        guard FileManager.default.fileExists(atPath: wheel.path) else { try Integration.skip("the Codex wheel is not cached in \(wheel.path)") }
         let h = try TestHome()
         defer { h.cleanup() }
         let shm = (try? FileManager.default.attributesOfFileSystem(forPath: "/dev/shm"))?[.systemFreeSize] as? NSNumber

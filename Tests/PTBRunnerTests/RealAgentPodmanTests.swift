@@ -1,6 +1,7 @@
 import Foundation
 import PTBAgents
 import PTBCore
+import PTBTestSupport
 import Testing
 
 /// The real Claude Code binary, installed into an image by the agent image's own recipe step
@@ -39,11 +40,8 @@ import Testing
     }
 
     @Test func claudeCodeFromTheImageRunsAWholeRunInPodman() throws {
-        guard Self.env["PTB_PODMAN_LIVE"] == "1" else { return }
-        guard TestHome.realHome != nil, let agents = RealAgentHome.root else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done")
-            return
-        }
+        try Integration.requireOptIn("PTB_PODMAN_LIVE", "a whole run in podman")
+        guard TestHome.realHome != nil, let agents = RealAgentHome.root else { try Integration.skip("PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done") }
         let started = Date()
         try buildImage(wheels: agents.appendingPathComponent("cache/wheels"))
         print("[RealAgentPodmanTests] image ready after \(Int(Date().timeIntervalSince(started))) s")

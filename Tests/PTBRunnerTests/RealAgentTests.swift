@@ -2,6 +2,7 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBIntegrity
+import PTBTestSupport
 import Testing
 
 /// Whole `ptb run`s with the real Claude Code and Codex binaries (installed by
@@ -109,11 +110,8 @@ import Testing
                        judgeRequests: judgeRequests)
     }
 
-    func home() throws -> TestHome? {
-        guard TestHome.realHome != nil, RealAgentHome.root != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done (or set PTB_TEST_AGENTS_HOME)")
-            return nil
-        }
+    func home() throws -> TestHome {
+        guard TestHome.realHome != nil, RealAgentHome.root != nil else { try Integration.skip("PTB_TEST_HOME must be a `ptb setup` home with `ptb setup --agents claude-code,codex` done (or set PTB_TEST_AGENTS_HOME)") }
         let h = try TestHome(real: true)
         try RealAgentHome.link(into: h.home)
         return h
@@ -182,7 +180,7 @@ import Testing
     }
 
     @Test func claudeCodeWithAnAPIKey() throws {
-        guard let h = try home() else { return }
+        let h = try home()
         defer { h.cleanup() }
         let key = "ptb-test-anthropic-key-\(UUID().uuidString)"
         guard let o = try run(h, agent: "real-claude", yaml: """
@@ -200,7 +198,7 @@ import Testing
     }
 
     @Test func claudeCodeWithASubscriptionToken() throws {
-        guard let h = try home() else { return }
+        let h = try home()
         defer { h.cleanup() }
         let token = "ptb-test-oauth-token-\(UUID().uuidString)"
         let creds = h.home.root.appendingPathComponent("credentials")
@@ -226,7 +224,7 @@ import Testing
     }
 
     @Test func codexWithAnAPIKey() throws {
-        guard let h = try home() else { return }
+        let h = try home()
         defer { h.cleanup() }
         let key = "ptb-test-openai-key-\(UUID().uuidString)"
         guard let o = try run(h, agent: "real-codex", yaml: """
@@ -245,7 +243,7 @@ import Testing
     /// session saves final_model and stops; with time left the loop resumes it once
     /// (`exec resume --last`), and the resumed session carries on with the script.
     @Test func codexWithAChatGPTLoginAndTheRepromptLoop() throws {
-        guard let h = try home() else { return }
+        let h = try home()
         defer { h.cleanup() }
         let (auth, access) = try fakeChatGPTLogin(account: "acct-ptbtest-1")
         let creds = h.home.root.appendingPathComponent("credentials")

@@ -39,12 +39,9 @@ import Glibc
 
     @Test(arguments: cases)
     func theTracePageOfARealCLIRunRendersInChromium(_ c: Case) throws {
-        guard let chromium = Self.chromium else {
-            #expect(!requireIntegration, "chromium is required in CI (apt-get install chromium)")
-            return
-        }
+        guard let chromium = Self.chromium else { try Integration.skip("chromium is required in CI (apt-get install chromium)") }
         let real = RealAgentTests()
-        guard let h = try real.home() else { return }
+        let h = try real.home()
         defer { h.cleanup() }
         let key = "ptb-test-\(c.cli)-key-\(UUID().uuidString)"
         let marker = "trace-page-marker-\(UUID().uuidString.prefix(8))"

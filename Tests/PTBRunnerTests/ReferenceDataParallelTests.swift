@@ -3,6 +3,7 @@ import PTBAgents
 import PTBCore
 import PTBProcess
 import PTBSandbox
+import PTBTestSupport
 import Testing
 
 /// Issue 21: the reference agent trains data-parallel over k processes. No machine here has two
@@ -10,10 +11,7 @@ import Testing
 /// bubblewrap sandbox runs use (no network: torchrun's rendezvous is on the sandbox's loopback).
 @Suite struct ReferenceDataParallelTests {
     @Test func twoRanksTrainInTheSandboxAndRankZeroSaves() async throws {
-        guard let real = TestHome.realHome else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return
-        }
+        guard let real = TestHome.realHome else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
         let dir = URL(fileURLWithPath: "/var/tmp/ptb-ddp-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -31,7 +29,7 @@ import Testing
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") {
             cmd = BubblewrapSandbox().wrap(cmd, policy: policy)
         } else {
-            #expect(!requireIntegration, "bwrap is required in CI")
+            #expect(!Integration.required, "bwrap is required in CI")
             cmd.workingDirectory = dir
         }
         let started = Date()

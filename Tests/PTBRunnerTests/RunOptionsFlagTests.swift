@@ -3,6 +3,7 @@ import Foundation
 import PTBCommands
 import PTBCore
 import PTBRunner
+import PTBSandbox
 import Testing
 
 /// `ptb run`'s flags and run config files are the same options (`RunOptions`).
@@ -30,6 +31,10 @@ import Testing
         #expect(error("task: arith\nhours: ten\n") == "config run.yaml:2: 'hours' wants a number (got 'ten'). Nothing was run.")
         #expect(error("task: arith\nintegrity_policy: lenient\n")
                 == "config run.yaml:2: 'integrity_policy': unknown integrity policy 'lenient'. Valid integrity policies: original, flags-only, strict, report, ptb. Nothing was run.")
+        // Core reads any sandbox name; the runtimes' registry refuses a wrong one on its line.
+        #expect(error("task: arith\n\nsandbox: firejail\n")
+                == "config run.yaml:3: 'sandbox': unknown sandbox 'firejail'. Valid sandboxes: \(Sandboxes.names.joined(separator: ", ")). Nothing was run.")
+        #expect(try RunConfigFile.parse("sandbox: podman\n", path: "run.yaml", base: nil).sandbox == .podman)
         let o = try RunConfigFile.parse("task: arith\njudges: [judge-codex, j.yaml]\nagent_config: a.yaml\n", path: "run.yaml", base: URL(fileURLWithPath: "/cfg"))
         #expect(o.judges == ["judge-codex", "/cfg/j.yaml"] && o.agentConfig == "/cfg/a.yaml")
         #expect(try RunConfigFile.parse("", path: "run.yaml", base: nil) == RunOptions())

@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBIntegrity
 import PTBTasks
+import PTBTestSupport
 import Testing
 
 /// Cheat trials for the sealed view (issue "Sealed runs (1 of 2)"): scripted agents in the default
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test func theHostIsOutOfSight() throws {
-        guard CheatTrialTests.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard CheatTrialTests.haveBwrap else { try Integration.skip("bwrap is required in CI") }
         let h = try Host()
         defer { h.t.home.cleanup() }
         let home = h.t.home.home.root.path
@@ -85,7 +86,7 @@ import Testing
     }
 
     @Test func collectNeverFollowsALinkOutOfTheWorkspace() throws {
-        guard CheatTrialTests.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard CheatTrialTests.haveBwrap else { try Integration.skip("bwrap is required in CI") }
         let h = try Host()
         defer { h.t.home.cleanup() }
         // Links to hidden paths: inside the sandbox they dangle, but collect runs as the host user.
@@ -119,7 +120,7 @@ import Testing
     }
 
     @Test func aFullDiskStopsTheAgent() throws {
-        guard CheatTrialTests.haveBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard CheatTrialTests.haveBwrap else { try Integration.skip("bwrap is required in CI") }
         let h = try Host()
         defer { h.t.home.cleanup() }
         let config = try h.t.home.config("monitor_interval_seconds: 1\nkill_after_seconds: 2\nworkspace_limit_gb: 0.02\ntmp_size_gb: 0.01\n")

@@ -1,22 +1,10 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-
-let requireIntegration = ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
-
-/// The `ptb` executable built beside this test bundle.
-let ptbBinary: URL = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    // The xctest bundle may be a directory inside the build folder.
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("ptb").path), dir.path != "/" {
-        dir = dir.deletingLastPathComponent()
-    }
-    return dir.appendingPathComponent("ptb")
-}()
 
 /// A scratch PTB_HOME outside /tmp (the sandbox's /tmp is private). With `real: true` it links the
 /// Python environment and the built `tiny` model from PTB_TEST_HOME (made by `ptb setup`).
@@ -29,6 +17,13 @@ struct TestHome {
         guard let p = ProcessInfo.processInfo.environment["PTB_TEST_HOME"],
               FileManager.default.fileExists(atPath: "\(p)/models/tiny/config.json") else { return nil }
         return URL(fileURLWithPath: p)
+    }
+
+    /// A home with PTB_TEST_HOME's Python env and tiny model; without one the test is skipped
+    /// (a failure under PTB_REQUIRE_INTEGRATION=1).
+    static func requireReal() throws -> TestHome {
+        guard realHome != nil else { try Integration.skip("PTB_TEST_HOME must point at a home made by `ptb setup`") }
+        return try TestHome(real: true)
     }
 
     init(real: Bool = false) throws {

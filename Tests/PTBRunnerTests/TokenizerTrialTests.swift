@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 import PTBIntegrity
 import PTBRunner
+import PTBTestSupport
 import Testing
 
 /// The submission is weights, not code: a scripted agent that edits final_model's tokenizer.json
@@ -9,14 +10,6 @@ import Testing
 /// evaluation serves the base model's tokenizer; the unchanged base stays clean. Real `ptb run`s
 /// on the tiny model with the vLLM engine from PTB_TEST_HOME.
 @Suite(.serialized) struct TokenizerTrialTests {
-    func realHome() throws -> TestHome? {
-        guard TestHome.realHome != nil else {
-            #expect(!requireIntegration, "PTB_TEST_HOME must point at a home made by `ptb setup`")
-            return nil
-        }
-        return try TestHome(real: true)
-    }
-
     /// Runs `script` as a command agent; `evaluate`: through the final evaluation (5 samples: the
     /// engine start is what counts), else the run stops after the integrity phase.
     func run(_ h: TestHome, _ name: String, _ script: String, evaluate: Bool) throws -> (IntegrityReport, RunPaths) {
@@ -47,7 +40,7 @@ import Testing
         """
 
     @Test func aModifiedTokenizerIsFlaggedAndTheBaseTokenizerIsServed() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let (report, paths) = try run(h, "tokenizer-cheat", Self.cheat, evaluate: true)
         let check = try #require(report.check("tokenizer-modified"))
@@ -69,7 +62,7 @@ import Testing
 
     /// Stops after the integrity phase (no engine): the checks only.
     @Test func theUnchangedBaseIsCleanAndCodeIsFlagged() throws {
-        guard let h = try realHome() else { return }
+        let h = try TestHome.requireReal()
         defer { h.cleanup() }
         let (honest, _) = try run(h, "tokenizer-honest", #"cp -r "$PTB_BASE_MODEL" final_model"#, evaluate: false)
         #expect(honest.check("tokenizer-modified")?.verdict == "clean")

@@ -1,5 +1,6 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import Testing
 
 /// The transformers engine (PTB_ENGINE=transformers) serves the tiny model for a real `ptb eval`,
@@ -10,7 +11,7 @@ import Testing
             .map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
     }
 
-    @Test(.enabled(if: TestHome.realHome != nil || requireIntegration, "needs PTB_TEST_HOME (a home made by `ptb setup`)"))
+    @Test(.enabled(if: TestHome.realHome != nil || Integration.required, "needs PTB_TEST_HOME (a home made by `ptb setup`)"))
     func greedyCompletionsMatchVLLM() throws {
         let h = try TestHome(real: true)
         defer { h.cleanup() }

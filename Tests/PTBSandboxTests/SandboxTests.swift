@@ -2,13 +2,12 @@ import Foundation
 import PTBCore
 import PTBProcess
 import PTBSandbox
+import PTBTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// CI sets PTB_REQUIRE_INTEGRATION=1: a missing tool is then a failure, not a skip.
-let requireIntegration = ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
 let hasBwrap = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
 
 @Suite struct BubblewrapArgumentTests {
@@ -50,7 +49,7 @@ let hasBwrap = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
     }
 
     @Test func readOnlyPathsRefuseWritesAndWorkspaceAccepts() async throws {
-        guard hasBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard hasBwrap else { try Integration.skip("bwrap is required in CI") }
         let d = try scratch()
         defer { try? FileManager.default.removeItem(at: d) }
         let (t, lines) = try await run("""
@@ -71,7 +70,7 @@ let hasBwrap = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
     }
 
     @Test func networkNoneCannotReachHostLoopback() async throws {
-        guard hasBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard hasBwrap else { try Integration.skip("bwrap is required in CI") }
         let d = try scratch()
         defer { try? FileManager.default.removeItem(at: d) }
         // A listener on the host's loopback: reachable with network open, not with none.
@@ -93,7 +92,7 @@ let hasBwrap = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
     }
 
     @Test func killingTheSandboxKillsItsWholeTree() async throws {
-        guard hasBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard hasBwrap else { try Integration.skip("bwrap is required in CI") }
         let d = try scratch()
         defer { try? FileManager.default.removeItem(at: d) }
         let ws = d.appendingPathComponent("ws")
@@ -123,7 +122,7 @@ func countProcesses(named marker: String) throws -> Int {
 /// nothing else of the host.
 @Suite(.serialized) struct BubblewrapViewTests {
     @Test func rootShowsOnlyTheAllowList() async throws {
-        guard hasBwrap else { #expect(!requireIntegration, "bwrap is required in CI"); return }
+        guard hasBwrap else { try Integration.skip("bwrap is required in CI") }
         let d = URL(fileURLWithPath: "/var/tmp/ptb-view-\(UUID().uuidString)")
         let fm = FileManager.default
         let ws = d.appendingPathComponent("home/runs/r1/workspace")

@@ -2,6 +2,7 @@ import Foundation
 import PTBCore
 @testable import PTBExecution
 import PTBProcess
+import PTBTestSupport
 import Testing
 @testable import PTBTasks
 #if canImport(Glibc)
@@ -10,8 +11,7 @@ import Glibc
 
 /// bwrap missing skips these, except where integration tests are required (CI), where it fails them.
 func forkServerTestsCanRun() -> Bool {
-    ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
-        || BubblewrapExecutor.which("bwrap", path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") != nil
+    Integration.required || BubblewrapExecutor.which("bwrap", path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") != nil
 }
 
 /// What only a long-lived fork server can get wrong, against real bubblewrap and Python: verdicts

@@ -16,6 +16,13 @@ public enum Integration {
         try Test.cancel(Comment(rawValue: "skipped: \(why)"), sourceLocation: sourceLocation)
     }
 
+    /// Ends the test as skipped unless `variable` is `1`, also under PTB_REQUIRE_INTEGRATION=1:
+    /// for tests a variable opts into (PTB_PODMAN_LIVE), which CI sets where it can run them.
+    public static func requireOptIn(_ variable: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard ProcessInfo.processInfo.environment[variable] != "1" else { return }
+        try Test.cancel(Comment(rawValue: "skipped: \(what) runs with \(variable)=1"), sourceLocation: sourceLocation)
+    }
+
     /// `value`, or the test ends as `skip` says.
     public static func require<T>(_ value: T?, _ why: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) throws -> T {
         guard let value else { try skip(why(), sourceLocation: sourceLocation) }

@@ -26,10 +26,7 @@ import Testing
     }
 
     @Test func everyPageRendersInHeadlessChromium() throws {
-        guard let chromium = Self.chromium else {
-            #expect(!requireIntegration, "chromium is required in CI (apt-get install chromium)")
-            return
-        }
+        guard let chromium = Self.chromium else { try Integration.skip("chromium is required in CI (apt-get install chromium)") }
         _ = fixture
         let (server, base) = try Self.startServer()
         defer { server.terminate(); server.waitUntilExit() }
@@ -89,10 +86,7 @@ import Testing
     /// The issue-20 pages in a real browser: paging and filtering of 121 runs, the compare view,
     /// and a live run and a sweep whose pages change by themselves while a writer moves them on.
     @Test func liveUpdateFilteringPagingAndComparisonInChromium() throws {
-        guard let chromium = Self.chromium else {
-            #expect(!requireIntegration, "chromium is required in CI (apt-get install chromium)")
-            return
-        }
+        guard let chromium = Self.chromium else { try Integration.skip("chromium is required in CI (apt-get install chromium)") }
         let many = try ManyRuns(120)
         let (server, base) = try Self.startServer(runsDir: many.runs, home: many.root.appendingPathComponent("home"), extra: ["--index-refresh", "0.2"])
         defer { server.terminate(); server.waitUntilExit() }

@@ -1,12 +1,11 @@
 import Foundation
 import PTBCore
+import PTBTestSupport
 import PTBResults
 import PTBWeb
 #if canImport(Glibc)
 import Glibc
 #endif
-
-let requireIntegration = ProcessInfo.processInfo.environment["PTB_REQUIRE_INTEGRATION"] == "1"
 
 /// One fixture per test process (the big trace takes a few seconds to write), outside /tmp.
 let fixture: (root: URL, layout: WebFixture.Layout) = {
@@ -34,16 +33,6 @@ extension WebSite {
         return respond(path: String(parts[0]), query: WebServer.parseQuery(parts.count > 1 ? String(parts[1]) : nil))
     }
 }
-
-/// The `ptb` executable built beside this test bundle.
-let ptbBinary: URL = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("ptb").path), dir.path != "/" {
-        dir = dir.deletingLastPathComponent()
-    }
-    return dir.appendingPathComponent("ptb")
-}()
 
 func count(_ needle: String, in s: String) -> Int { s.components(separatedBy: needle).count - 1 }
 

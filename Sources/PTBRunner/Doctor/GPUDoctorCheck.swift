@@ -2,6 +2,7 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBProcess
+import PTBSandbox
 
 /// The GPUs inside the sandbox: the device nodes are bound, torch sees them and a kernel runs
 /// (ptb's CUDA precheck, the one runs with `--gpus N` start with).
@@ -28,7 +29,8 @@ struct GPUDoctorCheck: DoctorCheck {
         // The precheck runs as the agent's would: the interpreter and script inside the sandbox.
         let python = ctx.harness.home.python.path
         let command: Command, workspace: URL?
-        if ctx.sandbox == .none {
+        // No isolation: the precheck runs as the agent's would, a plain process.
+        if (try? Sandboxes.type(ctx.sandbox))?.isolates == false {
             command = Command(python, [script.path, "--gpus", String(want), "--gpu-name", ""], environment: ctx.env)
             workspace = nil
         } else {

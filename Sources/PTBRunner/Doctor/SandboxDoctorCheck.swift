@@ -20,7 +20,7 @@ struct SandboxDoctorCheck: DoctorCheck {
         let view = AgentView(harness: ctx.harness, spec: spec, baseModelDir: base)
         let policy = view.policy(writable: [workspace], sharedCache: HFCacheLayer.shared(env: ctx.env), brokerDirectory: nil,
                                  gpus: gpus, workingDirectory: workspace)
-        let runtime = Sandboxes.runtime(ctx.sandbox, environment: ctx.env)
+        let runtime = try Sandboxes.runtime(ctx.sandbox, environment: ctx.env)
         try runtime.check()
         var env = ["PATH": ctx.env["PATH"] ?? "/usr/bin:/bin", "HOME": workspace.path]
         if let v = ctx.env["CUDA_VISIBLE_DEVICES"] { env["CUDA_VISIBLE_DEVICES"] = v }
@@ -28,8 +28,12 @@ struct SandboxDoctorCheck: DoctorCheck {
     }
 
     func run(_ ctx: DoctorContext) async -> [DoctorResult] {
-        guard ctx.sandbox != .none else {
-            return [DoctorResult(name, .warn, "sandbox `none`: agents run as plain processes and see what this user sees",
+        let runtime: any SandboxRuntime.Type
+        do { runtime = try Sandboxes.type(ctx.sandbox) } catch {
+            return [DoctorResult(name, .fail, "\(error)", fix: "pass one of them to --sandbox")]
+        }
+        guard runtime.isolates else {
+            return [DoctorResult(name, .warn, "sandbox `\(ctx.sandbox)`: agents run as plain processes and see what this user sees",
                                  fix: "use the default bubblewrap sandbox (`apt-get install bubblewrap`) for runs that count")]
         }
         let home = ctx.harness.home
@@ -42,13 +46,13 @@ struct SandboxDoctorCheck: DoctorCheck {
         let script = #"ls -A /; echo ---; for p in "$@"; do if [ -e "$p" ]; then echo "VISIBLE $p"; fi; done"#
         let command: Command, workspace: URL, policy: SandboxPolicy
         do { (command, workspace, policy) = try Self.sandboxed(ctx, script: script, args: secrets, gpus: false) } catch {
-            return [DoctorResult(name, .fail, "\(error)", fix: "install bubblewrap (`apt-get install bubblewrap`) and make sure it is on PATH")]
+            return [DoctorResult(name, .fail, "\(error)", fix: runtime.doctorFixes.unusable)]
         }
         defer { try? FileManager.default.removeItem(at: workspace) }
         let (t, lines) = await ctx.run(command, seconds: 60)
         guard let t, t.succeeded, let sep = lines.firstIndex(of: "---") else {
             return [DoctorResult(name, .fail, "the sandbox did not start: " + (lines.suffix(3).joined(separator: " / ")),
-                                 fix: "bubblewrap needs unprivileged user namespaces: `sysctl kernel.unprivileged_userns_clone=1` (Debian) or `sysctl user.max_user_namespaces=15000`; on Ubuntu 24.04 also an AppArmor profile for bwrap")]
+                                 fix: runtime.doctorFixes.didNotStart)]
         }
         let root = Array(lines[..<sep])
         let leaks = lines[(sep + 1)...].filter { $0.hasPrefix("VISIBLE ") }.map { String($0.dropFirst(8)) }

@@ -46,13 +46,14 @@ import Testing
         let e = try ImageBuild(runtime: .apptainer, kind: .eval, repo: URL(fileURLWithPath: "/src/ptb"), lock: lock, home: home)
         #expect(e.target == "/h/.ptb/containers/ptb-eval.sif")
         // The default agent image is where the apptainer sandbox looks without PTB_APPTAINER_IMAGE.
-        #expect((Sandboxes.runtime(.apptainer, environment: ["PTB_HOME": "/h/.ptb"]) as? ApptainerSandbox)?.image == b.target)
-        #expect((Sandboxes.runtime(.podman, environment: [:]) as? PodmanSandbox)?.image
-            == ImageBuild.defaultTarget(runtime: .podman, kind: .agent, home: home))
+        #expect(ApptainerSandbox.make(SandboxSetup(environment: ["PTB_HOME": "/h/.ptb"])).image == b.target)
+        #expect(PodmanSandbox.make(SandboxSetup(environment: [:])).image == ImageBuild.defaultTarget(runtime: .podman, kind: .agent, home: home))
     }
 
     @Test func badInput() throws {
-        #expect(throws: PTBError.self) { try ImageBuild(runtime: .bwrap, kind: .agent, repo: Self.repo, lock: lock, home: home) }
+        #expect { try ImageBuild(runtime: .bwrap, kind: .agent, repo: Self.repo, lock: lock, home: home) } throws: {
+            "\($0)" == "images are built for podman or apptainer, not bwrap."
+        }
         #expect(throws: PTBError.self) { try ImageBuild(runtime: .podman, kind: .agent, repo: Self.repo, lock: ContainerLock(text: ""), home: home) }
         #expect(throws: PTBError.self) { try ContainerLock.load(repo: URL(fileURLWithPath: "/nonexistent")) }
         // The repository's own lock has what the build needs.
