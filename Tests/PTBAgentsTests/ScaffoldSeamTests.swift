@@ -2,6 +2,7 @@ import Foundation
 import PTBAgents
 import PTBCore
 import PTBProcess
+import PTBTestSupport
 import Testing
 
 /// A scaffold that exists only in this test target: a CLI (bash) that prints its own JSON stream.
@@ -105,8 +106,8 @@ struct EchoTraceParser: TraceParser {
     }
 
     @Test func aTestOnlyScaffoldPlugsInThroughTheRegistry() async throws {
-        let s = try Scratch()
-        defer { s.remove() }
+        let s = try Scratch.agentRun()
+        defer { s.cleanup() }
         let registry = ScaffoldRegistry(AgentRegistry.scaffolds.types + [EchoCLIAgent.self])
         let yaml = "name: echo\nscaffold: echo-cli\nmodel: echo-1\n"
 
