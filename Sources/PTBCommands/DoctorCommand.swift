@@ -3,6 +3,7 @@ import Foundation
 import PTBCore
 import PTBJobs
 import PTBRunner
+import PTBSandbox
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +39,7 @@ struct DoctorCommand: AsyncParsableCommand {
             var models = model, agents = agent, g = gpus, b = backend, runs = runsDir.map { URL(fileURLWithPath: $0) }
             var box = sandbox
             if let sweep {
-                let spec = try SweepSpec.load(URL(fileURLWithPath: sweep))
+                let spec = try SweepSpec.load(URL(fileURLWithPath: sweep), sandboxes: Sandboxes.names)
                 models += spec.models
                 agents += spec.agents
                 g = g ?? spec.gpus.max()

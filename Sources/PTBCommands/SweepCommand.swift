@@ -80,9 +80,7 @@ struct SweepCommand: AsyncParsableCommand {
         func run() async throws {
             try await reporting {
                 let home = homeOptions.ptbHome
-                let spec = try SweepSpec.load(URL(fileURLWithPath: spec))
-                // The sweep spec reads any sandbox name; the runtimes' registry refuses a wrong one now.
-                if let s = spec.options.sandbox { _ = try Sandboxes.type(s) }
+                let spec = try SweepSpec.load(URL(fileURLWithPath: spec), sandboxes: Sandboxes.names)
                 if spec.command == nil {
                     // Refuse unknown tasks/models/agents now, not in hundreds of failed jobs later.
                     var seen: Set<String> = []

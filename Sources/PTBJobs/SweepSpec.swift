@@ -278,15 +278,17 @@ public struct SweepSpec: Codable, Sendable, Equatable {
 
     /// Reads and validates a sweep file; relative `results_dir` and agent configs are resolved
     /// against the file's directory so the jobs see absolute paths.
-    public static func load(_ url: URL) throws -> SweepSpec {
+    /// `sandboxes`: the sandbox names this ptb knows (PTBSandbox's registry, which PTBJobs does
+    /// not see), so that a wrong `sandbox:` is refused with its line; nil skips that check.
+    public static func load(_ url: URL, sandboxes: [String]? = nil) throws -> SweepSpec {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw JobsError.spec(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
         }
-        return try parse(text, path: url.path, base: url.deletingLastPathComponent())
+        return try parse(text, path: url.path, base: url.deletingLastPathComponent(), sandboxes: sandboxes)
     }
 
-    public static func parse(_ text: String, path: String = "<sweep>", base: URL? = nil) throws -> SweepSpec {
+    public static func parse(_ text: String, path: String = "<sweep>", base: URL? = nil, sandboxes: [String]? = nil) throws -> SweepSpec {
         var s: SweepSpec
         do {
             let doc = try ConfigKeys.check(text: text, path: path, allowed: allowedKeys, sections: [
@@ -297,6 +299,10 @@ public struct SweepSpec: Codable, Sendable, Equatable {
             if SweepBackends.type(named: s.backend) == nil {
                 throw ConfigKeys.Failure(path: path, problems: [ConfigKeys.Problem(line: doc?.line(of: ["backend"]),
                     message: "'backend': '\(s.backend)' is not a backend ptb knows; use \(SweepBackends.names.orList())")])
+            }
+            if let names = sandboxes, let sandbox = s.options.sandbox, !names.contains(sandbox.rawValue) {
+                throw ConfigKeys.Failure(path: path, problems: [ConfigKeys.Problem(line: doc?.line(of: ["sandbox"]),
+                    message: "'sandbox': " + PTBError.unknownChoice(kind: "sandbox", value: sandbox.rawValue, valid: names).description)])
             }
         } catch let f as ConfigKeys.Failure {
             let unknownKey = f.problems.contains { $0.message.contains("unknown key") }

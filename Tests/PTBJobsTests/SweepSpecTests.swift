@@ -221,6 +221,19 @@ import Testing
         }
     }
 
+    /// The sandbox names come from the runtimes' registry (which PTBJobs does not see): a wrong
+    /// one is refused with its line, before anything is planned.
+    @Test func aWrongSandboxIsRefusedOnItsLine() throws {
+        let names = ["bwrap", "none", "podman", "apptainer"]
+        #expect {
+            try SweepSpec.parse(Self.base + "seeds: [0]\nsandbox: firejail\n", path: "sweep.yaml", sandboxes: names)
+        } throws: { e in
+            "\(e)".hasPrefix("sweep spec sweep.yaml:7: 'sandbox': unknown sandbox 'firejail'. Valid sandboxes: bwrap, none, podman, apptainer.")
+                && "\(e)".contains("Nothing was planned.")
+        }
+        #expect(try SweepSpec.parse(Self.base + "sandbox: podman\n", path: "sweep.yaml", sandboxes: names).options.sandbox?.rawValue == "podman")
+    }
+
     /// sweep.json written before the options were one definition (flat judge_*, *_gb and
     /// exec_mode keys) reads into the same spec.
     @Test func aSweepManifestSpecFromBeforeStillReads() throws {
