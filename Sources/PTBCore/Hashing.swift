@@ -1,5 +1,52 @@
-import Crypto
+import CPTBHash
 import Foundation
+
+/// A streaming SHA-256 (FIPS 180-4), the x86 SHA extensions where the CPU has them.
+public struct SHA256: Sendable {
+    private var ctx = ptb_sha256_ctx()
+
+    public init() { ptb_sha256_init(&ctx) }
+
+    /// Always the portable rounds, so tests can hold both paths to the same digests.
+    public static func portable() -> SHA256 {
+        var h = SHA256()
+        ptb_sha256_init_portable(&h.ctx)
+        return h
+    }
+
+    public mutating func update(bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        ptb_sha256_update(&ctx, base, bytes.count)
+    }
+
+    public mutating func update(data: Data) {
+        data.withUnsafeBytes { update(bytes: $0) }
+    }
+
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The digest as lowercase hex; the hasher is spent afterwards.
+    public mutating func finalizeHex() -> String {
+        var out = [UInt8](repeating: 0, count: 32)
+        out.withUnsafeMutableBufferPointer { ptb_sha256_final(&ctx, $0.baseAddress!) }
+        return Hashing.hex(out)
+    }
+
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        var h = SHA256()
+        h.update(bytes: bytes)
+        return h.finalizeHex()
+    }
+
+    public static func hex(_ data: Data) -> String {
+        var h = SHA256()
+        h.update(data: data)
+        return h.finalizeHex()
+    }
+}
 
 public enum Hashing {
     /// Streaming SHA-256 of a file, so multi-GB checkpoints never sit in memory.
@@ -8,13 +55,20 @@ public enum Hashing {
         defer { try? h.close() }
         var hasher = SHA256()
         while let chunk = try h.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalizeHex()
     }
 
     public static func sha256(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hex(data)
     }
 
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
     /// Hashes of every regular file under `root` (relative path → sha256), symlinks recorded as
     /// `link:<target>` so that swapping a file for a link is a change too.
     public static func tree(_ root: URL) throws -> [String: String] {

@@ -1,4 +1,3 @@
-import Crypto
 import Dispatch
 import Foundation
 import PTBCore
@@ -83,7 +82,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     }
 
     static func tensor(_ name: String, _ bytes: UnsafeRawBufferPointer, _ info: TensorInfo, key: UInt64) -> Tensor {
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hex(bytes)
         var samples: Data?
         if info.dtype.isNumeric {
             let positions = Self.positions(name: name, count: info.elementCount, key: key)
@@ -112,7 +111,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     }
 
     public static func keyID(_ key: UInt64) -> String {
-        String(SHA256.hash(data: Data("ptb-fingerprint-key:\(key)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(16))
+        String(SHA256.hex(Data("ptb-fingerprint-key:\(key)".utf8)).prefix(16))
     }
 
     /// The secret behind the sample positions of this installation.
@@ -123,7 +122,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     static func combinedHash(_ sorted: [Tensor]) -> String {
         var h = SHA256()
         for t in sorted { h.update(data: Data("\(t.name)\t\(t.dtype)\t\(t.shape)\t\(t.sha256)\n".utf8)) }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return h.finalizeHex()
     }
 
     static func fnv1a(_ s: String) -> UInt64 {
@@ -154,7 +153,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     public var layoutID: String {
         var h = SHA256()
         for t in tensors where t.samples != nil { h.update(data: Data("\(t.name)\t\(t.shape)\t\(t.samples!.count / 4)\n".utf8)) }
-        return String(h.finalize().map { String(format: "%02x", $0) }.joined().prefix(32))
+        return String(h.finalizeHex().prefix(32))
     }
 
     /// A fixed sparse random projection of all samples, each weighted by √(elements/samples)
