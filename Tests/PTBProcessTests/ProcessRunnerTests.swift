@@ -29,8 +29,10 @@ struct ProcessRunnerTests {
     /// A child that ignores SIGTERM (as test processes' children do) is killed after the grace.
     /// It sleeps far longer than the test can take: on a starved CI pool `start` once returned
     /// after a 30-s sleep had already ended, and the exit was 0.
+    /// The stop waits for "ready": a TERM sent before the shell installed its trap ended it at once.
     @Test func stopEndsAChildThatIgnoresTerm() async throws {
-        let child = try await ProcessRunner().start(Command("/bin/sh", ["-c", "trap '' TERM; sleep 3600"]))
+        let child = try await ProcessRunner().start(Command("/bin/sh", ["-c", "trap '' TERM; echo ready; sleep 3600"]))
+        for await line in child.lines where line == "ready" { break }
         let clock = ContinuousClock()
         let start = clock.now
         let t = await child.stop(grace: 0.5)
