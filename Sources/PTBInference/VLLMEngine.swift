@@ -37,6 +37,13 @@ public struct VLLMEngine: InferenceEngine {
             args += ["--dtype", "float32", "--max-num-seqs", "16", "--enforce-eager"]
             env["VLLM_CPU_KVCACHE_SPACE"] = host["VLLM_CPU_KVCACHE_SPACE"] ?? "1"
             env["VLLM_TARGET_DEVICE"] = "cpu"
+            // One process instead of three (API server, engine core, worker): each of the other
+            // two imported vLLM and torch again, 8 s apiece on 2 cores (start 23-25 s → 16 s).
+            // VLLM_ENABLE_V1_MULTIPROCESSING=1 in ptb's environment keeps vLLM's processes.
+            if c.tensorParallel == 1, host["VLLM_ENABLE_V1_MULTIPROCESSING"] != "1" {
+                args += ["--distributed-executor-backend", "uni"]
+                env["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
+            }
         }
         if let v = c.visibleDevices { env["CUDA_VISIBLE_DEVICES"] = v }
         env.merge(extraEnvironment) { _, new in new }

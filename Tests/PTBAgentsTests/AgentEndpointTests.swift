@@ -77,8 +77,9 @@ import Testing
         let lockURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("containers/ptb.lock")
         let lock = ContainerLock(text: try String(contentsOf: lockURL, encoding: .utf8))
-        for (prefix, scaffold) in [("CLAUDE_CODE", Scaffold.claudeCode), ("CODEX", .codex)] {
-            let pin = try #require(AgentBinaries.pin(scaffold))
+        #expect(!AgentBinaries.pins.isEmpty)
+        for pin in AgentBinaries.pins {
+            let prefix = pin.lockPrefix
             #expect(lock.values["\(prefix)_WHEEL"] == "\(pin.package)==\(pin.packageVersion)")
             #expect(lock.values["\(prefix)_WHEEL_SHA256"] == pin.sha256)
             #expect(lock.values["\(prefix)_WHEEL_CLI_VERSION"] == pin.cliVersion)

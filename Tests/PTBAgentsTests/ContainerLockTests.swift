@@ -60,8 +60,9 @@ import Testing
         }
         #expect(lock.values["CLAUDE_CODE_VERSION"] == nil && lock.values["CODEX_VERSION"] == nil, "the npm pins of the two are gone")
         // The script installs each pin with the lock's values and ptb's own layout (member, executable).
-        for (prefix, scaffold) in [("CLAUDE_CODE", Scaffold.claudeCode), ("CODEX", .codex)] {
-            let pin = try #require(AgentBinaries.pin(scaffold))
+        #expect(!AgentBinaries.pins.isEmpty)
+        for pin in AgentBinaries.pins {
+            let prefix = pin.lockPrefix
             #expect(lock.values["\(prefix)_BINARY_SHA256"] == pin.executableSHA256, "\(prefix)_BINARY_SHA256")
             let call = "install_cli \(pin.installName) \"$\(prefix)_WHEEL\" \"$\(prefix)_WHEEL_SHA256\" \"$\(prefix)_WHEEL_CLI_VERSION\" \\\n"
                 + "    \(pin.member) \(pin.executable) \"$\(prefix)_BINARY_SHA256\""
@@ -77,4 +78,9 @@ import Testing
         #expect(containerfile.contains("PATH=\(Sandboxes.imagePath)"))
         #expect(def.contains("export PATH=\(Sandboxes.imagePath)\n"))
     }
+}
+
+extension AgentBinaryPin {
+    /// The pin's keys in containers/ptb.lock: `claude-code` → `CLAUDE_CODE_WHEEL`, `CLAUDE_CODE_BINARY_SHA256`, ….
+    var lockPrefix: String { installName.uppercased().replacingOccurrences(of: "-", with: "_") }
 }

@@ -20,6 +20,7 @@ struct EnginePlacementTests {
         #expect(c.arguments[i + 1] == "2")
         // GPU serving keeps vLLM's defaults (compiled, CUDA graphs) as the original runs it.
         #expect(!c.arguments.contains("--enforce-eager"))
+        #expect(!c.arguments.contains("uni") && c.environment["VLLM_ENABLE_V1_MULTIPROCESSING"] == nil)
     }
 
     @Test func oneGPUIsTheOriginalsSingleServerWithoutTensorParallelism() throws {
@@ -32,6 +33,9 @@ struct EnginePlacementTests {
         let c = try VLLMEngine(python: python).command(config(gpus: 0, visible: nil, tp: 1), port: 8000)
         #expect(c.arguments.contains("--enforce-eager") && c.arguments.contains("float32"))
         #expect(c.environment["CUDA_VISIBLE_DEVICES"] == ProcessInfo.processInfo.environment["CUDA_VISIBLE_DEVICES"])
+        // One process on a CPU: engine core and worker in the API server's.
+        let i = try #require(c.arguments.firstIndex(of: "--distributed-executor-backend"))
+        #expect(c.arguments[i + 1] == "uni" && c.environment["VLLM_ENABLE_V1_MULTIPROCESSING"] == "0")
     }
 
     @Test func transformersServesOnTheGivenGPUAndRefusesToShard() throws {

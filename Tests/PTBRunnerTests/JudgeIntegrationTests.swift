@@ -46,8 +46,9 @@ import Glibc
             process.executableURL = h.home.python
             process.arguments = ["-m", "vllm.entrypoints.openai.api_server", "--model", model.path, "--served-model-name", "tiny",
                                  "--host", "127.0.0.1", "--port", String(port), "--api-key", JudgeIntegrationTests.key,
-                                 "--dtype", "float32", "--max-num-seqs", "16", "--enforce-eager"]
+                                 "--dtype", "float32", "--max-num-seqs", "16", "--enforce-eager", "--distributed-executor-backend", "uni"]
             var env = ProcessInfo.processInfo.environment
+            env["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
             env["HF_HUB_OFFLINE"] = "1"; env["VLLM_NO_USAGE_STATS"] = "1"; env["VLLM_TARGET_DEVICE"] = "cpu"
             env["VLLM_CPU_KVCACHE_SPACE"] = "1"
             process.environment = env
