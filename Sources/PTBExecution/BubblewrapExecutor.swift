@@ -78,7 +78,7 @@ public struct BubblewrapExecutor: CodeExecutor {
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         func find(_ name: String, hint: String) throws -> String {
-            if let p = Self.which(name, path: path) { return p }
+            if let p = ProcessRunner.which(name, path: path) { return p }
             throw ExecutionError.toolMissing(tool: name, hint: hint)
         }
         let isRoot = geteuid() == 0
@@ -251,26 +251,17 @@ public struct BubblewrapExecutor: CodeExecutor {
         s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
     }
 
-    static func which(_ name: String, path: String) -> String? {
-        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-        for dir in path.split(separator: ":") where !dir.isEmpty {
-            let p = "\(dir)/\(name)"
-            if access(p, X_OK) == 0 { return p }
-        }
-        return nil
-    }
-
     /// An explicit interpreter, else a system one: PATH often starts with pyenv shims, which are
     /// scripts that need the caller's home directory and do not work in the sandbox.
     static func resolvePython(_ explicit: String?, path: String) throws -> String {
         if let explicit {
-            guard let p = which(explicit, path: path) else {
+            guard let p = ProcessRunner.which(explicit, path: path) else {
                 throw ExecutionError.pythonUnusable(python: explicit, reason: "not found or not executable")
             }
             return p
         }
         for p in ["/usr/bin/python3", "/usr/local/bin/python3"] where access(p, X_OK) == 0 { return p }
-        if let p = which("python3", path: path) { return p }
+        if let p = ProcessRunner.which("python3", path: path) { return p }
         throw ExecutionError.toolMissing(tool: "python3", hint: "Install Python 3 (`apt-get install python3`) or pass --python.")
     }
 

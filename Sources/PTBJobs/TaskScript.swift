@@ -54,10 +54,10 @@ public enum TaskScript {
               printf '{"event":"%s","job":"%s","host":"%s","pid":%d,"cuda_visible_devices":"%s","at":"%s"%s}\\n' \\
                 "$1" "$JOB" "$(hostname -s)" $$ "${CUDA_VISIBLE_DEVICES:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${2:-}" >> "$ATTEMPTS"
             }
-            record start
             child=
             # scancel / condor_rm / preemption send SIGTERM: record it first (the scheduler's SIGKILL may
             # follow within seconds), then pass it on so ptb stops its children and leaves the run resumable.
+            # Trapped before the start is recorded: a cancel right after it must still leave its end.
             on_signal() {
               record end ",\\"signal\\":\\"$1\\""
               [ -n "$child" ] && kill -TERM "$child" 2>/dev/null && wait "$child"
@@ -65,6 +65,7 @@ public enum TaskScript {
             }
             trap 'on_signal TERM' TERM
             trap 'on_signal INT' INT
+            record start
 
             """
         if let home = ptbHome { s += "export PTB_HOME=\(shellQuote(home))\n" }

@@ -208,9 +208,11 @@ public final class ProcessRunner: Sendable {
         throw ProcessError.spawnFailed(command: name, reason: "not found on PATH (\(path))")
     }
 
-    /// The first executable `name` in the directories of `path` (a PATH value), as a shell finds it.
+    /// The first executable `name` in the directories of `path` (a PATH value), as a shell finds
+    /// it; a name with a slash is itself checked. Every PATH lookup in ptb goes through here.
     public static func which(_ name: String, path: String) -> String? {
-        for dir in path.split(separator: ":") {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        for dir in path.split(separator: ":") where !dir.isEmpty {
             let p = "\(dir)/\(name)"
             if access(p, X_OK) == 0 { return p }
         }

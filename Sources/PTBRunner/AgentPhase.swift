@@ -219,7 +219,7 @@ enum AgentPhase {
         // A file replaced at the pinned path would run in its place: refused before it starts.
         if let wrong = await AgentBinaries.mismatch(home: home, scaffold: cli.config.scaffoldKind, runner: runner) { return wrong }
         let path = command.environment["PATH"] ?? ""
-        if path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/\(program)") }) { return nil }
+        if ProcessRunner.which(program, path: path) != nil { return nil }
         let scaffold = cli.config.scaffold
         let pinned = cli.config.scaffoldKind.flatMap(AgentBinaries.pin)
         let other = cli.config.scaffoldKind.map { AgentBinaries.installedVersions(home: home, scaffold: $0) } ?? []

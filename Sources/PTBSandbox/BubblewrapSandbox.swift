@@ -64,9 +64,7 @@ public struct BubblewrapSandbox: SandboxRuntime {
 
     public func check() throws {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let found = bwrapPath.contains("/") ? FileManager.default.isExecutableFile(atPath: bwrapPath)
-            : path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(bwrapPath)") }
-        if !found {
+        if ProcessRunner.which(bwrapPath, path: path) == nil {
             throw PTBError.sandbox("bubblewrap (`bwrap`) is not installed. Install it (`apt-get install bubblewrap`) or run with `--sandbox none`.")
         }
     }

@@ -129,6 +129,8 @@ import Testing
         #expect(s.seed == 7 && s.name == "n" && s.gpuName == "A100" && s.network == NetworkPolicy.none && s.evalLimit == 20 && !s.evaluateBase)
         #expect(s.termGraceSeconds == 10 && s.killAfterSeconds == 5 && s.monitorIntervalSeconds == 1 && s.judgeHours == 0.5)
         #expect(s.integrityPolicy == .original && s.execMode == .forkServer && s.evalFeedback == .original && s.limits?.tmpGB == 4)
+        #expect(s.modelRevision == o.modelRevision && s.agentConfig == o.agentConfig && s.sandbox == o.sandbox && s.judges == o.judges)
+        #expect(s.scoringJudge == o.scoringJudge && s.limits == o.limits && s.evalTensorParallel == 1)
         var few = RunOptions()
         few.task = "arith"; few.model = "tiny"; few.agent = "none"
         let d = try RunSpec(options: few)

@@ -40,6 +40,20 @@ struct ProcessRunnerTests {
         #expect(start.duration(to: clock.now) < .seconds(10))
     }
 
+    @Test func whichFindsTheFirstExecutableAsAShellDoes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("which-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for sub in ["a", "b"] { try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
+        let plain = dir.appendingPathComponent("a/tool").path, exec = dir.appendingPathComponent("b/tool").path
+        FileManager.default.createFile(atPath: plain, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o644])
+        FileManager.default.createFile(atPath: exec, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        // A file that is not executable is passed over; an empty PATH entry is not the working directory.
+        #expect(ProcessRunner.which("tool", path: "::\(dir.path)/a:\(dir.path)/b") == exec)
+        #expect(ProcessRunner.which("tool", path: "\(dir.path)/a") == nil)
+        #expect(ProcessRunner.which(exec, path: "") == exec)
+        #expect(ProcessRunner.which(plain, path: "/usr/bin") == nil)
+    }
+
     @Test func aMissingProgramIsASpawnError() async {
         await #expect(throws: ProcessError.self) {
             _ = try await ProcessRunner().run(Command("ptb-no-such-program-\(UUID().uuidString.prefix(6))"))

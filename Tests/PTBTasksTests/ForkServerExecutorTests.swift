@@ -11,7 +11,7 @@ import Glibc
 
 /// bwrap missing skips these, except where integration tests are required (CI), where it fails them.
 func forkServerTestsCanRun() -> Bool {
-    Integration.required || BubblewrapExecutor.which("bwrap", path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") != nil
+    Integration.required || ProcessRunner.which("bwrap", path: ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") != nil
 }
 
 /// What only a long-lived fork server can get wrong, against real bubblewrap and Python: verdicts

@@ -26,8 +26,7 @@ struct AgentDoctorCheck: DoctorCheck {
                 out.append(DoctorResult(name, .pass, "\(agent): scripted agent, nothing to install"))
                 continue
             }
-            let found = program.contains("/") ? (FileManager.default.isExecutableFile(atPath: program) ? program : nil)
-                : path.split(separator: ":").map { "\($0)/\(program)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+            let found = ProcessRunner.which(program, path: path)
             var problems: [String] = [], fixes: [String] = []
             var version = ""
             if let found {
