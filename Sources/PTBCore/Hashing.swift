@@ -40,12 +40,6 @@ public struct SHA256: Sendable {
         h.update(bytes: bytes)
         return h.finalizeHex()
     }
-
-    public static func hex(_ data: Data) -> String {
-        var h = SHA256()
-        h.update(data: data)
-        return h.finalizeHex()
-    }
 }
 
 public enum Hashing {
@@ -59,7 +53,7 @@ public enum Hashing {
     }
 
     public static func sha256(_ data: Data) -> String {
-        SHA256.hex(data)
+        data.withUnsafeBytes { SHA256.hex($0) }
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -111,7 +111,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     }
 
     public static func keyID(_ key: UInt64) -> String {
-        String(SHA256.hex(Data("ptb-fingerprint-key:\(key)".utf8)).prefix(16))
+        String(Hashing.sha256(Data("ptb-fingerprint-key:\(key)".utf8)).prefix(16))
     }
 
     /// The secret behind the sample positions of this installation.
@@ -121,7 +121,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
 
     static func combinedHash(_ sorted: [Tensor]) -> String {
         var h = SHA256()
-        for t in sorted { h.update(data: Data("\(t.name)\t\(t.dtype)\t\(t.shape)\t\(t.sha256)\n".utf8)) }
+        for t in sorted { h.update("\(t.name)\t\(t.dtype)\t\(t.shape)\t\(t.sha256)\n") }
         return h.finalizeHex()
     }
 
@@ -152,7 +152,7 @@ public struct Fingerprint: Codable, Sendable, Equatable {
     /// layouts (the same base architecture).
     public var layoutID: String {
         var h = SHA256()
-        for t in tensors where t.samples != nil { h.update(data: Data("\(t.name)\t\(t.shape)\t\(t.samples!.count / 4)\n".utf8)) }
+        for t in tensors where t.samples != nil { h.update("\(t.name)\t\(t.shape)\t\(t.samples!.count / 4)\n") }
         return String(h.finalizeHex().prefix(32))
     }
 

@@ -73,12 +73,15 @@ public struct Setup: Sendable {
         return out
     }
 
-    /// The commands that install `requirements` and then remove `remove` from the venv.
-    func installCommands(_ installer: Installer, uv: String?, requirements: [String], remove: [String], env: [String: String]) -> [(String, Command)] {
+    /// The commands that install `requirements` and then remove `remove` from the venv; `note`
+    /// follows the install step's label.
+    func installCommands(_ installer: Installer, uv: String?, requirements: [String], remove: [String], env: [String: String],
+                         note: String? = nil) -> [(String, Command)] {
         let pip = home.pythonEnv.appendingPathComponent("bin/pip").path
+        let suffix = note.map { " — \($0)" } ?? ""
         switch installer {
         case .pip:
-            var out = [("install \(requirements.joined(separator: " "))", Command(pip, ["install", "--progress-bar", "off"] + requirements, environment: env))]
+            var out = [("install \(requirements.joined(separator: " "))\(suffix)", Command(pip, ["install", "--progress-bar", "off"] + requirements, environment: env))]
             if !remove.isEmpty { out.append(("remove CUDA-only extras", Command(pip, ["uninstall", "-y"] + remove, environment: env))) }
             return out
         case .uv:
@@ -88,7 +91,7 @@ public struct Setup: Sendable {
             if uvEnv["UV_CACHE_DIR"] == nil { uvEnv["UV_CACHE_DIR"] = home.root.appendingPathComponent("cache/uv").path }
             uvEnv["UV_NO_PROGRESS"] = "1"
             let python = ["--python", home.python.path]
-            var out = [("install \(requirements.joined(separator: " ")) (uv)",
+            var out = [("install \(requirements.joined(separator: " ")) (uv)\(suffix)",
                         Command(uv, ["pip", "install"] + python + ["--compile-bytecode"] + Self.uvArguments(pipEnv: env) + requirements, environment: uvEnv))]
             if !remove.isEmpty { out.append(("remove CUDA-only extras (uv)", Command(uv, ["pip", "uninstall"] + python + remove, environment: uvEnv))) }
             return out
@@ -138,11 +141,10 @@ public struct Setup: Sendable {
         pipEnv["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         if pipEnv["PIP_FIND_LINKS"] == nil { pipEnv["PIP_FIND_LINKS"] = "/opt/wheels" }
         let steps = pins == .compat
-            ? installCommands(installer, uv: uv, requirements: Self.compatRequirements, remove: [], env: pipEnv)
+            ? installCommands(installer, uv: uv, requirements: Self.compatRequirements, remove: [], env: pipEnv,
+                              note: "the original's engine versions (GPU builds)")
             : installCommands(installer, uv: uv, requirements: Self.cpuRequirements, remove: Self.cpuRemove, env: pipEnv)
-        for (what, command) in steps {
-            try await step(pins == .compat && what.hasPrefix("install") ? "\(what) — the original's engine versions (GPU builds)" : what, command)
-        }
+        for (what, command) in steps { try await step(what, command) }
         try await step("check imports", Command(home.python.path, ["-c", "import torch, transformers, vllm; print('torch', torch.__version__, 'transformers', transformers.__version__)"], environment: pipEnv))
         try await writeLock()
     }
